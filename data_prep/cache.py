@@ -1,0 +1,291 @@
+"""The HDF5 region cache: six uint8 region arrays per sample, plus landmarks and labels.
+
+Layout of ``cache.h5``::
+
+    attrs: format, version, prep_config (JSON), failures (JSON list)
+    samples/<dataset>/<subject>/<sample>/
+        R0 .. R5       uint8 (frames, H, W, 3), one chunk per frame
+        face           uint8 (frames, 280, 240, 3), only with store_face
+        landmarks      int32 (68, 2) on the first frame, or (frames, 68, 2)
+        face_box       int32 (4,) or (frames, 4): left, top, right, bottom
+        frame_numbers  int32 (frames,)
+        attrs: dataset, subject, sample, onset, apex, offset, emotion, ...
+
+Writing is crash-safe: each sample is first written to its own small file in
+``cache.h5.parts/`` (temporary name, then an atomic rename), and the parts are
+merged into a new ``cache.h5`` that replaces the old one atomically. A killed
+run leaves complete parts and an untouched cache; running again resumes.
+"""
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from data_prep.config import PrepConfig
+from data_prep.errors import CacheConfigError, InputError
+from data_prep.labels import MEGC_CLASSES
+from data_prep.regions import REGION_NAMES
+
+FORMAT = "micro_expr region cache"
+VERSION = 1
+_META_FIELDS = ("dataset", "subject", "sample", "onset", "apex", "offset", "emotion", "action_units",
+                "objective_class", "objective_source", "megc_class", "fps")
+
+
+@dataclass
+class SampleInfo:
+    """What the cache knows of one sample, without its pixels."""
+
+    key: str
+    dataset: str
+    subject: str
+    sample: str
+    n_frames: int
+    frame_numbers: list = field(default_factory=list)
+    onset: Optional[int] = None
+    apex: Optional[int] = None
+    offset: Optional[int] = None
+    emotion: str = ""
+    action_units: str = ""
+    objective_class: Optional[int] = None
+    objective_source: str = ""
+    megc_class: Optional[str] = None
+    fps: float = 200.0
+
+    @property
+    def megc_label(self):
+        """0 negative, 1 positive, 2 surprise (official list), or None outside MEGC."""
+        return None if self.megc_class is None else MEGC_CLASSES.index(self.megc_class)
+
+
+def sample_metadata(sample):
+    """HDF5 attributes of a ``data_prep.samples.Sample`` (None stored as -1 or "")."""
+    meta = {}
+    for name in _META_FIELDS:
+        value = getattr(sample, name)
+        if value is None:
+            value = -1 if name in ("onset", "apex", "offset", "objective_class") else ""
+        meta[name] = value
+    return meta
+
+
+def _info_from_group(key, group):
+    attrs = dict(group.attrs)
+
+    def optional_int(name):
+        value = int(attrs.get(name, -1))
+        return None if value < 0 else value
+
+    return SampleInfo(
+        key=key, dataset=str(attrs["dataset"]), subject=str(attrs["subject"]), sample=str(attrs["sample"]),
+        n_frames=int(group["R0"].shape[0]), frame_numbers=[int(n) for n in group["frame_numbers"][()]],
+        onset=optional_int("onset"), apex=optional_int("apex"), offset=optional_int("offset"),
+        emotion=str(attrs.get("emotion", "")), action_units=str(attrs.get("action_units", "")),
+        objective_class=optional_int("objective_class"), objective_source=str(attrs.get("objective_source", "")),
+        megc_class=str(attrs["megc_class"]) or None, fps=float(attrs.get("fps", 200.0)))
+
+
+def write_sample_group(group, sample, arrays):
+    """Write one prepared sample into an (empty) HDF5 group."""
+    for name, region in zip(REGION_NAMES, arrays["regions"]):
+        group.create_dataset(name, data=region, chunks=(1,) + region.shape[1:], compression="lzf")
+    if arrays.get("face") is not None:
+        face = arrays["face"]
+        group.create_dataset("face", data=face, chunks=(1,) + face.shape[1:], compression="lzf")
+    group.create_dataset("landmarks", data=np.asarray(arrays["landmarks"], dtype=np.int32))
+    group.create_dataset("face_box", data=np.asarray(arrays["face_box"], dtype=np.int32))
+    group.create_dataset("frame_numbers", data=np.asarray(sample.frame_numbers, dtype=np.int32))
+    group.attrs.update(sample_metadata(sample))
+
+
+class PartStore:
+    """Folder of finished per-sample files, next to the cache, while a prepare runs."""
+
+    def __init__(self, cache_path, config):
+        self.cache_path = Path(cache_path)
+        self.folder = Path(str(cache_path) + ".parts")
+        self.config = config
+
+    def open(self):
+        """Create the folder, or check that an existing one was made with the same settings."""
+        stamp = self.folder / "prep_config.json"
+        if stamp.exists():
+            found = PrepConfig.from_json(stamp.read_text())
+            if found != self.config:
+                raise CacheConfigError(
+                    f"{self.folder}: an unfinished prepare with other settings is here "
+                    f"({'; '.join(found.differences(self.config))}); delete the folder or choose another --out")
+        else:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            _atomic_write_text(stamp, self.config.to_json())
+        return self
+
+    def path(self, key):
+        return self.folder / (hashlib.sha1(key.encode()).hexdigest()[:16] + ".h5")
+
+    def has(self, key):
+        return self.path(key).exists()
+
+    def write(self, sample, arrays):
+        """Write a sample to its part file; only a complete file gets the final name."""
+        import h5py
+
+        final = self.path(sample.key)
+        temporary = final.with_suffix(".h5.tmp")
+        with h5py.File(temporary, "w") as handle:
+            handle.attrs["key"] = sample.key
+            write_sample_group(handle.create_group("sample"), sample, arrays)
+        os.replace(temporary, final)
+
+    def keys(self):
+        import h5py
+
+        result = {}
+        for path in sorted(self.folder.glob("*.h5")):
+            with h5py.File(path, "r") as handle:
+                result[str(handle.attrs["key"])] = path
+        return result
+
+    def remove(self):
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _atomic_write_text(path, text):
+    temporary = Path(str(path) + ".tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def cached_keys(cache_path, config):
+    """Keys already in a complete cache; refuses a cache built with other settings."""
+    import h5py
+
+    cache_path = Path(cache_path)
+    if not cache_path.exists():
+        return set()
+    with RegionCache(cache_path) as cache:
+        if cache.config != config:
+            raise CacheConfigError(
+                f"{cache_path}: this cache was built with other preprocessing settings "
+                f"({'; '.join(cache.config.differences(config))}); use another --out or delete it")
+        return set(cache.keys)
+
+
+def merge(cache_path, parts, failures):
+    """Write a new cache from the old one plus the finished parts, and swap it in atomically."""
+    import h5py
+
+    cache_path = Path(cache_path)
+    temporary = Path(str(cache_path) + ".tmp")
+    with h5py.File(temporary, "w") as out:
+        out.attrs["format"] = FORMAT
+        out.attrs["version"] = VERSION
+        out.attrs["prep_config"] = parts.config.to_json()
+        samples = out.create_group("samples")
+        kept_failures = []
+        if cache_path.exists():
+            with h5py.File(cache_path, "r") as old:
+                for key in _group_keys(old["samples"]):
+                    old.copy(old["samples"][key], samples, name=key)
+                kept_failures = json.loads(old.attrs.get("failures", "[]"))
+        for key, path in parts.keys().items():
+            if key in samples:
+                del samples[key]
+            with h5py.File(path, "r") as part:
+                part.copy(part["sample"], samples, name=key)
+        done = set(_group_keys(samples))
+        # A failure is forgotten once its sample is in the cache (the input was fixed).
+        by_key = {f["key"]: f for f in kept_failures if f["key"] not in done}
+        by_key.update({f.key: {"key": f.key, "message": f.message} for f in failures})
+        out.attrs["failures"] = json.dumps(list(by_key.values()))
+    os.replace(temporary, cache_path)
+    parts.remove()
+
+
+def _group_keys(samples_group):
+    return [f"{d}/{s}/{n}" for d in samples_group for s in samples_group[d] for n in samples_group[d][s]]
+
+
+class RegionCache:
+    """Read-only access to a region cache.
+
+    >>> with RegionCache("cache.h5") as cache:
+    ...     info = cache.samples[0]
+    ...     mouth = cache.region(info.key, 5)   # uint8 (frames, 60, 160, 3)
+    """
+
+    def __init__(self, path):
+        import h5py
+
+        self.path = Path(path)
+        if not self.path.exists():
+            raise InputError(f"{self.path}: cache file does not exist (run `mer prepare` first)")
+        try:
+            self._file = h5py.File(self.path, "r")
+        except OSError as error:
+            raise InputError(f"{self.path}: not a readable HDF5 cache ({error})") from error
+        if self._file.attrs.get("format") != FORMAT:
+            self._file.close()
+            raise InputError(f"{self.path}: not a micro_expr region cache (no '{FORMAT}' format mark)")
+        self.config = PrepConfig.from_json(self._file.attrs["prep_config"])
+        self.keys = _group_keys(self._file["samples"])
+        self.samples = [_info_from_group(key, self._file["samples"][key]) for key in self.keys]
+        self._by_key = {info.key: info for info in self.samples}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self._file.close()
+
+    def __len__(self):
+        return len(self.samples)
+
+    def info(self, key):
+        try:
+            return self._by_key[key]
+        except KeyError:
+            raise InputError(f"{self.path}: no sample {key!r} in this cache") from None
+
+    def _group(self, key):
+        self.info(key)
+        return self._file["samples"][key]
+
+    def region(self, key, r, frames=slice(None)):
+        """uint8 array (frames, H, W, 3) of region ``r`` (0..5) of a sample."""
+        return self._group(key)[REGION_NAMES[r]][frames]
+
+    def regions(self, key, frames=slice(None)):
+        """The six region arrays of a sample."""
+        group = self._group(key)
+        return [group[name][frames] for name in REGION_NAMES]
+
+    def region_shapes(self):
+        """(height, width) of the six regions (the same for every sample of a cache)."""
+        group = self._group(self.keys[0])
+        return [tuple(group[name].shape[1:3]) for name in REGION_NAMES]
+
+    def face(self, key, frames=slice(None)):
+        group = self._group(key)
+        if "face" not in group:
+            raise InputError(f"{self.path}: prepared without face canvases (use `mer prepare --store-face`)")
+        return group["face"][frames]
+
+    def landmarks(self, key):
+        return self._group(key)["landmarks"][()]
+
+    def face_box(self, key):
+        return self._group(key)["face_box"][()]
+
+    @property
+    def failures(self):
+        """[{key, message}] of the samples that could not be prepared."""
+        return json.loads(self._file.attrs.get("failures", "[]"))

@@ -1,0 +1,87 @@
+"""Class names of the protocols and the per-region labels of seed 001 (spec section 3).
+
+Each region gets the sequence's class when the region is involved in it, else
+the extra class "no reaction". A region's model has as many outputs as labels
+it can see, in the protocol's class order with "no reaction" last.
+"""
+
+MEGC_CLASSES = ("negative", "positive", "surprise")  # 0, 1, 2 as in the official MEGC 2019 list
+AU5_CLASSES = ("I", "II", "III", "IV", "V")  # objective classes of Davison et al. 2017 (VI, VII dropped)
+PROTOCOL_CLASSES = {"megc": MEGC_CLASSES, "au5": AU5_CLASSES}
+NO_REACTION = "no reaction"
+
+# Which classes each region is involved in, regions in the order R0..R5
+# (left eye, right eye, nose, left cheek, right cheek, mouth).
+# au5: spec section 3, as the authors' code. megc: the project's mapping from
+# seed 001 Table 1 (eyes: disgust, surprise, sadness -> negative, surprise;
+# nose: disgust -> negative; cheeks: happiness -> positive; mouth: all).
+REGION_INVOLVEMENT = {
+    "au5": (
+        ("II", "III", "IV", "V"),
+        ("II", "III", "IV", "V"),
+        ("IV",),
+        ("I",),
+        ("I",),
+        ("I", "II", "V"),
+    ),
+    "megc": (
+        ("negative", "surprise"),
+        ("negative", "surprise"),
+        ("negative",),
+        ("positive",),
+        ("positive",),
+        ("negative", "positive", "surprise"),
+    ),
+}
+
+
+def protocol_classes(protocol):
+    """The K class names of a protocol (``megc`` or ``au5``)."""
+    try:
+        return PROTOCOL_CLASSES[protocol]
+    except KeyError:
+        raise ValueError(f"unknown protocol {protocol!r}; choose one of {sorted(PROTOCOL_CLASSES)}") from None
+
+
+def region_classes(protocol, region_labels=True, regions=range(6)):
+    """Class names seen by each region's spatial model.
+
+    With ``region_labels`` (seed 001, paper Table 6 "label based on region"),
+    the involved classes plus "no reaction" when some class does not involve
+    the region; without, every region gets the whole-face classes.
+    """
+    classes = protocol_classes(protocol)
+    if not region_labels:
+        return tuple(classes for _ in regions)
+    result = []
+    for r in regions:
+        involved = REGION_INVOLVEMENT[protocol][r]
+        names = tuple(c for c in classes if c in involved)
+        result.append(names + ((NO_REACTION,) if len(names) < len(classes) else ()))
+    return tuple(result)
+
+
+def region_label(protocol, region, class_name, region_labels=True):
+    """Index of the label of region ``region`` (0..5) for a sequence of class ``class_name``."""
+    names = region_classes(protocol, region_labels, regions=[region])[0]
+    if class_name in names:
+        return names.index(class_name)
+    if class_name not in protocol_classes(protocol):
+        raise ValueError(f"{class_name!r} is not a class of protocol {protocol!r}")
+    return names.index(NO_REACTION)
+
+
+# MEGC 2019 composite: emotion of each dataset's coding sheet -> 3-class label
+# (spec section 5; seed 001 Table 3). Emotions not listed are outside MEGC.
+MEGC_EMOTIONS = {
+    "casme2": {"happiness": "positive", "disgust": "negative", "repression": "negative",
+               "surprise": "surprise"},
+    "samm": {"happiness": "positive", "anger": "negative", "contempt": "negative",
+             "disgust": "negative", "fear": "negative", "sadness": "negative", "surprise": "surprise"},
+    "smic": {"negative": "negative", "positive": "positive", "surprise": "surprise"},
+}
+
+
+def megc_class(dataset, emotion):
+    """MEGC 2019 class name of an emotion of ``dataset``, or None when it is not in MEGC."""
+    return MEGC_EMOTIONS[dataset].get(str(emotion).strip().lower())

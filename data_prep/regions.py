@@ -1,0 +1,112 @@
+"""The six facial regions of STFF and their patches (spec section 1, seed 000 Table 2)."""
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class RegionBox:
+    """A fixed box on the 240 x 280 face canvas, in pixels: x0 <= x < x1, y0 <= y < y1."""
+
+    name: str
+    description: str
+    x0: int
+    x1: int
+    y0: int
+    y1: int
+
+    @property
+    def size(self):
+        """(height, width) of the box."""
+        return self.y1 - self.y0, self.x1 - self.x0
+
+
+# The boxes of the authors' cropper (spec section 1), on a 240 wide x 280 high canvas.
+REGIONS = (
+    RegionBox("R0", "left eye + eyebrow", 0, 100, 20, 100),
+    RegionBox("R1", "right eye + eyebrow", 140, 240, 20, 100),
+    RegionBox("R2", "nose", 60, 180, 80, 160),
+    RegionBox("R3", "left cheek", 0, 60, 120, 180),
+    RegionBox("R4", "right cheek", 180, 240, 120, 180),
+    RegionBox("R5", "mouth", 40, 200, 180, 240),
+)
+REGION_NAMES = tuple(box.name for box in REGIONS)
+
+# Seed 000 Table 2: region (height, width) per dataset, and the normalised mean.
+# Order: eyes (R0, R1), nose (R2), cheeks (R3, R4), mouth (R5).
+_TABLE2 = {
+    "smic": ((68, 72), (68, 82), (48, 40), (50, 106)),
+    "casme2": ((80, 100), (80, 120), (60, 60), (60, 160)),
+    "samm": ((98, 134), (98, 160), (74, 80), (72, 214)),
+    "normalized": ((81, 102), (81, 120), (60, 60), (60, 160)),
+}
+
+
+def region_sizes(table="canvas"):
+    """(height, width) of each of the six regions.
+
+    ``canvas`` keeps the box sizes of the original cropper; ``smic``, ``casme2``,
+    ``samm`` and ``normalized`` are the rows of seed 000 Table 2.
+    """
+    if table == "canvas":
+        return tuple(box.size for box in REGIONS)
+    if table not in _TABLE2:
+        raise ValueError(f"unknown region size table {table!r}; choose canvas or one of {sorted(_TABLE2)}")
+    eyes, nose, cheeks, mouth = _TABLE2[table]
+    return (eyes, eyes, nose, cheeks, cheeks, mouth)
+
+
+def cut_regions(canvas, sizes=None):
+    """The six regions of a face canvas; each resized to ``sizes[i]`` when given."""
+    regions = [canvas[box.y0:box.y1, box.x0:box.x1] for box in REGIONS]
+    if sizes is None:
+        return regions
+    import cv2
+
+    return [region if region.shape[:2] == tuple(size) else
+            cv2.resize(region, (size[1], size[0]), interpolation=cv2.INTER_AREA)
+            for region, size in zip(regions, sizes)]
+
+
+def patch_size(region_hw, m, mode="paper"):
+    """(height, width) of one of the m patches of a region of size ``region_hw``.
+
+    ``paper``: the region is split into a sqrt(m) x sqrt(m) grid (sizes rounded down).
+    ``original``: the authors' code used half the region size for every m and
+    resized the region to sqrt(m) patches of that size.
+    """
+    side = grid_side(m)
+    height, width = region_hw
+    if mode == "original":
+        return height // 2, width // 2
+    if mode == "paper":
+        return height // side, width // side
+    raise ValueError(f"unknown patch mode {mode!r}; choose 'paper' or 'original'")
+
+
+def grid_side(m):
+    side = int(round(m ** 0.5))
+    if side * side != m or m < 1:
+        raise ValueError(f"the number of patches m must be a square (1, 4, 9, 16), got {m}")
+    return side
+
+
+def split_patches(regions, m, size):
+    """Cut frames of one region into m patches, row by row.
+
+    ``regions``: array (..., H, W, C). The region is resized to
+    (sqrt(m) * size[0], sqrt(m) * size[1]) when needed, then cut.
+    Returns an array (..., m, size[0], size[1], C).
+    """
+    side = grid_side(m)
+    regions = np.asarray(regions)
+    lead, (height, width, channels) = regions.shape[:-3], regions.shape[-3:]
+    target_h, target_w = side * size[0], side * size[1]
+    flat = regions.reshape((-1, height, width, channels))
+    if (height, width) != (target_h, target_w):
+        import cv2
+
+        flat = np.stack([cv2.resize(frame, (target_w, target_h), interpolation=cv2.INTER_AREA)
+                         .reshape(target_h, target_w, channels) for frame in flat])
+    grid = flat.reshape(-1, side, size[0], side, size[1], channels).transpose(0, 1, 3, 2, 4, 5)
+    return grid.reshape(lead + (m, size[0], size[1], channels))

@@ -1,0 +1,42 @@
+"""The `mer` command line: one sub-command per module in `micro_expr.commands`.
+
+Each command module defines ``register(subparsers)``, which adds its parser and
+sets ``func`` (called with the parsed arguments, returns an exit code). Heavy
+imports (TensorFlow, dlib) happen inside ``func`` so that ``mer --help`` is quick.
+"""
+import argparse
+import importlib
+import logging
+import sys
+
+from data_prep.errors import InputError
+
+# Order here is the order in `mer --help`.
+COMMANDS = ["prepare", "protocol", "demo", "train", "summary", "predict", "mean", "checkpoint"]
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="mer", description="Region-based micro-expression recognition (STFF) in Keras 3.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"micro_expr.commands.{name}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except InputError as error:
+        # Bad input is the user's to fix: one clear line, no traceback.
+        print(f"mer {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per `mer` sub-command; each defines `register(subparsers)`."""

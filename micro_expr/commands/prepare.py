@@ -1,0 +1,51 @@
+"""`mer prepare`: dataset folders + coding sheet -> HDF5 cache of the six regions."""
+
+
+def register(subparsers):
+    parser = subparsers.add_parser(
+        "prepare", help="detect faces, cut the six regions and cache them in HDF5",
+        description="Read a dataset as distributed, find the face and 68 landmarks with dlib, cut the six "
+                    "regions and write them to one HDF5 cache. Resumable: run it again after an interruption.")
+    parser.add_argument("--dataset", required=True, choices=["casme2", "samm", "smic"])
+    parser.add_argument("--root", required=True, metavar="DIR", help="dataset folder (e.g. CASME2_RAW_selected)")
+    parser.add_argument("--coding", metavar="FILE", help="coding sheet (CASME II, SAMM)")
+    parser.add_argument("--out", required=True, metavar="CACHE.h5")
+    parser.add_argument("--preset", choices=["original", "paper"], default="original",
+                        help="original: canvas boxes; paper: region sizes of seed 000 Table 2")
+    parser.add_argument("--region-sizes", choices=["canvas", "normalized", "casme2", "samm", "smic"],
+                        help="override the preset's region size table")
+    parser.add_argument("--landmarks", choices=["first", "every"], help="landmarks on the first frame or every frame")
+    parser.add_argument("--frames", choices=["onset_offset", "all"], help="frames used (default onset..offset)")
+    parser.add_argument("--store-face", action="store_true", help="also cache the whole face canvas")
+    parser.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    parser.add_argument("--strict", action="store_true", help="stop at the first bad sample")
+    parser.add_argument("--no-progress", action="store_true")
+    parser.set_defaults(func=run)
+
+
+def run(args):
+    import dataclasses
+
+    from data_prep.config import PRESETS
+    from data_prep.datasets import read_dataset
+    from data_prep.errors import InputError
+    from data_prep.prepare import prepare_samples
+
+    overrides = {name: value for name, value in (("region_sizes", args.region_sizes),
+                                                 ("landmarks", args.landmarks),
+                                                 ("frames", args.frames)) if value is not None}
+    if args.store_face:
+        overrides["store_face"] = True
+    config = dataclasses.replace(PRESETS[args.preset], **overrides)
+    samples, failures = read_dataset(args.dataset, args.root, args.coding, config.frames)
+    if not samples and failures:
+        raise InputError(f"{args.root}: no readable sample; first problem: {failures[0].message}")
+    summary = prepare_samples(samples, args.out, config, failures, workers=args.workers,
+                              strict=args.strict, progress=not args.no_progress)
+    print(summary.report())
+    print(f"cache: {args.out}")
+    if summary.failures:
+        print(f"{len(summary.failures)} sample(s) failed; they are listed in the cache's failure log "
+              f"and will be retried by the next run")
+        return 1
+    return 0

@@ -1,0 +1,299 @@
+"""Typed configuration of STFF and its three presets (spec: /shared/spec/original-code.md).
+
+Every place where the authors' code differs from the paper (seed 000) is one
+named field, so an ablation flips one switch at a time:
+
+- ``paper``: what seed 000 writes (sections 3.1-3.4, Eq. 1-9);
+- ``original``: what the authors' Keras 2 scripts did (spec sections 1-4);
+- ``strict`` (default): ``paper`` with the spatial models trained inside each
+  LOSO fold on the training subjects only (spec section 2, "protocol flaw").
+
+Configurations are frozen dataclasses. Change them with :func:`override`
+(dotted keys such as ``"spatial.patches"``) and store them with
+:meth:`STFFConfig.to_dict` / :meth:`STFFConfig.from_dict` (results.json and
+checkpoints keep the dict).
+
+Initialiser fields hold either a float, the standard deviation of a
+zero-mean normal distribution, or the name of a Keras initialiser
+("glorot_uniform" is the Keras default the code fell back to where it gave none).
+Biases always start at zero (Keras default; the code said so explicitly).
+"""
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Tuple, Union
+
+from data_prep.labels import region_classes
+from data_prep.regions import REGION_NAMES, patch_size, region_sizes
+
+Init = Union[float, str]
+
+PRESETS = ("paper", "original", "strict")
+DEFAULT_PRESET = "strict"
+
+FUSIONS = ("none", "spatial", "temporal", "both")
+# Named region subsets of seed 001 Table 5 ("whole face, without cheeks, without nose").
+REGION_SUBSETS = {
+    "all": (0, 1, 2, 3, 4, 5),
+    "no_cheeks": (0, 1, 2, 5),   # drop R3, R4
+    "no_nose": (0, 1, 3, 4, 5),  # drop R2
+}
+WHOLE_FACE = "whole_face"
+WHOLE_FACE_NAME = "face"
+WHOLE_FACE_SIZE = (280, 240)  # (height, width) of the face canvas (spec section 1)
+
+
+def _check(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class SpatialConfig:
+    """The per-region spatial model and its training (seed 000 section 3.2, spec section 2)."""
+
+    patches: int = 9                       # m; seed 000 Table 3 picks 9 (1, 4, 9, 16 tested)
+    patch_mode: str = "paper"              # 'paper' splits the region; 'original' = half the region size (spec 2)
+    region_size_table: str = "normalized"  # region sizes: seed 000 Table 2 'normalized'; code: 'canvas' boxes (spec 1)
+    input_scaling: str = "unit"            # 'unit' [0,1] (seed 000 3.4) vs 'symmetric' x/127.5-1 (spec 2)
+    se: str = "paper"                      # 'paper' GAP-squeeze SE (Eq. 2-4), 'original' per-pixel gate + 1x1 conv (spec 2), 'none'
+    se_ratio: float = 0.25                 # seed 000 Eq. 2 "se < 1", value not given: 0.25 = the code's C/4
+    original_se_filters: int = 162         # the code's 1x1 conv after the gate, fixed 162 for every m (spec 2)
+    head_units: Tuple[int, ...] = (2048, 256)  # seed 000 Eq. 5; the last is the feature SF (seed 001 used 1024, 250, 20)
+    dropout: float = 0.5                   # seed 000 3.2, after each FCL
+    conv_init: Init = 1.0                  # seed 000 3.4 normal(0, 1); code normal(0, 0.1) (spec 2)
+    se_init: Init = 1.0                    # SE kernels; code: its 1x1 convs normal(0, 0.1)
+    dense_init: Init = 1.0                 # dense 2048/256; code normal(0, 0.01)
+    classifier_init: Init = 1.0            # dense k(r) softmax; code gave none (Keras default glorot_uniform)
+    focal: str = "paper"                   # 'paper' Eq. 9 alpha from training labels; 'original_spatial' (spec 2)
+    focal_gamma: float = 2.0               # seed 000 Eq. 9 "often set to 2"; code 2
+    learning_rate: float = 1e-4            # Adam; seed 000 3.4 and code agree
+    batch_size: int = 128                  # seed 000 3.4: 128 (32 for m=16, Table 3); code 32
+    epochs: int = 60                       # paper gives none: the code's 60 (spec 2)
+    shuffle_buffer: int = 400              # the code's tf.data shuffle buffer (spec 2)
+    split: str = "per_fold"                # 'per_fold' on LOSO training subjects, or the code's leaky 'frame50' (spec 2)
+    split_fraction: float = 0.5            # 'frame50': share of all frames used for training (spec 2)
+    split_seed: int = 42                   # 'frame50': the code's random_state (spec 2)
+
+    def __post_init__(self):
+        _check("spatial.patches", self.patches, (1, 4, 9, 16))
+        _check("spatial.patch_mode", self.patch_mode, ("paper", "original"))
+        _check("spatial.region_size_table", self.region_size_table,
+               ("canvas", "normalized", "smic", "casme2", "samm"))
+        _check("spatial.input_scaling", self.input_scaling, ("unit", "symmetric"))
+        _check("spatial.se", self.se, ("paper", "original", "none"))
+        _check("spatial.focal", self.focal, ("paper", "original_spatial"))
+        _check("spatial.split", self.split, ("per_fold", "frame50"))
+        if not 0 < self.se_ratio <= 1:
+            raise ValueError(f"spatial.se_ratio must be in (0, 1], got {self.se_ratio}")
+        object.__setattr__(self, "head_units", tuple(int(n) for n in self.head_units))
+
+
+@dataclass(frozen=True)
+class TemporalConfig:
+    """The LSTM temporal model and classifier (seed 000 section 3.3, spec section 4)."""
+
+    units: int = 64                        # LSTM units per region (seed 000 Eq. 6, code)
+    lstm_dropout: float = 0.2              # dropout after each LSTM (seed 000 3.3, code)
+    leaky_slope: float = 0.01              # LeakyReLU negative slope (code; paper says LeakyReLU only)
+    se: bool = True                        # temporal SE fusion (seed 000 Eq. 7)
+    se_ratio: float = 0.25                 # squeeze size se*F; the code's 96 = 384/4
+    se_activation: str = "relu"            # squeeze activation: ReLU per Eq. 2; code LeakyReLU 0.01
+    head_units: int = 256                  # classifier FCL (seed 000 Eq. 8)
+    dropout: float = 0.5                   # after the 256 FCL
+    lstm_init: Init = 1.0                  # LSTM input kernel; seed 000 3.4 normal(0, 1); code normal(0, 0.01)
+    lstm_recurrent_init: Init = 1.0        # LSTM recurrent kernel; paper "all layers"; code Keras default 'orthogonal'
+    se_squeeze_init: Init = 1.0            # SE dense se*F; code normal(0, 0.01)
+    se_excite_init: Init = 1.0             # SE dense F sigmoid; code Keras default
+    dense_init: Init = 1.0                 # dense 256; code normal(0, 0.1)
+    dense_l1: float = 0.0                  # L1 penalty on the dense 256 kernel; code 1e-5, paper none
+    classifier_init: Init = 1.0            # dense K softmax; code Keras default
+    sequence_length: int = 250             # N; the paper gives none: the code's 250
+    padding: str = "post"                  # zeros after the sequence (paper) or in front (code 'pre')
+    truncating: str = "post"               # longer sequences are cut at the end (code); paper silent
+    masking: bool = True                   # mask the zero padding (our choice for 'post'; the code had none)
+    cast_int32: bool = False               # the code's padding helper truncated features to int32 (spec 4)
+    standardize: bool = True               # zero mean, unit variance features (seed 000 3.4); code none
+    focal: str = "paper"                   # 'paper' Eq. 9 vs 'original_temporal' per-class binary focal (spec 4)
+    focal_gamma: float = 2.0               # seed 000 Eq. 9; code 2
+    learning_rate: float = 5e-5            # Adam; seed 000 3.4: 5e-5; code 1e-4
+    batch_size: int = 128                  # seed 000 3.4 and code
+    epochs: int = 250                      # paper gives none: the code's 250, no early stopping
+    shuffle_buffer: int = 400              # same buffer as the spatial stage (spec 2)
+
+    def __post_init__(self):
+        _check("temporal.se_activation", self.se_activation, ("relu", "leaky_relu"))
+        _check("temporal.padding", self.padding, ("pre", "post"))
+        _check("temporal.truncating", self.truncating, ("pre", "post"))
+        _check("temporal.focal", self.focal, ("paper", "original_temporal"))
+        if not 0 < self.se_ratio <= 1:
+            raise ValueError(f"temporal.se_ratio must be in (0, 1], got {self.se_ratio}")
+
+
+@dataclass(frozen=True)
+class STFFConfig:
+    """The whole method: protocol-level switches plus the two stages."""
+
+    preset: str = DEFAULT_PRESET           # name of the preset this was built from (informational)
+    protocol: str = "megc"                 # 'megc' 3 classes or 'au5' 5 objective classes (spec 5)
+    region_mode: str = "regions"           # six regions, or one 'whole_face' region (seed 001 Table 5)
+    regions: Tuple[int, ...] = REGION_SUBSETS["all"]  # region indices used (seed 001 Table 5 subsets)
+    region_labels: bool = True             # per-region labels (seed 001 3.1, seed 000 Table 6) or whole-face label
+    loss: str = "focal"                    # 'focal' (Eq. 9 / code variants) or plain 'cross_entropy' (seed 001 Eq. 4)
+    seed: int = 42                         # global seed (weights, shuffling); the code's split seed is also 42
+    spatial: SpatialConfig = field(default_factory=SpatialConfig)
+    temporal: TemporalConfig = field(default_factory=TemporalConfig)
+
+    def __post_init__(self):
+        _check("preset", self.preset, PRESETS)
+        _check("protocol", self.protocol, ("megc", "au5"))
+        _check("region_mode", self.region_mode, ("regions", WHOLE_FACE))
+        _check("loss", self.loss, ("focal", "cross_entropy"))
+        regions = tuple(int(r) for r in self.regions)
+        if not regions or len(set(regions)) != len(regions) or not set(regions) <= set(range(6)):
+            raise ValueError(f"regions must be distinct indices 0..5, got {self.regions!r}")
+        object.__setattr__(self, "regions", tuple(sorted(regions)))
+
+    # --- derived values (one place for every caller) -------------------------------------
+
+    @property
+    def fusion(self):
+        """'none', 'spatial', 'temporal' or 'both': which SE fusions are on (seed 000 Table 5)."""
+        spatial, temporal = self.spatial.se != "none", self.temporal.se
+        return {(False, False): "none", (True, False): "spatial",
+                (False, True): "temporal", (True, True): "both"}[(spatial, temporal)]
+
+    @property
+    def region_names(self):
+        """Names of the model inputs: R0..R5 (the subset used) or 'face'."""
+        if self.region_mode == WHOLE_FACE:
+            return (WHOLE_FACE_NAME,)
+        return tuple(REGION_NAMES[r] for r in self.regions)
+
+    @property
+    def region_sizes(self):
+        """(height, width) each region is normalised to before it is cut into patches."""
+        if self.region_mode == WHOLE_FACE:
+            return (WHOLE_FACE_SIZE,)
+        sizes = region_sizes(self.spatial.region_size_table)
+        return tuple(sizes[r] for r in self.regions)
+
+    @property
+    def patch_sizes(self):
+        """(height, width) of one patch, per region (``data_prep.regions.patch_size``)."""
+        return tuple(patch_size(size, self.spatial.patches, self.spatial.patch_mode)
+                     for size in self.region_sizes)
+
+    @property
+    def region_class_names(self):
+        """Class names each spatial model predicts; the whole face always gets the sequence label."""
+        if self.region_mode == WHOLE_FACE:
+            return region_classes(self.protocol, region_labels=False, regions=[0])
+        return region_classes(self.protocol, self.region_labels, regions=self.regions)
+
+    @property
+    def n_classes(self):
+        """K, the classes of the temporal classifier."""
+        return len(region_classes(self.protocol, region_labels=False, regions=[0])[0])
+
+    # --- JSON round trip -----------------------------------------------------------------
+
+    def to_dict(self):
+        """Plain JSON-able dict (tuples become lists)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data):
+        """Inverse of :meth:`to_dict`; unknown keys are an error, missing keys take defaults."""
+        data = dict(data)
+        spatial = SpatialConfig(**_known(SpatialConfig, data.pop("spatial", {})))
+        temporal = TemporalConfig(**_known(TemporalConfig, data.pop("temporal", {})))
+        return cls(spatial=spatial, temporal=temporal, **_known(cls, data))
+
+
+def _known(cls, data):
+    names = {f.name for f in fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} fields: {sorted(unknown)}")
+    return dict(data)
+
+
+# --- presets --------------------------------------------------------------------------------
+
+def _paper():
+    return STFFConfig(preset="paper", spatial=SpatialConfig(split="frame50"), temporal=TemporalConfig())
+
+
+def _original():
+    spatial = SpatialConfig(
+        patch_mode="original", region_size_table="canvas", input_scaling="symmetric", se="original",
+        conv_init=0.1, se_init=0.1, dense_init=0.01, classifier_init="glorot_uniform",
+        focal="original_spatial", batch_size=32, split="frame50")
+    temporal = TemporalConfig(
+        se_activation="leaky_relu", lstm_init=0.01, lstm_recurrent_init="orthogonal",
+        se_squeeze_init=0.01, se_excite_init="glorot_uniform", dense_init=0.1, dense_l1=1e-5,
+        classifier_init="glorot_uniform", padding="pre", masking=False, cast_int32=True,
+        standardize=False, focal="original_temporal", learning_rate=1e-4)
+    return STFFConfig(preset="original", spatial=spatial, temporal=temporal)
+
+
+def _strict():
+    paper = _paper()
+    return replace(paper, preset="strict", spatial=replace(paper.spatial, split="per_fold"))
+
+
+_PRESET_BUILDERS = {"paper": _paper, "original": _original, "strict": _strict}
+
+
+def get_preset(name=DEFAULT_PRESET, **overrides):
+    """The named preset, with optional overrides (see :func:`override`)."""
+    if name not in _PRESET_BUILDERS:
+        raise ValueError(f"unknown preset {name!r}; choose one of {PRESETS}")
+    return override(_PRESET_BUILDERS[name](), **overrides)
+
+
+# --- overrides ------------------------------------------------------------------------------
+
+def override(config, **changes):
+    """A copy of ``config`` with fields changed, ``dataclasses.replace``-style.
+
+    Keys are field names of :class:`STFFConfig`, dotted stage fields
+    (``override(c, **{"spatial.patches": 4})``), or two conveniences:
+    ``fusion`` ('none', 'spatial', 'temporal', 'both') sets both SE switches,
+    and ``regions`` also accepts a subset name ('all', 'no_cheeks', 'no_nose', 'whole_face').
+    """
+    for key, value in changes.items():
+        if key == "fusion":
+            config = set_fusion(config, value)
+        elif key == "regions" and isinstance(value, str):
+            config = set_regions(config, value)
+        elif "." in key:
+            stage, name = key.split(".", 1)
+            if stage not in ("spatial", "temporal"):
+                raise ValueError(f"unknown configuration section {stage!r} in {key!r}")
+            _known(type(getattr(config, stage)), {name: value})
+            config = replace(config, **{stage: replace(getattr(config, stage), **{name: value})})
+        else:
+            _known(STFFConfig, {key: value})
+            config = replace(config, **{key: value})
+    return config
+
+
+def set_fusion(config, fusion):
+    """Switch the SE blocks as seed 000 Table 5: 'none' is the CNN-LSTM without any SE.
+
+    Turning the spatial SE on keeps the config's variant, or 'paper' if it was off.
+    """
+    _check("fusion", fusion, FUSIONS)
+    spatial_on, temporal_on = fusion in ("spatial", "both"), fusion in ("temporal", "both")
+    variant = config.spatial.se if config.spatial.se != "none" else "paper"
+    return replace(config,
+                   spatial=replace(config.spatial, se=variant if spatial_on else "none"),
+                   temporal=replace(config.temporal, se=temporal_on))
+
+
+def set_regions(config, name):
+    """Use a named region subset, or the single whole-face region ('whole_face')."""
+    if name == WHOLE_FACE:
+        return replace(config, region_mode=WHOLE_FACE, regions=REGION_SUBSETS["all"])
+    _check("region subset", name, tuple(REGION_SUBSETS) + (WHOLE_FACE,))
+    return replace(config, region_mode="regions", regions=REGION_SUBSETS[name])

@@ -1,0 +1,25 @@
+"""Install the reference implementation of region-based micro-expression recognition."""
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+
+
+def read_requirements():
+    lines = (HERE / "requirements.txt").read_text().splitlines()
+    return [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
+
+
+setup(
+    name="micro-expr",
+    version="0.1.0",
+    description="STFF and related region-based micro-expression recognition in Keras 3",
+    long_description=(HERE / "README.md").read_text(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=find_packages(include=["micro_expr", "micro_expr.*", "data_prep", "data_prep.*"]),
+    install_requires=read_requirements(),
+    extras_require={"test": ["pytest>=7"]},
+    entry_points={"console_scripts": ["mer=micro_expr.cli:main"]},
+)
