@@ -33,48 +33,32 @@ def split_patches(regions, m, size):
     return tf.reshape(grid, tf.concat([lead, [m, size[0], size[1], channels]], 0))
 
 
-def load_frames(cache, keys, regions=range(6)):
-    """All frames of ``keys`` for the chosen regions, read once from the cache.
-
-    Returns ``(arrays, owner)``: one uint8 array (N, H, W, 3) per region, and
-    for every frame the index in ``keys`` of the sample it belongs to.
-    """
-    regions = list(regions)
-    stacks = [[] for _ in regions]
-    owner = []
-    for index, key in enumerate(keys):
-        frames = cache.regions(key)
-        for stack, r in zip(stacks, regions):
-            stack.append(frames[r])
-        owner.extend([index] * len(frames[0]))
-    return [np.concatenate(stack) for stack in stacks], np.asarray(owner, dtype=np.int32)
-
-
-def frame_dataset(arrays, labels, m, patch_sizes, batch_size, shuffle_buffer=None, seed=None,
-                  regions=range(6)):
+def frame_dataset(arrays, names, m, patch_sizes, batch_size, targets=None, weights=None, shuffle_buffer=None,
+                  seed=None):
     """tf.data of frame batches for the spatial models of several regions at once.
 
-    ``arrays``: per region uint8 (N, H, W, 3); ``labels``: per region int (N,)
-    or None. Yields ``({"R0": patches, ...}, {"R0": label, ...})`` with patches
-    (batch, m, ph, pw, 3) float32 in the 0..255 range (the models rescale).
-    Every frame is read once for all regions, so the cache is not read six times.
+    ``arrays``: per input uint8 (N, H, W, 3); ``names``: the input names (R0..R5
+    or face); ``targets``: per input (N, k) one-hot labels, or None to yield
+    inputs only; ``weights``: per input (N,) sample weights. Yields
+    ``({"R0": patches, ...}, {"R0": target, ...}[, {"R0": weight, ...}])`` with
+    patches (batch, m, ph, pw, 3) float32 in the 0..255 range (the models
+    rescale). Every frame is read once for all regions.
     """
     import tensorflow as tf
 
-    names = [REGION_NAMES[r] for r in regions]
-    features = {name: array for name, array in zip(names, arrays)}
-    if labels is None:
-        dataset = tf.data.Dataset.from_tensor_slices(features)
-    else:
-        dataset = tf.data.Dataset.from_tensor_slices(
-            (features, {name: np.asarray(y, dtype=np.int32) for name, y in zip(names, labels)}))
+    elements = (dict(zip(names, arrays)),)
+    if targets is not None:
+        elements += (dict(zip(names, targets)),)
+        if weights is not None:
+            elements += (dict(zip(names, weights)),)
+    dataset = tf.data.Dataset.from_tensor_slices(elements if len(elements) > 1 else elements[0])
     if shuffle_buffer:
         dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size)
 
-    def to_patches(x, *y):
+    def to_patches(x, *rest):
         x = {name: split_patches(x[name], m, size) for name, size in zip(names, patch_sizes)}
-        return (x,) + y if y else x
+        return (x,) + rest if rest else x
 
     return dataset.map(to_patches, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 

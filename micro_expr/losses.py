@@ -97,21 +97,40 @@ class BinaryFocalLoss(keras.losses.Loss):
         return {**super().get_config(), "gamma": self.gamma}
 
 
-def build_loss(config, stage, n_classes, train_labels, predicted_labels=None):
-    """The loss of one stage ('spatial' or 'temporal') as ``config`` asks.
+def class_weights(config, stage, n_classes, train_labels, predicted_labels=None):
+    """Per-class weights of one stage's loss, or None when the loss is unweighted.
 
-    ``train_labels``: integer labels of the training samples (paper alpha).
-    ``predicted_labels``: the labels of the samples the model is then run on;
-    the code's spatial class weights came from those (spec section 2);
-    defaults to ``train_labels``.
+    paper focal (Eq. 9): alpha = inverse class frequency of ``train_labels``;
+    the code's spatial focal: sklearn 'balanced' weights of ``predicted_labels``
+    (the labels of the frames the model is then run on, spec section 2;
+    defaults to ``train_labels``); the code's temporal loss and plain
+    cross-entropy: none.
     """
     if config.loss == "cross_entropy":
-        return keras.losses.CategoricalCrossentropy()  # seed 001 Eq. 4, unweighted
+        return None  # seed 001 Eq. 4, unweighted
+    focal = getattr(config, stage).focal
+    if focal == "paper":
+        return inverse_frequency_alpha(train_labels, n_classes)
+    if focal == "original_spatial":
+        return balanced_class_weights(train_labels if predicted_labels is None else predicted_labels, n_classes)
+    return None
+
+
+def stage_loss(config, stage, alpha=None):
+    """The loss form of one stage ('spatial' or 'temporal'); ``alpha`` weights the classes.
+
+    Training passes alpha as per-sample weights (``alpha[label]``) instead, so the
+    compiled model does not change from fold to fold; for one-hot labels the two
+    are identical because only the true class's term is non-zero.
+    """
+    if config.loss == "cross_entropy":
+        return keras.losses.CategoricalCrossentropy()
     stage_config = getattr(config, stage)
-    gamma = stage_config.focal_gamma
-    if stage_config.focal == "paper":
-        return FocalLoss(inverse_frequency_alpha(train_labels, n_classes), gamma)
-    if stage_config.focal == "original_spatial":
-        labels = train_labels if predicted_labels is None else predicted_labels
-        return FocalLoss(balanced_class_weights(labels, n_classes), gamma)
-    return BinaryFocalLoss(gamma)
+    if stage_config.focal == "original_temporal":
+        return BinaryFocalLoss(stage_config.focal_gamma)
+    return FocalLoss(alpha, stage_config.focal_gamma)
+
+
+def build_loss(config, stage, n_classes, train_labels, predicted_labels=None):
+    """The loss of one stage with its class weights built in (see :func:`class_weights`)."""
+    return stage_loss(config, stage, class_weights(config, stage, n_classes, train_labels, predicted_labels))

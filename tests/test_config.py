@@ -68,7 +68,8 @@ def test_every_difference_between_paper_and_code_is_one_named_field():
 def test_shared_values_of_all_presets():
     for name in PRESETS:
         c = get_preset(name)
-        assert (c.spatial.patches, c.spatial.learning_rate, c.spatial.epochs, c.spatial.shuffle_buffer) == (9, 1e-4, 60, 400)
+        spatial = c.spatial
+        assert (spatial.patches, spatial.learning_rate, spatial.epochs, spatial.shuffle_buffer) == (9, 1e-4, 60, 400)
         assert (c.temporal.batch_size, c.temporal.epochs, c.temporal.sequence_length) == (128, 250, 250)
         assert (c.spatial.split_fraction, c.spatial.split_seed, c.seed) == (0.5, 42, 42)
         assert c.fusion == "both" and c.regions == (0, 1, 2, 3, 4, 5) and c.region_labels

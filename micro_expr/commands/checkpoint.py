@@ -1,6 +1,20 @@
-"""`mer checkpoint` (not implemented yet)."""
+"""`mer checkpoint inspect FILE`: what a Keras checkpoint (HDF5 or .keras) holds."""
+import json
 
 
 def register(subparsers):
-    parser = subparsers.add_parser("checkpoint", help="(not implemented yet)")
-    parser.set_defaults(func=lambda args: print("mer checkpoint: not implemented yet") or 1)
+    parser = subparsers.add_parser("checkpoint", help="look inside Keras checkpoint files")
+    actions = parser.add_subparsers(dest="checkpoint_action", required=True, metavar="ACTION")
+    inspect = actions.add_parser(
+        "inspect", help="layers, weight shapes, parameter count, Keras version, architecture or not")
+    inspect.add_argument("file", help="Keras 2 or 3 HDF5 file (weights only or whole model) or .keras archive")
+    inspect.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(func=run)
+
+
+def run(args):
+    from micro_expr.checkpoint_inspect import format_report, inspect_checkpoint
+
+    report = inspect_checkpoint(args.file)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0

@@ -233,6 +233,16 @@ def estimate_apex(faces, onset_index, offset_index, landmarks, layout="paper", m
     return candidates[int(np.argmax(totals))]
 
 
+def video_spotting_features(frames_rgb, fps, landmarks=None, layout="paper", method="tvl1", source="frames"):
+    """Spotting features of a whole RGB sequence (T, H, W, 3): face crop, then every (F_i, F_{i+k}).
+
+    k = ``flow_distance(fps)``; landmarks are detected on the first frame unless given.
+    Returns an array (T - k, 42, 42, 3).
+    """
+    faces, face_landmarks = crop_faces(frames_rgb, landmarks, source=source)
+    return spotting_features(faces, flow_distance(fps), face_landmarks, layout, method)
+
+
 def split_streams(features):
     """[u, v, strain], each (N, 42, 42, 1), from features (N, 42, 42, 3): the three model inputs."""
     features = np.asarray(features, dtype=np.float32)

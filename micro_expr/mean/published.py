@@ -24,7 +24,10 @@ beta, moving_mean, moving_variance). When a file holds the architecture, we
 also check by its wiring that the position rule gives the same mapping (the
 conv fed by the i-th input, the head conv under each dense layer). Checked on
 all 297 published files: the spot and recog arrays of each spot_recog file
-equal those of the spot and recog files of the same fold.
+equal those of the spot and recog files of the same fold. Folds without a
+recog file (CASME_sq: 5 of 14, SAMMLV: s19) have an untrained recognition
+head in their spot_recog file (zero biases): those subjects had no sample of
+the recognition classes.
 """
 import json
 import re

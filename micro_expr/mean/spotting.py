@@ -31,15 +31,22 @@ def pseudo_labels(n_frames, intervals, k_prime):
     return labels
 
 
-def smooth_scores(scores, k_prime):
+def smooth_scores(scores, k_prime, borders="discard"):
     """Simple average over [i - k', i + k'] (Eq. 11).
 
-    Returns an array as long as ``scores``; the k' boundary frames at each end
-    are discarded (NaN), as the paper does, so no interval leaves the video.
+    Returns an array as long as ``scores``. ``borders="discard"`` (the paper):
+    the k' frames at each end are NaN, so no interval leaves the video.
+    ``borders="shrink"``: there, the average of the frames of the window that
+    exist (used only for clips shorter than 2k' + 1, see ``spot_video``).
     """
     scores = np.asarray(scores, dtype=np.float64).reshape(-1)
-    smoothed = np.full(scores.shape, np.nan)
     width = 2 * k_prime + 1
+    if borders == "shrink":
+        index = np.arange(len(scores))
+        first, stop = np.maximum(index - k_prime, 0), np.minimum(index + k_prime + 1, len(scores))
+        sums = np.concatenate([[0.0], np.cumsum(scores)])
+        return (sums[stop] - sums[first]) / (stop - first)
+    smoothed = np.full(scores.shape, np.nan)
     if len(scores) >= width:
         smoothed[k_prime:len(scores) - k_prime] = np.convolve(scores, np.ones(width) / width, mode="valid")
     return smoothed
@@ -96,7 +103,14 @@ def vote_emotion(class_probabilities, peak, k_prime):
 
 
 def spot_video(scores, k_prime, p=0.55, multiple=True):
-    """Spotted MEs of one video: [{"peak", "interval", "score"}], score = smoothed score at the peak."""
+    """Spotted MEs of one video: [{"peak", "interval", "score"}], score = smoothed score at the peak.
+
+    A short video (one peak) shorter than 2k' + 1 scores has no frame left by
+    Eq. 11; it is then smoothed with shrinking border windows so that it still
+    gets its one spot, as the authors' code (which never drops borders) does.
+    """
     smoothed = smooth_scores(scores, k_prime)
+    if not multiple and np.isnan(smoothed).all() and len(smoothed):
+        smoothed = smooth_scores(scores, k_prime, borders="shrink")
     return [{"peak": peak, "interval": spotted_interval(peak, k_prime), "score": float(smoothed[peak])}
             for peak in find_spot_peaks(smoothed, k_prime, p, multiple)]

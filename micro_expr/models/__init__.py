@@ -8,6 +8,9 @@ Typical use::
     config = get_preset("strict")
     spatial = build_spatial_models(config)       # {"R0": keras.Model, ..., "R5": ...}
     temporal = build_temporal_from_config(config)
+
+Import this package (and ``micro_expr.losses``) before ``keras.models.load_model``:
+the custom layer ``SelectPatch`` and the losses are registered on import.
 """
 from micro_expr.models.patch_cnn import ENCODER_CHANNELS, SelectPatch, patch_encoder
 from micro_expr.models.se import pixel_gate_se, spatial_se, squeeze_excite, temporal_se

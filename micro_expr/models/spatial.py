@@ -55,7 +55,7 @@ def build_spatial_models(config):
 
 def feature_extractor(spatial_model):
     """The model up to SF, the 256-d ReLU output (Eq. 5) the temporal stage reads."""
-    return keras.Model(spatial_model.inputs, spatial_model.get_layer(FEATURES).output,
+    return keras.Model(spatial_model.input, spatial_model.get_layer(FEATURES).output,
                        name=f"{spatial_model.name}_features")
 
 
@@ -65,7 +65,7 @@ def spatial_attention_model(spatial_model):
         gate = spatial_model.get_layer(f"{SPATIAL_SE}_gate")
     except ValueError:
         raise ValueError(f"{spatial_model.name} has no spatial SE block (se='none')") from None
-    return keras.Model(spatial_model.inputs, gate.output, name=f"{spatial_model.name}_attention")
+    return keras.Model(spatial_model.input, gate.output, name=f"{spatial_model.name}_attention")
 
 
 def per_patch_weights(gates, m):

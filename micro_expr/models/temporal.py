@@ -59,7 +59,7 @@ def temporal_attention_model(temporal_model):
         gate = temporal_model.get_layer(f"{TEMPORAL_SE}_gate")
     except ValueError:
         raise ValueError(f"{temporal_model.name} has no temporal SE block (temporal.se is off)") from None
-    return keras.Model(temporal_model.inputs, gate.output, name=f"{temporal_model.name}_attention")
+    return keras.Model(temporal_model.input, gate.output, name=f"{temporal_model.name}_attention")
 
 
 def per_region_weights(gates, n_regions):

@@ -1,0 +1,79 @@
+"""Which cached samples a protocol uses, their labels, and the model inputs read from the cache."""
+from dataclasses import dataclass
+
+import numpy as np
+
+from data_prep.errors import InputError
+from data_prep.labels import AU5_CLASSES, protocol_classes, region_label
+from data_prep.protocols import DATASET_ORDER, MEGC_CASME2_EXCLUDED
+from data_prep.objective_classes import ROMAN
+
+
+@dataclass(frozen=True)
+class Item:
+    """A sample in a protocol: its cache key, LOSO group and class index."""
+
+    key: str
+    dataset: str
+    subject: str      # the LOSO group: "<dataset>/<subject>"
+    label: int        # index into the protocol's classes
+    n_frames: int
+
+
+def protocol_class(info, protocol):
+    """Class name of a cached sample under ``protocol``, or None when the protocol leaves it out."""
+    if protocol == "megc":
+        if info.dataset == "casme2" and (info.subject, info.sample) in MEGC_CASME2_EXCLUDED:
+            return None
+        return info.megc_class
+    if info.objective_class is None or info.objective_class > len(AU5_CLASSES):
+        return None  # classes VI and VII are dropped (seed 001 section 4.2)
+    return ROMAN[info.objective_class]
+
+
+def protocol_items(cache, protocol, datasets=None):
+    """The cache's samples used by ``protocol`` (optionally only some datasets), in LOSO order."""
+    classes = protocol_classes(protocol)
+    items = []
+    for info in cache.samples:
+        if datasets and info.dataset not in datasets:
+            continue
+        name = protocol_class(info, protocol)
+        if name is not None:
+            items.append(Item(info.key, info.dataset, f"{info.dataset}/{info.subject}", classes.index(name),
+                              info.n_frames))
+    if not items:
+        raise InputError(f"{cache.path}: no sample of the {protocol} protocol"
+                         + (f" in datasets {sorted(datasets)}" if datasets else ""))
+    order = {name: i for i, name in enumerate(DATASET_ORDER)}
+    return sorted(items, key=lambda item: (order.get(item.dataset, 9), item.subject, item.key))
+
+
+def region_targets(items, config):
+    """Per region input, the label index of every item (spec section 3, or whole-face labels)."""
+    classes = protocol_classes(config.protocol)
+    if config.region_mode == "whole_face":
+        return [np.array([item.label for item in items])]
+    return [np.array([region_label(config.protocol, r, classes[item.label], config.region_labels)
+                      for item in items]) for r in config.regions]
+
+
+def read_inputs(cache, key, config):
+    """The spatial inputs of one sample: one uint8 (T, H, W, 3) array per model input."""
+    if config.region_mode == "whole_face":
+        return [cache.face(key)]
+    frames = cache.regions(key)
+    return [frames[r] for r in config.regions]
+
+
+def load_frames(cache, items, config):
+    """All frames of ``items`` for every model input, read once: (arrays, owner index per frame)."""
+    stacks = None
+    owner = []
+    for index, item in enumerate(items):
+        inputs = read_inputs(cache, item.key, config)
+        stacks = [[] for _ in inputs] if stacks is None else stacks
+        for stack, array in zip(stacks, inputs):
+            stack.append(array)
+        owner.extend([index] * len(inputs[0]))
+    return [np.concatenate(stack) for stack in stacks], np.asarray(owner, dtype=np.int32)

@@ -1,0 +1,203 @@
+"""MEAN on the project's region cache: features per sample, LOSO folds, evaluation and training.
+
+Each cached sample is treated as one video with one ME interval, from its
+onset to its offset frame (the whole clip when the sheet has none, as for
+SMIC). For spotting to mean anything, the cache must be prepared with all
+frames of each video (``mer prepare --frames all --store-face``); with only
+onset..offset frames the whole clip is the ME.
+
+The cache holds the face canvas (the landmark face box contain-resized onto
+240 x 280); MEAN's 128 x 128 face is cut back out of it (``features.canvas_faces``).
+
+Fold assumption (published checkpoints): fold ``s<i>`` is the i-th subject,
+in natural sort order (s2 before s10), of the dataset's subjects that have at
+least one sample of a recognition class, as the authors' code ordered them.
+"""
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from data_prep.errors import InputError
+from micro_expr.mean import features as feat
+from micro_expr.mean import metrics, spotting
+
+# Class orders of the published recognition heads (authors' code).
+CASME2_CLASSES = ("disgust", "happiness", "others", "surprise", "repression")   # C = 5, CASME II
+MEGC_CLASSES = ("negative", "positive", "surprise")                             # C = 3, the others
+# Cache dataset name -> folder of the published checkpoints.
+WEIGHT_FOLDERS = {"casme2": "CASME2", "smic": "SMIC_HS", "samm": "SAMMLV"}
+
+
+def class_names(num_classes):
+    if num_classes == 3:
+        return MEGC_CLASSES
+    if num_classes == 5:
+        return CASME2_CLASSES
+    raise InputError(f"MEAN recognition heads have 3 (MEGC) or 5 (CASME II) classes, not {num_classes}")
+
+
+def class_index(info, num_classes):
+    """The sample's class for a C-class head, or None when it has none of those classes."""
+    if num_classes == 3:
+        return info.megc_label
+    emotion = (info.emotion or "").strip().lower()
+    return CASME2_CLASSES.index(emotion) if emotion in class_names(num_classes) else None
+
+
+def natural_key(text):
+    """Sort key that puts s2 before s10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(text))]
+
+
+def fold_subjects(samples):
+    """The subjects of ``samples`` in fold order: fold s<i> is the i-th (1-based)."""
+    return sorted({info.subject for info in samples}, key=natural_key)
+
+
+def _frame_index(info, frame, default):
+    if frame is None:
+        return default
+    try:
+        return info.frame_numbers.index(frame)
+    except ValueError:
+        raise InputError(f"{info.key}: frame {frame} is not among the cached frames "
+                         f"{info.frame_numbers[0]}..{info.frame_numbers[-1]}") from None
+
+
+def truth_interval(info):
+    """(onset index, offset index) into the cached frames; the whole clip when unknown."""
+    return _frame_index(info, info.onset, 0), _frame_index(info, info.offset, info.n_frames - 1)
+
+
+def sample_faces(cache, info):
+    """MEAN's 128 x 128 faces of a cached sample, and its landmarks on them."""
+    from data_prep.face import face_box
+
+    landmarks = np.asarray(cache.landmarks(info.key))
+    landmarks = landmarks[0] if landmarks.ndim == 3 else landmarks   # per-frame landmarks: use the first
+    box = cache.face_box(info.key) if hasattr(cache, "face_box") else face_box(landmarks)
+    box = np.asarray(box)
+    box = tuple(int(v) for v in (box[0] if box.ndim == 2 else box))
+    return feat.canvas_faces(cache.face(info.key), box, landmarks)
+
+
+@dataclass
+class PreparedSample:
+    """A sample's MEAN inputs and labels."""
+
+    info: object
+    spot_features: np.ndarray                 # (T - k, 42, 42, 3)
+    truth: tuple                              # ME interval, indices of the spotting features
+    label: Optional[int]
+    recog_features: Optional[np.ndarray] = None  # (42, 42, 3), onset -> apex (training only)
+
+
+def prepare_sample(cache, info, k, num_classes, layout="paper", method="tvl1", with_recognition=False):
+    """Compute the spotting features (and, for training, the onset -> apex features) of one sample."""
+    if info.n_frames <= k:
+        raise InputError(f"{cache.path}: sample {info.key} has {info.n_frames} frames, MEAN needs more than k = {k}")
+    faces, landmarks = sample_faces(cache, info)
+    onset, offset = truth_interval(info)
+    prepared = PreparedSample(info, feat.spotting_features(faces, k, landmarks, layout, method),
+                              (onset, offset), class_index(info, num_classes))
+    if with_recognition:
+        if info.apex is not None:
+            apex = _frame_index(info, info.apex, offset)
+        else:
+            apex = feat.estimate_apex(faces, onset, offset, landmarks, layout, method)
+        prepared.recog_features = feat.recognition_features(faces, onset, max(apex, onset + 1), landmarks,
+                                                            layout, method)
+    return prepared
+
+
+def predict(model, features):
+    """(spotting scores (N,), class probabilities (N, C)) of a combined MEAN model."""
+    spot, recog = model.predict(feat.split_streams(features), verbose=0, batch_size=256)
+    return np.asarray(spot).reshape(-1), np.asarray(recog)
+
+
+def analyse_video(prepared, scores, probabilities, k_prime, p=0.55, multiple=False, threshold=0.5):
+    """Spot-then-recognize one video (section 3.4): spotted intervals, TP matches and voted classes."""
+    spots = spotting.spot_video(scores, k_prime, p, multiple)
+    matches = metrics.match_intervals([s["interval"] for s in spots], [prepared.truth], threshold)
+    for spot, match in zip(spots, matches):
+        spot["true_positive"] = match is not None
+        spot["predicted_class"] = spotting.vote_emotion(probabilities, spot["peak"], k_prime)
+    return spots
+
+
+def summarise(rows, num_classes, threshold=0.5):
+    """Spotting, analysis (spotted TPs only) and STRS over analysed videos (Table 5 of the paper)."""
+    videos = [([s["interval"] for s in row["spots"]], [row["truth"]]) for row in rows]
+    scored = [([(s["interval"], s["score"]) for s in row["spots"]], [row["truth"]]) for row in rows]
+    tp, fp, fn = metrics.spotting_counts(videos, threshold)
+    spot = {"tp": tp, "fp": fp, "fn": fn, **metrics.precision_recall_f1(tp, fp, fn),
+            "ap_50_95": metrics.average_precision_range(scored)}
+    hits = [(row["label"], s["predicted_class"]) for row in rows for s in row["spots"]
+            if s["true_positive"] and row["label"] is not None]
+    analysis = metrics.analysis_scores([t for t, _ in hits], [p for _, p in hits])
+    return {"spotting": spot, "analysis": analysis, "strs": metrics.strs(spot["f1"], analysis["f1"]),
+            "classes": list(class_names(num_classes))}
+
+
+def prediction_rows(rows, fold):
+    """Flat table rows (one per spotted interval, or one empty row) for predictions.csv."""
+    table = []
+    for row in rows:
+        base = {"fold": fold, "key": row["key"], "truth_first": row["truth"][0], "truth_last": row["truth"][1],
+                "true_class": row["label"]}
+        for spot in row["spots"] or [None]:
+            table.append({**base, **({"peak": spot["peak"], "first": spot["interval"][0],
+                                      "last": spot["interval"][1], "score": round(spot["score"], 6),
+                                      "true_positive": spot["true_positive"],
+                                      "predicted_class": spot["predicted_class"]} if spot else {})})
+    return table
+
+
+def evaluate_fold(model, prepared_samples, k_prime, p=0.55, multiple=False):
+    """Analysed rows of the held-out subject's samples with a combined MEAN model."""
+    rows = []
+    for prepared in prepared_samples:
+        scores, probabilities = predict(model, prepared.spot_features)
+        rows.append({"key": prepared.info.key, "truth": prepared.truth, "label": prepared.label,
+                     "spots": analyse_video(prepared, scores, probabilities, k_prime, p, multiple)})
+    return rows
+
+
+def spotting_training_set(prepared_samples, k_prime, ratio=8, seed=1):
+    """Spotting inputs and pseudo-labels (Eqs. 5-6), non-ME windows kept at ``ratio`` per ME window."""
+    x = np.concatenate([s.spot_features for s in prepared_samples])
+    y = np.concatenate([spotting.pseudo_labels(len(s.spot_features), [s.truth], k_prime) for s in prepared_samples])
+    positives, negatives = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    keep = min(len(negatives), max(1, ratio * len(positives)))
+    chosen = np.random.default_rng(seed).choice(negatives, size=keep, replace=False)
+    index = np.sort(np.concatenate([positives, chosen]))
+    return x[index], y[index]
+
+
+def train_fold(train_samples, num_classes, k_prime, epochs_spot, epochs_recog, batch_size=32,
+               learning_rate=5e-4, ratio=8, seed=1):
+    """Train MEAN on one LOSO training set: spotting first, then recognition with a frozen trunk (section 3.2)."""
+    import keras
+
+    from micro_expr.mean import model as mean_model
+
+    keras.utils.set_random_seed(seed)
+    mean = mean_model.build_mean(num_classes)
+    spot = mean_model.task_model(mean, "spot")
+    spot.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse", metrics=["mae"])
+    x, y = spotting_training_set(train_samples, k_prime, ratio, seed)
+    spot.fit(feat.split_streams(x), y, batch_size=batch_size, epochs=epochs_spot, shuffle=True, verbose=0)
+
+    labelled = [s for s in train_samples if s.label is not None and s.recog_features is not None]
+    if labelled:
+        mean_model.freeze_trunk(mean)
+        recog = mean_model.task_model(mean, "recog")
+        recog.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="categorical_crossentropy",
+                      metrics=["categorical_accuracy"])
+        x = np.stack([s.recog_features for s in labelled])
+        y = keras.utils.to_categorical([s.label for s in labelled], num_classes)
+        recog.fit(feat.split_streams(x), y, batch_size=batch_size, epochs=epochs_recog, shuffle=True, verbose=0)
+    return mean
