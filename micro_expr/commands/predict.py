@@ -1,6 +1,43 @@
-"""`mer predict` (not implemented yet)."""
+"""`mer predict`: class probabilities of a new clip from a trained run, and where the models looked.
+
+    mer predict --run demo_out demo_out/dataset/sub01/EP01_01                 # ensemble of every fold
+    mer predict --run demo_out clip.mp4 --fold casme2/sub01 --out pred_clip    # one fold
+"""
 
 
 def register(subparsers):
-    parser = subparsers.add_parser("predict", help="(not implemented yet)")
-    parser.set_defaults(func=lambda args: print("mer predict: not implemented yet") or 1)
+    parser = subparsers.add_parser(
+        "predict", help="predict the class of a video or frame folder with a trained run",
+        description="Detects the face on the first frame (dlib, as `mer prepare`), cuts the six regions, runs "
+                    "the trained spatial and temporal models of one fold or of every finished fold (class "
+                    "probabilities averaged), prints the probabilities and writes prediction.json, "
+                    "prediction.md and the attention figures (spatial SE per patch, temporal SE per region, "
+                    "feature change over time).")
+    parser.add_argument("input", metavar="INPUT", help="a video file or a folder of numbered frames")
+    parser.add_argument("--run", required=True, metavar="RUN_DIR", help="run folder of `mer train` / `mer demo`")
+    parser.add_argument("--fold", default="all", metavar="NAME|all",
+                        help="a fold (index, subject name such as casme2/sub01, or folder name) or 'all' "
+                             "(default: every finished fold, probabilities averaged)")
+    parser.add_argument("--frames", metavar="FIRST-LAST",
+                        help="use only these frames: file numbers in a folder, 0-based indices in a video")
+    parser.add_argument("--out", default="predict_out", metavar="DIR", help="report folder (default predict_out)")
+    parser.add_argument("--prep-preset", choices=["original", "paper"],
+                        help="how frames are prepared, when the run's cache is gone (default: read from the run)")
+    parser.set_defaults(func=run)
+
+
+def run(args):
+    from micro_expr.predict import parse_frame_range, predict, write_report
+
+    result = predict(args.run, args.input, fold=args.fold, frames=parse_frame_range(args.frames),
+                     prep=args.prep_preset)
+    paths = write_report(result, args.out)
+    print(f"{result['input']}: {result['n_frames']} frames; folds: {', '.join(result['folds'])}")
+    width = max(len(name) for name in result["classes"])
+    for name, probability in result["probabilities"].items():
+        marker = "  <- predicted" if name == result["predicted"] else ""
+        print(f"  {name:<{width}}  {probability:.3f}{marker}")
+    if result.get("top_region"):
+        print(f"top region (temporal SE): {result['top_region']}")
+    print(f"report: {paths['markdown']}, {paths['json']}")
+    return 0

@@ -1,6 +1,130 @@
-"""`mer train` (not implemented yet)."""
+"""`mer train`: run a protocol (MEGC LOSO, 5-AU LOSO, cross-dataset) on a prepared cache.
+
+The same options serve the scripts in ``experiments/`` (:func:`add_arguments`,
+:func:`config_from_args`, :func:`run`), so a run is reachable both ways.
+"""
+import ast
+
+from micro_expr.config import DEFAULT_PRESET, FUSIONS, PRESETS, REGION_SUBSETS, WHOLE_FACE
 
 
 def register(subparsers):
-    parser = subparsers.add_parser("train", help="(not implemented yet)")
-    parser.set_defaults(func=lambda args: print("mer train: not implemented yet") or 1)
+    parser = subparsers.add_parser(
+        "train", help="train and evaluate STFF with a protocol on a prepared cache",
+        description="Per fold: train the spatial models, extract features, train the temporal model, predict "
+                    "the held-out samples. Resumable (a killed run restarts at its first unfinished fold); "
+                    "--folds runs a subset, and results are merged when every fold is done.")
+    parser.add_argument("--protocol", choices=["megc", "au5", "cross"], required=True,
+                        help="megc: MEGC 2019 3 classes, LOSO; au5: 5 objective classes, LOSO; "
+                             "cross: train on some datasets, test on another")
+    add_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def add_arguments(parser, protocol_fixed=None):
+    """The options of a training run (shared with the experiment scripts)."""
+    parser.add_argument("--cache", required=True, metavar="CACHE.h5", help="cache written by `mer prepare`")
+    parser.add_argument("--out", required=True, metavar="DIR", help="run folder (checkpoints, logs, results)")
+    parser.add_argument("--preset", choices=PRESETS, default=DEFAULT_PRESET,
+                        help=f"paper, original (the authors' code) or strict (default: {DEFAULT_PRESET})")
+    if protocol_fixed in (None, "cross"):
+        parser.add_argument("--labels", choices=["megc", "au5"], default="megc",
+                            help="class scheme of a cross-dataset run (default megc)")
+    if protocol_fixed != "cross":
+        parser.add_argument("--datasets", metavar="A,B", help="LOSO over these datasets only (default: all in the cache)")
+    parser.add_argument("--train-datasets", metavar="A,B", help="cross: datasets to train on")
+    parser.add_argument("--test-dataset", metavar="D", help="cross: dataset to test on")
+    parser.add_argument("--patches", type=int, choices=[1, 4, 9, 16], help="patches per region m")
+    parser.add_argument("--fusion", choices=FUSIONS, help="SE fusions switched on (seed 000 Table 5)")
+    parser.add_argument("--regions", choices=sorted(REGION_SUBSETS) + [WHOLE_FACE],
+                        help="region subset (seed 001 Table 5); whole_face needs `mer prepare --store-face`")
+    parser.add_argument("--whole-face-labels", action="store_true",
+                        help="every region learns the sequence's class (seed 000 Table 6)")
+    parser.add_argument("--loss", choices=["focal", "cross_entropy"], help="seed 001 Table 7")
+    parser.add_argument("--seed", type=int, help="random seed (weights, shuffling, splits)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="any configuration field, e.g. spatial.epochs=10 or temporal.padding=pre (repeatable)")
+    parser.add_argument("--folds", metavar="SEL", help='folds to run, e.g. "0-3,7" or a subject "casme2/sub05"')
+    parser.add_argument("--no-merge", action="store_true", help="do not merge results even if every fold is done")
+
+
+def parse_value(text):
+    """A --set value: Python literal (number, tuple, True) or a plain string."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def overrides_from_set(items):
+    """{key: value} of repeated ``--set KEY=VALUE`` options."""
+    from data_prep.errors import InputError
+
+    overrides = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise InputError(f"--set {item!r}: expected KEY=VALUE")
+        overrides[key.strip()] = parse_value(value.strip())
+    return overrides
+
+
+def config_from_args(args, protocol):
+    """The configuration a run's options describe (preset, then each option as one override)."""
+    from data_prep.errors import InputError
+    from micro_expr.config import get_preset
+
+    overrides = {"protocol": protocol}
+    for key, option in (("spatial.patches", "patches"), ("fusion", "fusion"), ("regions", "regions"),
+                        ("loss", "loss"), ("seed", "seed")):
+        if getattr(args, option, None) is not None:
+            overrides[key] = getattr(args, option)
+    if args.whole_face_labels:
+        overrides["region_labels"] = False
+    overrides.update(overrides_from_set(args.set))
+    try:
+        return get_preset(args.preset, **overrides)
+    except (ValueError, TypeError) as error:
+        raise InputError(f"configuration: {error}") from error
+
+
+def _names(text):
+    return [name.strip() for name in text.split(",") if name.strip()] if text else None
+
+
+def run(args, protocol=None):
+    from data_prep.errors import InputError
+    from micro_expr.runs import run_protocol
+
+    protocol = protocol or args.protocol
+    if protocol == "cross":
+        if not (args.train_datasets and args.test_dataset):
+            raise InputError("--protocol cross needs --train-datasets and --test-dataset")
+        config = config_from_args(args, args.labels)
+        results = run_protocol(args.cache, config, args.out, folds_kind="cross",
+                               train_datasets=_names(args.train_datasets), test_dataset=args.test_dataset,
+                               fold_selection=args.folds, merge=not args.no_merge)
+    else:
+        config = config_from_args(args, protocol)
+        results = run_protocol(args.cache, config, args.out, datasets=_names(getattr(args, "datasets", None)),
+                               fold_selection=args.folds, merge=not args.no_merge)
+    if results is not None:
+        print_results(results)
+    return 0
+
+
+def print_results(results):
+    """The headline metrics, per dataset part, and the confusion matrix."""
+    print(f"{results['protocol']} ({results['folds_kind']}), preset {results['preset']}, "
+          f"{results['n_samples']} samples, {results['n_folds']} folds")
+    if results.get("note"):
+        print(f"NOTE: {results['note']}")
+    for part, m in results["metrics"].items():
+        print(f"  {part:8s} UF1 {m['uf1']:.4f}  UAR {m['uar']:.4f}  accuracy {m['accuracy_pooled']:.4f} "
+              f"(mean of folds {m['accuracy_fold_mean']:.4f})")
+    classes = results["classes"]
+    width = max(len(c) for c in classes) + 2
+    print("confusion matrix (rows: true, columns: predicted)")
+    print(" " * width + "".join(f"{c:>{width}}" for c in classes))
+    for name, row in zip(classes, results["metrics"]["FULL"]["confusion_matrix"]):
+        print(f"{name:>{width}}" + "".join(f"{v:>{width}}" for v in row))

