@@ -1,16 +1,22 @@
 """benchmarks/spatial_throughput.py on a tiny synthetic region cache: structure of the result, equal work."""
 import csv
 import json
+import sys
+from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-from benchmarks import spatial_throughput as bench
-from data_prep.cache import FORMAT, VERSION, write_sample_group
-from data_prep.config import PrepConfig
-from data_prep.regions import region_sizes
-from data_prep.samples import Sample
+REPO = str(Path(__file__).resolve().parents[1])
+if REPO not in sys.path:  # benchmarks/ sits beside the installed packages, not among them
+    sys.path.insert(0, REPO)
+
+from benchmarks import spatial_throughput as bench  # noqa: E402
+from data_prep.cache import FORMAT, VERSION, write_sample_group  # noqa: E402
+from data_prep.config import PrepConfig  # noqa: E402
+from data_prep.regions import region_sizes  # noqa: E402
+from data_prep.samples import Sample  # noqa: E402
 
 # (subject, sample, MEGC class, frames): 7 frames, so batch 4 ends on a partial batch.
 SAMPLES = (("sub01", "EP01_01", "negative", 3), ("sub01", "EP02_01", "positive", 2),
@@ -73,6 +79,10 @@ def test_png_export_is_the_cache_content(tiny_cache, tmp_path):
     np.testing.assert_array_equal(x, split_patches(arrays[5][order], 4, patch_hw).numpy())
     np.testing.assert_array_equal(y, targets[order])
     assert cv2_reader.count() == 4 and len(cv2_reader) == 2
+    memory_reader = bench._MemoryReader(arrays[5], targets, 4, patch_hw, 4, 0, 0)
+    batches = list(memory_reader.data)
+    np.testing.assert_array_equal(batches[0][0].numpy(), expected)
+    assert [len(y) for _, y in batches] == [4, 3] and memory_reader.count() == 7
 
 
 def test_benchmark_runs_both_paths_on_the_same_frames(tiny_cache, tmp_path, capsys):
@@ -96,9 +106,13 @@ def test_benchmark_runs_both_paths_on_the_same_frames(tiny_cache, tmp_path, caps
         assert r["frames_per_s_median"] == pytest.approx(7 / r["seconds"][0])
         assert r["region_frames_per_s_median"] == pytest.approx(2 * r["frames_per_s_median"])
         assert r["warmup_build_s"] > 0 and r["warmup_first_epoch_s"] > 0
+        assert r["warmup_overhead_s"] == pytest.approx(r["warmup_first_epoch_s"] - r["seconds_median"])
+        assert r["frames_per_cpu_s_median"] == pytest.approx(7 / r["cpu_seconds"][0])
     ratio = result["ratio"]
     assert ratio["median"] == pytest.approx(result["candidate"]["frames_per_s_median"]
                                             / result["baseline"]["frames_per_s_median"])
+    assert ratio["cpu_median"] == pytest.approx(result["baseline"]["cpu_seconds"][0]
+                                                / result["candidate"]["cpu_seconds"][0])
     printed = capsys.readouterr().out
     assert "ratio candidate/baseline" in printed and "baseline" in printed and "candidate" in printed
 

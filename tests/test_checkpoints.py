@@ -22,6 +22,7 @@ import pytest
 from keras.src.legacy.saving import legacy_h5_format
 
 from data_prep.errors import InputError
+from data_prep.labels import protocol_classes
 from micro_expr.checkpoints import load_checkpoint, load_h5_weights, save_checkpoint
 from micro_expr.config import STFFConfig, get_preset
 from micro_expr.losses import stage_loss
@@ -30,7 +31,7 @@ from micro_expr.models.spatial import FEATURES
 from micro_expr.training import one_hot
 
 SEQUENCE = 6     # temporal sequence length, short to keep the test fast
-REGION = 5       # the mouth: 3 MEGC classes (negative, positive, surprise + "no reaction" not used)
+REGION = 5       # the mouth: MEGC classes negative, positive, surprise (no "no reaction": it moves in all three)
 # Layers that hold weights in Keras 2 too; anything else with weights (e.g. a dropout seed) breaks Keras 2 loading.
 KERAS2_WEIGHT_LAYERS = (keras.layers.Conv2D, keras.layers.Dense, keras.layers.LSTM)
 
@@ -65,7 +66,7 @@ def _inputs(kind, config):
 
 
 def _classes(kind, config):
-    return list(config.region_class_names[REGION]) if kind == "spatial" else ["negative", "positive", "surprise"]
+    return list(config.region_class_names[REGION] if kind == "spatial" else protocol_classes(config.protocol))
 
 
 def _names(values):
@@ -82,11 +83,10 @@ def _predict(model, x):
     With the paper's normal(0, 1) initialisers the softmax saturates to exact 0 / 1,
     so probabilities alone would hide differences; the features do not.
     """
-    hidden = model.get_layer(FEATURES if model.get_layer("predictions").input.shape[-1] == 256
-                             and FEATURES in [layer.name for layer in model.layers] else "classifier_dense")
-    probe = keras.Model(model.inputs, [model.output, hidden.output])
-    return np.concatenate([keras.ops.convert_to_numpy(o).reshape(len(o), -1) for o in probe(_as_inputs(x), training=False)],
-                          axis=1)
+    hidden = FEATURES if FEATURES in [layer.name for layer in model.layers] else "classifier_dense"
+    probe = keras.Model(model.inputs, [model.output, model.get_layer(hidden).output])
+    outputs = probe(_as_inputs(x), training=False)
+    return np.concatenate([keras.ops.convert_to_numpy(o) for o in outputs], axis=1)
 
 
 def _train(model, kind, config, x):
@@ -102,7 +102,7 @@ def _train(model, kind, config, x):
     y = one_hot(np.arange(len(x[0] if isinstance(x, list) else x)) % k, k)
     optimizer = keras.optimizers.Adam(1e-3)
     with tf.GradientTape() as tape:
-        loss = stage_loss(config, kind)(y, model(_as_inputs(x), training=True))
+        loss = stage_loss(config, kind)(y, model(x, training=True))
     optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
     rng = np.random.default_rng(4)
     model.set_weights([w + rng.normal(0, 0.01, w.shape).astype(w.dtype) for w in model.get_weights()])

@@ -2,14 +2,14 @@
 import csv
 import json
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Optional
 
 import numpy as np
 import pytest
 
+from data_prep.cache import SampleInfo
+from data_prep.labels import MEGC_CLASSES
 from micro_expr.mean import features, metrics, spotting
 
 # ---------------------------------------------------------------- features (section 3.1)
@@ -248,22 +248,6 @@ def test_apex_spotting_rate():
 # ---------------------------------------------------------------- `mer mean` on a fake cache
 
 
-@dataclass
-class FakeInfo:
-    key: str
-    dataset: str
-    subject: str
-    sample: str
-    n_frames: int
-    frame_numbers: list = field(default_factory=list)
-    onset: Optional[int] = None
-    apex: Optional[int] = None
-    offset: Optional[int] = None
-    emotion: str = ""
-    megc_label: Optional[int] = None
-    fps: float = 10.0
-
-
 class FakeCache:
     """The part of ``data_prep.cache.RegionCache`` that MEAN uses."""
 
@@ -306,8 +290,9 @@ def install_fake_cache(monkeypatch, subjects=("s1", "s2"), n_frames=8):
     samples, canvases = [], {}
     for index, subject in enumerate(subjects):
         key = f"smic/{subject}/{subject}_ne_01"
-        samples.append(FakeInfo(key, "smic", subject, f"{subject}_ne_01", n_frames, list(range(1, n_frames + 1)),
-                                onset=3, apex=4, offset=5, emotion="negative", megc_label=index % 3))
+        samples.append(SampleInfo(key, "smic", subject, f"{subject}_ne_01", n_frames, list(range(1, n_frames + 1)),
+                                  onset=3, apex=4, offset=5, emotion="negative",
+                                  megc_class=MEGC_CLASSES[index % 3], fps=10.0))
         canvases[key] = _canvas(n_frames, 2, 4, seed=index)
     monkeypatch.setattr(data_prep.cache, "RegionCache", lambda path: FakeCache(path, samples, canvases))
     return samples

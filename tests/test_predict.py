@@ -1,8 +1,9 @@
 """`mer predict` and micro_expr.predict on a tiny trained demo run (real faces, synthetic movements).
 
 The run: 2 demo people x 3 clips (one per MEGC class), trained with
-leave-one-subject-out (2 folds), m = 4, one spatial epoch and three temporal
-epochs. Such a model is no good, but it is a real trained run: predicting a
+leave-one-subject-out (2 folds), m = 1 (tracing m encoders per region is
+what costs time here; m = 4 and 9 are tested on built models in
+test_attention.py), one spatial epoch and three temporal epochs. Such a model is no good, but it is a real trained run: predicting a
 clip from its frames must give exactly what the run's own evaluation gave.
 """
 import json
@@ -14,7 +15,7 @@ import pytest
 from data_prep.errors import InputError, NoFaceError
 
 TINY_SCHEDULE = {
-    "spatial.patches": 4, "spatial.epochs": 1, "spatial.batch_size": 32,
+    "spatial.patches": 1, "spatial.epochs": 1, "spatial.batch_size": 32,
     "temporal.epochs": 3, "temporal.batch_size": 4, "temporal.sequence_length": 16,
     # Smaller initial weights than the paper's normal(0, 1), whose softmax outputs are all 0 or 1:
     # graded probabilities make the comparison with the run's predictions a real check.
@@ -105,11 +106,12 @@ def test_ensemble_averages_the_folds_and_reports_attention_per_patch_and_region(
     per_fold = np.array([list(f["probabilities"].values()) for f in result["per_fold"].values()])
     np.testing.assert_allclose(list(result["probabilities"].values()), per_fold.mean(axis=0), atol=1e-6)
     assert result["regions"] == ["R0", "R1", "R2", "R3", "R4", "R5"]
-    n_frames = record["offset"] - record["onset"] + 1
+    n_frames, m = record["offset"] - record["onset"] + 1, TINY_SCHEDULE["spatial.patches"]
+    assert result["config"]["patches"] == m
     for name in result["regions"]:
         spatial = result["spatial_attention"][name]
-        assert np.shape(spatial["mean"]) == (4,)                   # m = 4 patches
-        assert np.shape(spatial["per_frame"]) == (n_frames, 4)
+        assert np.shape(spatial["mean"]) == (m,)
+        assert np.shape(spatial["per_frame"]) == (n_frames, m)
         assert all(0 < w < 1 for w in spatial["mean"])            # sigmoid gates
         assert len(result["feature_change"][name]) == n_frames
         assert result["feature_change"][name][0] == 0

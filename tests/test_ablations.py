@@ -1,0 +1,105 @@
+"""experiments/ablations.py: the papers' ablation tables, one override per variant, runs that resume."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from data_prep.errors import InputError
+from experiments import ablations
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+TINY = {"spatial.patches": 1, "spatial.epochs": 1, "spatial.batch_size": 16, "temporal.epochs": 2,
+        "temporal.batch_size": 4, "temporal.sequence_length": 8}
+
+
+def test_selection_and_aliases():
+    assert [a.name for a in ablations.chosen_ablations("table3, loss")] == ["table3", "s001_table7"]
+    assert [a.name for a in ablations.chosen_ablations("regions")] == ["s001_table5"]
+    assert len(ablations.chosen_ablations(None)) == 5
+    with pytest.raises(InputError, match="unknown ablation"):
+        ablations.chosen_ablations("table4")
+
+
+def test_each_variant_is_one_override_with_its_own_folder(tmp_path):
+    from micro_expr.config import override
+
+    base = ablations.base_config("strict", "megc", TINY)
+    for ablation in ablations.ABLATIONS.values():
+        folders = set()
+        for _, value in ablation.variants:
+            changed = override(base, **{ablation.key: value})
+            folder = ablations.variant_folder(tmp_path, base, ablation.key, value)
+            folders.add(folder)
+            assert folder.name == ("baseline" if changed == base else f"{ablation.key}={value}")
+        assert len(folders) == len(ablation.variants)
+    assert ablations.variant_folder(tmp_path, base, "fusion", "both").name == "baseline"
+    assert ablations.variant_folder(tmp_path, base, "fusion", "none").name == "fusion=none"
+
+
+def test_paper_figures_are_the_seeds_figures():
+    """Every figure we print as 'paper' appears in the seed paper it is attributed to."""
+    if not SEEDS.is_dir():
+        pytest.skip(f"seed papers not found at {SEEDS}")
+    texts = {"seed 000": (SEEDS / "000_2cf5e85c636f9cf2.txt").read_text(),
+             "seed 001": (SEEDS / "001_ae5b1337345f4e21.txt").read_text()}
+    for ablation in ablations.ABLATIONS.values():
+        text = texts[ablation.source[:8]]
+        for label, figures in ablation.paper.items():
+            for value in figures:
+                shown = f"{value:.4f}" if ablation.name == "table3" else f"{value:.2f}"
+                assert shown in text, f"{ablation.source} {label}: {shown} not in the seed"
+    table3 = re.search(r"\n9 ([\d. ]+)\n", texts["seed 000"]).group(1).split()
+    assert [float(v) for v in table3] == list(ablations.ABLATIONS["table3"].paper["m = 9"])
+
+
+def fake_scores(accuracy):
+    return {"accuracy": accuracy, "weighted_f1": accuracy, "uar": accuracy, "uf1": accuracy, "folds_done": 1,
+            "folds_total": 3, "n_samples": 3}
+
+
+def test_whole_face_is_skipped_with_a_note_when_the_cache_has_no_faces(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(ablations, "has_protocol", lambda *args: True)
+    monkeypatch.setattr(ablations, "run_variant",
+                        lambda cache, config, folder, *rest: calls.append(folder.name) or fake_scores(0.5))
+    regions = ablations.ABLATIONS["s001_table5"]
+    result = ablations.run_ablation(regions, "cache.h5", tmp_path, "strict", TINY, has_faces=False)
+    assert calls == ["regions=no_cheeks", "regions=no_nose", "baseline"]
+    assert "store-face" in result["rows"][0]["skipped"]
+    table = ablations.table_markdown(regions, result, "test")
+    assert "| whole face | not run (0.85) | not run (0.84) | not run (0.84) | - | - |" in table
+    assert "| all regions | **0.500** (0.92) | **0.500** (0.89) | **0.500** (0.89) | 1/3 | 3 |" in table
+    assert "mer prepare --store-face" in table
+
+    calls.clear()
+    ablations.run_ablation(regions, "cache.h5", tmp_path, "strict", TINY, has_faces=True)
+    assert calls[0] == "regions=whole_face"
+
+
+def test_a_real_ablation_on_a_prepared_cache_resumes(tiny_cache, tmp_path):
+    out = tmp_path / "abl"
+    results = ablations.run_ablations(out, cache=tiny_cache, only="loss", overrides=TINY, folds="0")
+    rows = results[0]["rows"]
+    assert [r["label"] for r in rows] == ["CE", "Focal loss (gamma = 2)"]
+    assert [Path(r["folder"]).name for r in rows] == ["loss=cross_entropy", "baseline"]
+    for row in rows:
+        run = json.loads((Path(row["folder"]) / "run.json").read_text())
+        assert run["config"]["loss"] == row["value"] and run["config"]["spatial"]["patches"] == 1
+        assert row["scores"]["folds_done"] == 1 and row["scores"]["folds_total"] == 3
+        assert row["scores"]["n_samples"] == 3  # one subject's three clips held out
+    table = (out / "ablations.md").read_text()
+    assert "seed 001 Table 7" in table and "data actually used" in table and "(0.91)" in table
+    assert json.loads((out / "ablations.json").read_text())["results"][0]["name"] == "s001_table7"
+
+    done = [Path(r["folder"]) / "folds" / "00_casme2_sub01" / "done.json" for r in rows]
+    stamps = [p.stat().st_mtime_ns for p in done]
+    again = ablations.run_ablations(out, cache=tiny_cache, only="loss", overrides=TINY, folds="0")
+    assert [p.stat().st_mtime_ns for p in done] == stamps  # nothing retrained
+    assert again[0]["rows"][0]["scores"] == rows[0]["scores"]
+    assert ablations.cache_has_faces(tiny_cache)
+
+
+def test_cache_is_required_without_quick(tmp_path):
+    with pytest.raises(InputError, match="--cache is required"):
+        ablations.run_ablations(tmp_path)
