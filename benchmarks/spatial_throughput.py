@@ -29,8 +29,12 @@ in odd rounds, candidate first in even ones); each round times a whole
 ``fit`` of ``--epochs`` epochs on the warm models (all six regions for each
 path). Throughput is frames x epochs / seconds to train all six region models
 ("frames/s, all six regions"); region-frames/s counts a frame once per region
-model trained (6x that). Both paths count the frames their training actually
-consumed, and the run fails if the counts differ.
+model trained (6x that). The CPU time of the process (all its threads) is
+taken too: on a shared machine the wall time depends on the share of the
+cores the process got, frames per CPU-second much less. Both paths count the
+frames their training steps actually took (a Keras metric summing batch sizes
+in the baseline, a count of the batches SpatialStage's loop takes in the
+candidate), and the run fails if the counts differ from frames x epochs.
 
 Run ``python -m benchmarks.spatial_throughput`` (see ``--help`` and benchmarks/README.md).
 """
@@ -249,6 +253,27 @@ def _cv2_reader(paths, targets, m, patch_hw, batch_size, seed):
     return reader
 
 
+def _frame_count_metric():
+    """A Keras metric summing the frames of every batch a training step took (reset each epoch)."""
+    import keras
+
+    class FrameCount(keras.metrics.Metric):
+        def __init__(self, name="frames", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.total = self.add_variable(shape=(), initializer="zeros", dtype="float32", name="total")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.total.assign_add(keras.ops.cast(keras.ops.shape(y_true)[0], "float32"))
+
+        def result(self):
+            return self.total
+
+        def reset_state(self):
+            self.total.assign(0.0)
+
+    return FrameCount()
+
+
 class Baseline:
     """The regional spatial models, each compiled and trained on its own with ``model.fit`` on PNG files."""
 
@@ -270,7 +295,7 @@ class Baseline:
             k = len(classes)
             model = build_spatial_model(cfg, patch_hw, k, name=f"spatial_{name}")
             model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss=stage_loss(config, "spatial"),
-                          metrics=["accuracy"])
+                          metrics=["accuracy", _frame_count_metric()])
             weights = class_weights(config, "spatial", k, y)
             self.class_weights.append(None if weights is None else dict(enumerate(weights)))
             targets = one_hot(y, k)
@@ -285,11 +310,18 @@ class Baseline:
             self.models.append(model)
 
     def fit(self, epochs):
-        """Train the region models one after the other; returns the frames each consumed (list)."""
+        """Train the region models one after the other; returns the frames each was trained on (list).
+
+        The files each reader decoded are in ``self.files_read`` (Keras reads a
+        PyDataset's first batches once more per ``fit`` to learn its shapes).
+        """
         before = [reader.count() for reader in self.readers]
+        trained = []
         for model, reader, weights in zip(self.models, self.readers, self.class_weights):
-            model.fit(reader.data, epochs=epochs, class_weight=weights, shuffle=False, verbose=0)
-        return [reader.count() - b for reader, b in zip(self.readers, before)]
+            history = model.fit(reader.data, epochs=epochs, class_weight=weights, shuffle=False, verbose=0)
+            trained.append(int(round(sum(history.history["frames"]))))
+        self.files_read = [reader.count() - b for reader, b in zip(self.readers, before)]
+        return trained
 
 
 # --- candidate: the project's SpatialStage, all regions side by side from memory -----------------
@@ -402,6 +434,8 @@ def run_benchmark(cache_path, preset="original", patches=4, epochs=2, batch_size
                 else:
                     consumed, seconds, cpu = _timed_cpu(candidate.fit, epochs, seed)
                 runs[path].append({"seconds": seconds, "cpu_seconds": cpu, "frames_per_region": consumed})
+                if path == "baseline":
+                    runs[path][-1]["files_read_per_region"] = baseline.files_read
                 log(f"round {round_index + 1}/{repeats} {path:9s}: {seconds:7.2f} s, "
                     f"{n_frames * epochs / seconds:7.1f} frames/s (all {n_regions} regions); CPU {cpu:7.2f} s, "
                     f"{n_frames * epochs / cpu:7.1f} frames per CPU-second")
@@ -426,6 +460,7 @@ def run_benchmark(cache_path, preset="original", patches=4, epochs=2, batch_size
                 "frames_per_s_max": max(rates), "frames_per_s_min": min(rates),
                 "region_frames_per_s_median": statistics.median(rates) * len(shapes),
                 "frames_per_region_per_run": entries[0]["frames_per_region"],
+                "files_read_per_region_per_run": entries[0].get("files_read_per_region"),
                 "warmup_build_s": warm_build, "warmup_first_epoch_s": warm_fit,
                 # the first epoch's time beyond a warm epoch: tracing and first-call costs
                 "warmup_overhead_s": warm_fit - statistics.median(seconds) / epochs,

@@ -108,6 +108,7 @@ def test_benchmark_runs_both_paths_on_the_same_frames(tiny_cache, tmp_path, caps
         assert r["warmup_build_s"] > 0 and r["warmup_first_epoch_s"] > 0
         assert r["warmup_overhead_s"] == pytest.approx(r["warmup_first_epoch_s"] - r["seconds_median"])
         assert r["frames_per_cpu_s_median"] == pytest.approx(7 / r["cpu_seconds"][0])
+    assert result["baseline"]["files_read_per_region_per_run"] == [7, 7]  # tf.data reads each file once an epoch
     ratio = result["ratio"]
     assert ratio["median"] == pytest.approx(result["candidate"]["frames_per_s_median"]
                                             / result["baseline"]["frames_per_s_median"])
