@@ -129,9 +129,9 @@ def markdown(summary, records, run_dir):
         f"| permutation p-value ({summary['permutations']} shuffles of the moved sets) | "
         f"{summary['permutation_p_value']:.4g} |", "",
         f"Top region counts: {', '.join(f'{k} {v}' for k, v in summary['top_region_counts'].items())}.", "",
-        f"**The check {verdict}**: better than chance: {'yes' if summary['better_than_chance'] else 'no'} "
-        f"(p < 0.05); top region follows the sample's own movement: "
-        f"{'yes' if summary['follows_the_sample'] else 'no'} (permutation p < 0.05).", "",
+        f"**The check {verdict}.** Better than chance (p < 0.05)? "
+        f"{'yes' if summary['better_than_chance'] else 'no'}. Does the top region follow the sample's own "
+        f"movement (permutation p < 0.05)? {'yes' if summary['follows_the_sample'] else 'no'}.", "",
         "Demo clips are synthetic movements on real faces; this says what the trained models rely on, "
         "on the demo, not what they would do on CASME II, SAMM or SMIC.", "",
         "| sample | class | predicted | moved | top region | hit |", "|---|---|---|---|---|---|"]
@@ -171,7 +171,8 @@ def main(argv=None):
     def check(args):
         summary = run_check(args.run, args.out, args.ground_truth, args.permutations, args.seed)
         print(f"top region moved in {summary['hits']} of {summary['samples']} samples "
-              f"({summary['hit_rate']:.2f}; chance {summary['chance_rate']:.2f}, p = {summary['p_value_vs_chance']:.3g}; "
+              f"({summary['hit_rate']:.2f}; chance {summary['chance_rate']:.2f}, "
+              f"p = {summary['p_value_vs_chance']:.3g}; "
               f"always {summary['best_constant_region']}: {summary['best_constant_rate']:.2f}; "
               f"permutation p = {summary['permutation_p_value']:.3g})")
         return 0

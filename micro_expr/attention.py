@@ -130,8 +130,3 @@ def top_region(region_weights):
     """Name of the region with the largest weight in a {region: weight} dict."""
     return max(region_weights, key=region_weights.get)
 
-
-def rank_of(region_weights, names):
-    """1-based rank of the best of ``names`` among the regions sorted by weight (1 = top)."""
-    order = sorted(region_weights, key=region_weights.get, reverse=True)
-    return min(order.index(name) + 1 for name in names)

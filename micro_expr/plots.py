@@ -81,8 +81,8 @@ def plot_patch_attention(canvas, boxes, weights, path, title="Spatial SE: weight
             ax.add_patch(Rectangle((patch.x0, patch.y0), patch.x1 - patch.x0, patch.y1 - patch.y0,
                                    facecolor=cmap(norm(weight)), alpha=0.55, edgecolor="white", linewidth=0.6))
             if m <= 9:
-                ax.text((patch.x0 + patch.x1) / 2, (patch.y0 + patch.y1) / 2, f"{weight:.2f}", ha="center",
-                        va="center", fontsize=7 if m > 1 else 9, color="black" if norm(weight) > 0.6 else "white")
+                ax.text((patch.x0 + patch.x1) / 2, (patch.y0 + patch.y1) / 2, f"{weight:.3f}", ha="center",
+                        va="center", fontsize=6 if m > 4 else 8, color="black" if norm(weight) > 0.6 else "white")
         ax.add_patch(Rectangle((box.x0, box.y0), box.x1 - box.x0, box.y1 - box.y0, fill=False, edgecolor="cyan",
                                linewidth=1.2))
         ax.text(box.x0 + 2, box.y0 + 2, box.name, color="cyan", fontsize=8, va="top", fontweight="bold")

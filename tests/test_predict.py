@@ -3,8 +3,9 @@
 The run: 2 demo people x 3 clips (one per MEGC class), trained with
 leave-one-subject-out (2 folds), m = 1 (tracing m encoders per region is
 what costs time here; m = 4 and 9 are tested on built models in
-test_attention.py), one spatial epoch and three temporal epochs. Such a model is no good, but it is a real trained run: predicting a
-clip from its frames must give exactly what the run's own evaluation gave.
+test_attention.py), one spatial epoch and three temporal epochs. Such a
+model is no good, but it is a real trained run: predicting a clip from its
+frames must give exactly what the run's own evaluation gave.
 """
 import json
 import shutil
