@@ -370,6 +370,8 @@ def candidate_stage(config):
 
 
 class Candidate:
+    """The project's path: frames in memory (read once from the cache), SpatialStage trains all regions at once."""
+
     def __init__(self, config, arrays, labels):
         self.stage = candidate_stage(config)
         self.arrays, self.labels = arrays, labels
@@ -437,7 +439,7 @@ def run_benchmark(cache_path, preset="original", patches=4, epochs=2, batch_size
         log(f"one-time: cache read {read_seconds:.2f} s, PNG export {export_seconds:.2f} s "
             f"({n_frames * len(shapes)} files, {png_bytes / 1e6:.1f} MB)")
 
-        # Warm-up: build the models and trace the training functions (one epoch each), timed apart.
+        # Warm-up: build the models and trace the training functions (a one-batch fit each), timed apart.
         baseline, build_b = _timed(Baseline, config, table, shapes, reader, seed, arrays)
         warm_b_frames, warm_b = _timed(baseline.warm_up)
         candidate, build_c = _timed(Candidate, config, arrays, labels)

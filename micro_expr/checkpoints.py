@@ -61,13 +61,20 @@ def load_checkpoint(path):
 
 
 def load_h5_weights(model, path):
-    """Load Keras 2-layout HDF5 weights (as written by :func:`save_checkpoint`) into ``model``."""
+    """Load Keras 2-layout HDF5 weights (as written by :func:`save_checkpoint`) into ``model``.
+
+    A file that does not fit raises InputError and leaves the model as it was
+    (Keras sets layer by layer, so a late mismatch would otherwise half-load it).
+    """
     import h5py
     from keras.src.legacy.saving import legacy_h5_format
 
+    before = [variable.numpy() for variable in model.weights]
     try:
         with h5py.File(path, "r") as handle:
             legacy_h5_format.load_weights_from_hdf5_group(handle, model)
     except (OSError, ValueError, KeyError) as error:
+        for variable, value in zip(model.weights, before):
+            variable.assign(value)
         raise InputError(f"{path}: weights do not fit model {model.name} ({error})") from error
     return model

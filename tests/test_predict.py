@@ -160,12 +160,18 @@ def test_cli_prints_probabilities_and_writes_the_report(demo_run, tmp_path, caps
 
 # --- errors ----------------------------------------------------------------------------------
 
-def test_a_clip_without_a_face_is_refused(demo_run, face_clips, loaded):
+def test_a_clip_without_a_face_is_refused(demo_run, face_clips, loaded, capsys):
+    from data_prep.pyfeat_media import media_path
+    from micro_expr.cli import main
     from micro_expr.predict import predict
 
     run, _ = demo_run
     with pytest.raises(NoFaceError, match="no face"):
         predict(run, face_clips["no_face"], fold="0", loaded=loaded)
+    video = media_path("no_face.mp4")
+    assert main(["predict", "--run", str(run), str(video), "--frames", "0-5"]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("mer predict: error:")]
+    assert len(errors) == 1 and "no_face.mp4: no face found" in errors[0]  # one line, no traceback
 
 
 def test_too_few_frames_are_refused(demo_run, tmp_path):
