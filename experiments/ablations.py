@@ -210,7 +210,8 @@ def table_markdown(ablation, result, context):
     """One Markdown table shaped like the paper's: a row per variant, each metric 'ours (paper)'."""
     headers = [METRIC_NAMES[m] for m in ablation.metrics]
     lines = [f"## {ablation.source}: {ablation.caption}", "",
-             f"Each cell: **ours** (paper). Ours: {context}, protocol {result['protocol']}.", ""]
+             f"Each cell: **ours** (paper). Ours: {context}, protocol {result['protocol']}; "
+             f"each row sets `{ablation.key}` to its own value.", ""]
     if result["note"]:
         lines += [f"Note: {result['note']}.", ""]
     lines += ["| variant | " + " | ".join(headers) + " | folds | samples |",

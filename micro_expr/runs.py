@@ -146,7 +146,8 @@ def run_protocol(cache_path, config, out, folds_kind="loso", datasets=None, trai
             items = protocol_items(cache, config.protocol, wanted)
             folds = (loso_folds(items) if folds_kind == "loso"
                      else cross_dataset_folds(items, set(train_datasets), test_dataset))
-            _check_run_folder(out, {"config": config.to_dict(), "folds_kind": folds_kind, "note": note,
+            _check_run_folder(out, {"config": config.to_dict(), "prep_config": json.loads(cache.config.to_json()),
+                                    "folds_kind": folds_kind, "note": note,
                                     "cache": str(cache_path), "items": [i.key for i in items],
                                     "folds": [{"index": f.index, "name": f.name, "test": [items[i].key for i in f.test]}
                                               for f in folds]})
