@@ -218,11 +218,16 @@ def test_prep_settings_come_from_the_run_or_must_be_given(demo_run, tmp_path):
     from micro_expr.predict import prep_config_of
 
     run, _ = demo_run
-    assert prep_config_of(run) == PRESETS["original"]  # read from the run's cache
+    assert prep_config_of(run) == PRESETS["original"]
+    description = json.loads((run / "run.json").read_text())
     moved = tmp_path / "moved"
     moved.mkdir()
-    description = json.loads((run / "run.json").read_text())
+    # run.json records the preparation settings: the cache is not needed any more.
     (moved / "run.json").write_text(json.dumps({**description, "cache": str(tmp_path / "gone.h5")}))
+    assert prep_config_of(moved) == PRESETS["original"]
+    # An older run.json without them, whose cache is gone: the user must say.
+    older = {key: value for key, value in description.items() if key != "prep_config"}
+    (moved / "run.json").write_text(json.dumps({**older, "cache": str(tmp_path / "gone.h5")}))
     with pytest.raises(InputError, match="--prep-preset"):
         prep_config_of(moved)
 
