@@ -117,12 +117,7 @@ class FoldModels:
 
 def standardizer_from_stats(stats):
     """A :class:`micro_expr.training.Standardizer` holding saved (mean, std) pairs, one per input."""
-    if stats is None:
-        return None
-    standardizer = training.Standardizer()
-    standardizer.stats = [(np.asarray(mean, dtype=np.float32), np.asarray(std, dtype=np.float32))
-                          for mean, std in stats]
-    return standardizer
+    return None if stats is None else training.Standardizer.from_stats(stats)
 
 
 def load_fold(run_dir, fold):

@@ -240,7 +240,7 @@ def run_fold(config, fold, items, arrays, owner, folder, spatial, temporal, shar
     save_checkpoint(temporal.model, folder / "temporal", {
         "stage": "temporal", "classes": list(classes), "regions": list(config.region_names),
         "config": config.to_dict(), "fold": fold.name,
-        "standardizer": None if standardizer is None else [[m.tolist(), s.tolist()] for m, s in standardizer.stats]})
+        "standardizer": None if standardizer is None else standardizer.to_stats()})
     predictions = [{"key": items[i].key, "dataset": items[i].dataset, "subject": items[i].subject,
                     "label": int(items[i].label), "predicted": int(np.argmax(p)),
                     "probabilities": [float(v) for v in p]} for i, p in zip(fold.test, probabilities)]

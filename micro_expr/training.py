@@ -216,6 +216,18 @@ class Standardizer:
     def transform(self, sequences):
         return [[(s - mean) / std for s in seqs] for seqs, (mean, std) in zip(sequences, self.stats)]
 
+    def to_stats(self):
+        """[[mean, std], ...] as JSON-able lists, one pair per input (stored in checkpoint metadata)."""
+        return [[mean.tolist(), std.tolist()] for mean, std in self.stats]
+
+    @classmethod
+    def from_stats(cls, stats):
+        """A standardiser holding saved :meth:`to_stats` pairs."""
+        standardizer = cls()
+        standardizer.stats = [(np.asarray(mean, dtype=np.float32), np.asarray(std, dtype=np.float32))
+                              for mean, std in stats]
+        return standardizer
+
 
 def pad(sequences, config):
     """Pad or cut every sequence to N frames with keras.utils.pad_sequences.
