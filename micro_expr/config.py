@@ -32,6 +32,7 @@ PRESETS = ("paper", "original", "strict")
 DEFAULT_PRESET = "strict"
 
 FUSIONS = ("none", "spatial", "temporal", "both")
+STANDARDIZE_MODES = ("sequence", "training", "none")
 # Named region subsets of seed 001 Table 5 ("whole face, without cheeks, without nose").
 REGION_SUBSETS = {
     "all": (0, 1, 2, 3, 4, 5),
@@ -114,7 +115,9 @@ class TemporalConfig:
     truncating: str = "post"               # longer sequences are cut at the end (code); paper silent
     masking: bool = True                   # mask the zero padding (our choice for 'post'; the code had none)
     cast_int32: bool = False               # the code's padding helper truncated features to int32 (spec 4)
-    standardize: bool = True               # zero mean, unit variance features (seed 000 3.4); code none
+    standardize: str = "sequence"          # seed 000 3.4 "the input sequence ... mean 0, std 1": 'sequence'
+    #                                        (each sequence's own mean, training std), 'training' (training
+    #                                        frames' mean and std) or 'none' (code); see Standardizer
     focal: str = "paper"                   # 'paper' Eq. 9 vs 'original_temporal' per-class binary focal (spec 4)
     focal_gamma: float = 2.0               # seed 000 Eq. 9; code 2
     learning_rate: float = 5e-5            # Adam; seed 000 3.4: 5e-5; code 1e-4
@@ -126,6 +129,9 @@ class TemporalConfig:
         _check("temporal.padding", self.padding, ("pre", "post"))
         _check("temporal.truncating", self.truncating, ("pre", "post"))
         _check("temporal.focal", self.focal, ("paper", "original_temporal"))
+        if isinstance(self.standardize, bool):  # runs saved before the modes existed: True meant 'training'
+            object.__setattr__(self, "standardize", "training" if self.standardize else "none")
+        _check("temporal.standardize", self.standardize, STANDARDIZE_MODES)
         if not 0 < self.se_ratio <= 1:
             raise ValueError(f"temporal.se_ratio must be in (0, 1], got {self.se_ratio}")
 
@@ -262,7 +268,7 @@ def _original():
         focal="original_spatial", batch_size=32, split="frame50", **CODE_INITIALISERS["spatial"])
     temporal = TemporalConfig(
         se_activation="leaky_relu", se_excite_init="glorot_uniform", dense_l1=1e-5,
-        padding="pre", masking=False, cast_int32=True, standardize=False, focal="original_temporal",
+        padding="pre", masking=False, cast_int32=True, standardize="none", focal="original_temporal",
         learning_rate=1e-4, **{k: v for k, v in CODE_INITIALISERS["temporal"].items() if k != "se_excite_init"})
     return STFFConfig(preset="original", spatial=spatial, temporal=temporal)
 

@@ -115,9 +115,9 @@ class FoldModels:
         return list(self.config.region_names)
 
 
-def standardizer_from_stats(stats):
+def standardizer_from_stats(stats, config):
     """A :class:`micro_expr.training.Standardizer` holding saved (mean, std) pairs, one per input."""
-    return None if stats is None else training.Standardizer.from_stats(stats)
+    return None if stats is None else training.Standardizer.from_stats(stats, config.temporal.standardize)
 
 
 def load_fold(run_dir, fold):
@@ -142,7 +142,7 @@ def load_fold(run_dir, fold):
                              f"{folder / 'temporal.json'}")
         spatial[name] = attention.spatial_readout(model)
     return FoldModels(fold["name"], config, list(meta["classes"]), spatial, attention.temporal_readout(temporal),
-                      standardizer_from_stats(meta.get("standardizer")))
+                      standardizer_from_stats(meta.get("standardizer"), config))
 
 
 def analyse(models, inputs):

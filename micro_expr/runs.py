@@ -229,9 +229,9 @@ def run_fold(config, fold, items, arrays, owner, folder, spatial, temporal, shar
         features = training.per_item(spatial.features(arrays), owner, len(items))
     else:
         features = shared_features
-    standardizer = None
-    if config.temporal.standardize:
-        standardizer = training.Standardizer().fit([[seqs[i] for i in fold.train] for seqs in features])
+    standardizer = training.Standardizer.for_config(config)
+    if standardizer is not None:
+        standardizer.fit([[seqs[i] for i in fold.train] for seqs in features])
     y_train = np.array([items[i].label for i in fold.train])
     history["temporal"] = temporal.fit(training.sequences_for(features, fold.train, config, standardizer), y_train,
                                        seed=config.seed)

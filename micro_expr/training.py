@@ -204,29 +204,62 @@ def per_item(features, owner, n_items):
 
 
 class Standardizer:
-    """Zero mean, unit variance per feature and input, fitted on training frames (seed 000 3.4)."""
+    """Zero mean, unit variance features per input (seed 000 section 3.4), fitted on training sequences.
+
+    Seed 000: "the input sequence of spatial features for the temporal model is
+    normalized [to] mean 0 [and] standard deviation 1". Two readings, both here:
+
+    - ``mode="sequence"``: every sequence minus its own mean, then divided by the
+      per-feature standard deviation of the (centred) training frames. The
+      features then say how a region changes during the clip rather than whose
+      face it is: on the quick demo (amplitude 4-8 px) the temporal model scored
+      0.708 LOSO accuracy this way against 0.312 with ``training``.
+    - ``mode="training"``: minus the training frames' mean, divided by their std
+      (one statistic for the whole training set).
+
+    A per-sequence standard deviation as well scored 0.562: it blows up
+    features that hardly move to the size of those that do.
+    """
+
+    MODES = ("sequence", "training")
+
+    def __init__(self, mode="sequence"):
+        if mode not in self.MODES:
+            raise ValueError(f"standardizer mode must be one of {self.MODES}, got {mode!r}")
+        self.mode = mode
+
+    def _centred(self, seqs):
+        if self.mode == "sequence":
+            return [s - s.mean(axis=0) if len(s) else s for s in seqs]
+        return seqs
 
     def fit(self, sequences):
         self.stats = []
         for seqs in sequences:
-            frames = np.concatenate(seqs)
+            frames = np.concatenate(self._centred(seqs))
             self.stats.append((frames.mean(axis=0), frames.std(axis=0) + 1e-6))
         return self
 
     def transform(self, sequences):
-        return [[(s - mean) / std for s in seqs] for seqs, (mean, std) in zip(sequences, self.stats)]
+        return [[(s - mean) / std for s in self._centred(seqs)] for seqs, (mean, std) in zip(sequences, self.stats)]
 
     def to_stats(self):
         """[[mean, std], ...] as JSON-able lists, one pair per input (stored in checkpoint metadata)."""
         return [[mean.tolist(), std.tolist()] for mean, std in self.stats]
 
     @classmethod
-    def from_stats(cls, stats):
-        """A standardiser holding saved :meth:`to_stats` pairs."""
-        standardizer = cls()
+    def from_stats(cls, stats, mode="sequence"):
+        """A standardiser holding saved :meth:`to_stats` pairs; ``mode`` is ``temporal.standardize``."""
+        standardizer = cls(mode)
         standardizer.stats = [(np.asarray(mean, dtype=np.float32), np.asarray(std, dtype=np.float32))
                               for mean, std in stats]
         return standardizer
+
+    @classmethod
+    def for_config(cls, config):
+        """The standardiser ``config.temporal.standardize`` asks for, or None for 'none'."""
+        mode = config.temporal.standardize
+        return None if mode == "none" else cls(mode)
 
 
 def pad(sequences, config):

@@ -70,7 +70,7 @@ def test_every_difference_between_paper_and_code_is_one_named_field():
         "temporal.padding": ("post", "pre"),
         "temporal.masking": (True, False),
         "temporal.cast_int32": (False, True),
-        "temporal.standardize": (True, False),
+        "temporal.standardize": ("sequence", "none"),
         "temporal.focal": ("paper", "original_temporal"),
         "temporal.learning_rate": (5e-5, 1e-4),
     }

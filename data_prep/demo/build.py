@@ -37,7 +37,7 @@ from data_prep.errors import InputError
 from data_prep.face import face_box
 from data_prep.regions import REGIONS
 
-GENERATOR_VERSION = 1  # bump when the output changes, so that old builds are not reused
+GENERATOR_VERSION = 2  # bump when the output changes, so that old builds are not reused
 JPEG_QUALITY = 95
 CANVAS = (240, 280)  # width, height of the face canvas of the region boxes
 SHEET_NAME = "CASME2-coding-demo.xlsx"
