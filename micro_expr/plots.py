@@ -38,6 +38,8 @@ def plot_confusion(matrix, class_names, path, title="Confusion matrix"):
 def plot_training_curves(histories, path):
     """Loss per epoch of the spatial and temporal stages, one line per fold."""
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for stage, ax in zip(("spatial", "temporal"), axes):
         for fold, history in histories.items():
@@ -46,6 +48,7 @@ def plot_training_curves(histories, path):
                 ax.plot(range(1, len(loss) + 1), loss, alpha=0.7, label=fold)
         ax.set_title(f"{stage} stage: training loss per fold")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.25 on short runs
         ax.set_ylabel("loss")
         ax.grid(alpha=0.3)
     if len(histories) <= 12:
