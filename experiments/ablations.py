@@ -26,7 +26,7 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -257,7 +257,9 @@ def prepare_quick_cache(out):
     dataset = build_demo_dataset(demo_data_folder(), seed=0, size="quick")
     samples, failures = read_casme2(dataset.root, dataset.coding_sheet)
     cache = Path(out) / "cache.h5"
-    summary = prepare_samples(samples, cache, PREP_PRESETS["original"], failures, workers=2, progress=False)
+    # Whole-face canvases too, for the "whole face" row of seed 001 Table 5.
+    config = replace(PREP_PRESETS["original"], store_face=True)
+    summary = prepare_samples(samples, cache, config, failures, workers=2, progress=False)
     if summary.failures:
         raise InputError(f"{dataset.root}: {len(summary.failures)} demo samples could not be prepared")
     return cache
