@@ -109,3 +109,16 @@ def test_a_real_ablation_on_a_prepared_cache_resumes(tiny_cache, tmp_path, monke
 def test_cache_is_required_without_quick(tmp_path):
     with pytest.raises(InputError, match="--cache is required"):
         ablations.run_ablations(tmp_path)
+
+
+def test_quick_cache_keeps_face_canvases_for_the_whole_face_row(tmp_path, monkeypatch):
+    from data_prep.demo import build
+
+    real_build = build.build_demo_dataset
+
+    def small_build(out_dir, seed=0, size="quick", **kwargs):  # 2 people x 3 clips instead of the quick demo
+        return real_build(tmp_path / "demo", seed=seed, size=size, subjects=2, samples_per_subject=3)
+
+    monkeypatch.setattr(build, "build_demo_dataset", small_build)
+    cache = ablations.prepare_quick_cache(tmp_path / "out")
+    assert ablations.cache_has_faces(cache)
