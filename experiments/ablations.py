@@ -32,11 +32,12 @@ from pathlib import Path
 import numpy as np
 
 from data_prep.errors import InputError
+from micro_expr.demo import SCHEDULES as DEMO_SCHEDULES
 
 # Schedule of --quick: the demo's (micro_expr.demo.SCHEDULES) with m = 1 where m is not ablated and
 # one spatial epoch, so that every table runs in minutes on a laptop CPU.
-QUICK_SCHEDULE = {"spatial.patches": 1, "spatial.epochs": 1, "spatial.batch_size": 32, "temporal.epochs": 60,
-                  "temporal.batch_size": 8, "temporal.learning_rate": 1e-3, "temporal.sequence_length": 30}
+QUICK_SCHEDULE = {"spatial.patches": 1, **DEMO_SCHEDULES["quick"], "spatial.epochs": 1, "spatial.batch_size": 32,
+                  "temporal.epochs": 60}
 QUICK_FOLDS = "0-3"  # 4 of the 8 LOSO folds of the quick demo: 24 held-out clips per variant
 METRIC_NAMES = {"accuracy": "Accuracy", "weighted_f1": "F1-score", "uar": "UAR", "uf1": "UF1"}
 

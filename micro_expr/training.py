@@ -18,6 +18,7 @@ import logging
 import numpy as np
 
 from data_prep.pipeline import frame_dataset
+from micro_expr.config import STANDARDIZE_MODES
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +222,7 @@ class Standardizer:
     features that hardly move to the size of those that do.
     """
 
-    MODES = ("sequence", "training")
+    MODES = tuple(m for m in STANDARDIZE_MODES if m != "none")  # 'none' means no Standardizer at all
 
     def __init__(self, mode="sequence"):
         if mode not in self.MODES:
