@@ -246,56 +246,48 @@ def keras_initializer(spec):
     return keras.initializers.RandomNormal(mean=0.0, stddev=float(spec))
 
 
-# --- presets --------------------------------------------------------------------------------
-
-def _paper():
-    # The paper does not say how the spatial models were trained apart from the
-    # temporal folds; it is taken to be the published code's 50 % frame split.
-    return STFFConfig(preset="paper", spatial=SpatialConfig(split="frame50"), temporal=TemporalConfig())
-
+# --- presets ---------------------------------------------------------------------------------
+# Presets are data, as the Keras applications keep their block arguments: each
+# preset is a dict of overrides of the field defaults (which are the paper's
+# values with per-fold spatial training). docs/presets.md is checked against
+# this table by tests/test_config.py.
 
 # The initialisers of the authors' code (spec sections 2 and 4).
 CODE_INITIALISERS = {
-    "spatial": dict(conv_init=0.1, se_init=0.1, dense_init=0.01, classifier_init="glorot_uniform"),
-    "temporal": dict(lstm_init=0.01, lstm_recurrent_init="orthogonal", se_squeeze_init=0.01,
-                     se_excite_init="glorot_uniform", dense_init=0.1, classifier_init="glorot_uniform"),
+    "spatial.conv_init": 0.1, "spatial.se_init": 0.1, "spatial.dense_init": 0.01,
+    "spatial.classifier_init": "glorot_uniform",
+    "temporal.lstm_init": 0.01, "temporal.lstm_recurrent_init": "orthogonal", "temporal.se_squeeze_init": 0.01,
+    "temporal.se_excite_init": "glorot_uniform", "temporal.dense_init": 0.1, "temporal.classifier_init": "glorot_uniform",
 }
 
-
-def _original():
-    spatial = SpatialConfig(
-        patch_mode="original", region_size_table="canvas", input_scaling="symmetric", se="original",
-        focal="original_spatial", batch_size=32, split="frame50", **CODE_INITIALISERS["spatial"])
-    temporal = TemporalConfig(
-        se_activation="leaky_relu", se_excite_init="glorot_uniform", dense_l1=1e-5,
-        padding="pre", masking=False, cast_int32=True, standardize="none", focal="original_temporal",
-        learning_rate=1e-4, **{k: v for k, v in CODE_INITIALISERS["temporal"].items() if k != "se_excite_init"})
-    return STFFConfig(preset="original", spatial=spatial, temporal=temporal)
-
-
-def _strict():
-    """The paper without subject leakage, and with initialisers that train.
-
-    Two changes from ``paper``: spatial models are trained inside every LOSO
-    fold on the training subjects only; and the initialisers are the authors'
-    code's, because the paper's normal(0, 1) for every layer does not train (on
-    the quick demo its losses stay flat and LOSO scores chance: accuracy 0.375,
-    UF1 0.351 over 48 samples). Set ``spatial.conv_init=1.0`` etc. to go back.
-    """
-    paper = _paper()
-    return replace(paper, preset="strict",
-                   spatial=replace(paper.spatial, split="per_fold", **CODE_INITIALISERS["spatial"]),
-                   temporal=replace(paper.temporal, **CODE_INITIALISERS["temporal"]))
-
-
-_PRESET_BUILDERS = {"paper": _paper, "original": _original, "strict": _strict}
+PRESET_OVERRIDES = {
+    # What the STFF paper writes. It does not say how the spatial models were
+    # trained apart from the temporal folds; taken to be the code's 50 % frame split.
+    "paper": {"spatial.split": "frame50"},
+    # What the authors' Keras 2 scripts did (spec sections 1-4).
+    "original": {
+        "spatial.patch_mode": "original", "spatial.region_size_table": "canvas", "spatial.input_scaling": "symmetric",
+        "spatial.se": "original", "spatial.focal": "original_spatial", "spatial.batch_size": 32,
+        "spatial.split": "frame50", **CODE_INITIALISERS,
+        "temporal.se_activation": "leaky_relu", "temporal.dense_l1": 1e-5, "temporal.padding": "pre",
+        "temporal.masking": False, "temporal.cast_int32": True, "temporal.standardize": "none",
+        "temporal.focal": "original_temporal", "temporal.learning_rate": 1e-4,
+    },
+    # The paper without subject leakage, and with initialisers that train: the
+    # spatial models are trained inside every LOSO fold on the training subjects
+    # only, and the initialisers are the code's, because the paper's normal(0, 1)
+    # for every layer does not train (on the quick demo its losses stay flat and
+    # LOSO scores chance: accuracy 0.375, UF1 0.351 over 48 samples).
+    "strict": {"spatial.split": "per_fold", **CODE_INITIALISERS},
+}
+assert set(PRESET_OVERRIDES) == set(PRESETS)
 
 
 def get_preset(name=DEFAULT_PRESET, **overrides):
     """The named preset, with optional overrides (see :func:`override`)."""
-    if name not in _PRESET_BUILDERS:
+    if name not in PRESET_OVERRIDES:
         raise ValueError(f"unknown preset {name!r}; choose one of {PRESETS}")
-    return override(_PRESET_BUILDERS[name](), **overrides)
+    return override(STFFConfig(preset=name), **{**PRESET_OVERRIDES[name], **overrides})
 
 
 # --- overrides ------------------------------------------------------------------------------

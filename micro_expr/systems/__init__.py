@@ -1,0 +1,39 @@
+"""The recognition systems one runner serves (``mer train --system NAME``).
+
+Each entry names the module and class implementing
+:class:`micro_expr.systems.base.RecognitionSystem`; modules are imported on
+first use so that ``mer --help`` stays quick.
+"""
+import importlib
+
+from data_prep.errors import InputError
+
+SYSTEMS = {
+    "stff": "micro_expr.systems.stff:STFF",
+    "mean": "micro_expr.systems.mean:MEAN",
+}
+DEFAULT_SYSTEM = "stff"
+
+
+def system_class(name):
+    """The class registered as ``name``."""
+    if name not in SYSTEMS:
+        raise InputError(f"unknown system {name!r}; choose one of {', '.join(SYSTEMS)}")
+    module, _, attribute = SYSTEMS[name].partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def build_system(name, preset=None, **overrides):
+    """A system from its name, a preset name (None: the system's default) and overrides."""
+    return system_class(name).from_preset(preset, **overrides)
+
+
+def as_system(system_or_config):
+    """A system; an STFF configuration (what older code passes) is wrapped in :class:`STFF`."""
+    from micro_expr.systems.base import RecognitionSystem
+
+    if isinstance(system_or_config, RecognitionSystem):
+        return system_or_config
+    from micro_expr.systems.stff import STFF
+
+    return STFF(system_or_config)

@@ -1,0 +1,121 @@
+"""What every recognition system implements, so that one runner, one run folder and one CLI serve them all.
+
+A system is a scikit-learn-like estimator over *clips*:
+
+    system = STFF(get_preset("strict"))                # a typed config with named presets
+    items = system.protocol_items(cache)               # which cached clips, with labels and LOSO groups
+    X = system.load_inputs(cache, items)               # one entry per item (the system's own plain data)
+    y = np.array([item.label for item in items])
+    system.fit([X[i] for i in train], y[train])        # -> self; fitted attributes end with "_"
+    probabilities = system.predict_proba([X[i] for i in test])   # (n, K)
+    system.save(folder); fitted = STFF.load(folder)    # .keras + Keras 2-layout .h5 + JSON metadata
+    fitted.explain([X[i] for i in test])               # attention / gates, where the system has them
+
+``fit`` may be called again for the next fold: it starts from the system's
+initial state (an estimator refits from scratch, as in scikit-learn).
+
+The runner (:mod:`micro_expr.runs`) only calls these methods and
+:class:`micro_expr.run_folder.RunFolder`; it knows nothing of regions,
+patches, optical flow or spotting.
+"""
+import numpy as np
+
+from data_prep.errors import InputError
+
+
+class RecognitionSystem:
+    """Base class: override the methods a system needs; the defaults serve classification systems."""
+
+    name = None          # the --system name, e.g. "stff"
+    citation = None      # authors, title, venue, year of the paper the system implements
+    config_class = None  # the typed configuration dataclass
+    presets = ()         # preset names accepted by :meth:`from_preset`
+
+    def __init__(self, config):
+        self.config = config
+
+    # --- configuration -----------------------------------------------------------------------
+
+    @classmethod
+    def from_preset(cls, preset=None, **overrides):
+        """The system built from a named preset with optional overrides (dotted keys)."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_config_dict(cls, data):
+        """The system of a configuration saved with ``config.to_dict()`` (run.json, checkpoints)."""
+        return cls(cls.config_class.from_dict(data))
+
+    @property
+    def classes(self):
+        """Class names, in the order of :meth:`predict_proba`'s columns."""
+        raise NotImplementedError
+
+    # --- what a run reads -----------------------------------------------------------------------
+
+    def protocol_items(self, cache, datasets=None):
+        """The cached samples this system's protocol uses: a list of :class:`micro_expr.data.Item`."""
+        raise NotImplementedError
+
+    def group_order(self, groups):
+        """LOSO fold order of the subject groups (default: sorted, as sklearn's LeaveOneGroupOut)."""
+        return sorted(groups)
+
+    def load_inputs(self, cache, items):
+        """Everything ``fit`` and ``predict_proba`` need of every item, read once per run (a list)."""
+        raise NotImplementedError
+
+    # --- a stage trained once for every fold (optional) -----------------------------------------
+
+    @property
+    def has_shared_stage(self):
+        """True when part of the system is trained once, before any fold (e.g. STFF's 'frame50' split)."""
+        return False
+
+    def fit_shared(self, X, y, folder):
+        """Train (or, when ``folder`` holds it already, load) the shared stage; save it in ``folder``."""
+        raise NotImplementedError
+
+    # --- one fold ---------------------------------------------------------------------------------
+
+    def for_fold(self, fold):
+        """The estimator to train on ``fold`` (default: this one; MEAN's published weights differ per fold)."""
+        return self
+
+    def fit(self, X, y):
+        raise NotImplementedError
+
+    def predict_proba(self, X):
+        raise NotImplementedError
+
+    def fold_predictions(self, X, items):
+        """JSON-able prediction records of ``items`` (the fold's test items), written to predictions.json."""
+        probabilities = self.predict_proba(X)
+        return [{"key": item.key, "dataset": item.dataset, "subject": item.subject, "label": int(item.label),
+                 "predicted": int(np.argmax(p)), "probabilities": [float(v) for v in p]}
+                for item, p in zip(items, probabilities)]
+
+    @property
+    def history_(self):
+        """Training history of the last fit (a dict of lists), {} when there was no training."""
+        return getattr(self, "_history", {})
+
+    def save(self, folder):
+        raise NotImplementedError
+
+    @classmethod
+    def load(cls, folder, shared_folder=None):
+        """A fitted system from a fold folder written by :meth:`save`."""
+        raise NotImplementedError
+
+    def explain(self, X):
+        """Per clip, what the model attended to (dicts of arrays); systems without attention raise."""
+        raise InputError(f"{self.name}: this system has no attention or gates to read out")
+
+    # --- results ------------------------------------------------------------------------------------
+
+    def results(self, run, predictions, histories, seconds, note=None):
+        """(results dict, Markdown text, {figure name: matplotlib Figure}) of the merged predictions."""
+        from micro_expr.results import classification_results
+
+        return classification_results(run, predictions, histories, seconds, note, self.classes)
