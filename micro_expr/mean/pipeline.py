@@ -94,8 +94,12 @@ class PreparedSample:
     recog_features: Optional[np.ndarray] = None  # (42, 42, 3), onset -> apex (training only)
 
 
-def prepare_sample(cache, info, k, num_classes, layout="paper", method="tvl1", with_recognition=False):
-    """Compute the spotting features (and, for training, the onset -> apex features) of one sample."""
+def prepare_sample(cache, info, k, num_classes, config, with_recognition=False):
+    """Compute the spotting features (and, for training, the onset -> apex features) of one sample.
+
+    ``config``: :class:`micro_expr.mean.config.MEANConfig` (ROI layout, flow method).
+    """
+    layout, method = config.roi_layout, config.flow
     if info.n_frames <= k:
         raise InputError(f"{cache.path}: sample {info.key} has {info.n_frames} frames, MEAN needs more than k = {k}")
     faces, landmarks = sample_faces(cache, info)
@@ -118,9 +122,9 @@ def predict(model, features):
     return np.asarray(spot).reshape(-1), np.asarray(recog)
 
 
-def analyse_video(prepared, scores, probabilities, k_prime, p=0.55, multiple=False, threshold=0.5):
+def analyse_video(prepared, scores, probabilities, k_prime, config, threshold=0.5):
     """Spot-then-recognize one video (section 3.4): spotted intervals, TP matches and voted classes."""
-    spots = spotting.spot_video(scores, k_prime, p, multiple)
+    spots = spotting.spot_video(scores, k_prime, config.peak_p, config.multiple_peaks)
     matches = metrics.match_intervals([s["interval"] for s in spots], [prepared.truth], threshold)
     for spot, match in zip(spots, matches):
         spot["true_positive"] = match is not None
@@ -156,13 +160,13 @@ def prediction_rows(rows, fold):
     return table
 
 
-def evaluate_fold(model, prepared_samples, k_prime, p=0.55, multiple=False):
+def evaluate_fold(model, prepared_samples, k_prime, config):
     """Analysed rows of the held-out subject's samples with a combined MEAN model."""
     rows = []
     for prepared in prepared_samples:
         scores, probabilities = predict(model, prepared.spot_features)
         rows.append({"key": prepared.info.key, "truth": prepared.truth, "label": prepared.label,
-                     "spots": analyse_video(prepared, scores, probabilities, k_prime, p, multiple)})
+                     "spots": analyse_video(prepared, scores, probabilities, k_prime, config)})
     return rows
 
 
@@ -177,27 +181,31 @@ def spotting_training_set(prepared_samples, k_prime, ratio=8, seed=1):
     return x[index], y[index]
 
 
-def train_fold(train_samples, num_classes, k_prime, epochs_spot, epochs_recog, batch_size=32,
-               learning_rate=5e-4, ratio=8, seed=1):
+def train_fold(train_samples, num_classes, k_prime, config):
     """Train MEAN on one LOSO training set: spotting first, then recognition with a frozen trunk (section 3.2)."""
     import keras
 
     from micro_expr.mean import model as mean_model
 
-    keras.utils.set_random_seed(seed)
+    cfg = config
+    keras.utils.set_random_seed(cfg.seed)
     mean = mean_model.build_mean(num_classes)
     spot = mean_model.task_model(mean, "spot")
-    spot.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse", metrics=["mae"])
-    x, y = spotting_training_set(train_samples, k_prime, ratio, seed)
-    spot.fit(feat.split_streams(x), y, batch_size=batch_size, epochs=epochs_spot, shuffle=True, verbose=0)
+    spot.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss="mse", metrics=["mae"])
+    x, y = spotting_training_set(train_samples, k_prime, cfg.ratio, cfg.seed)
+    spotted = spot.fit(feat.split_streams(x), y, batch_size=cfg.batch_size, epochs=cfg.epochs_spot, shuffle=True,
+                       verbose=0)
+    history = {"spot": {name: [float(v) for v in values] for name, values in spotted.history.items()}}
 
     labelled = [s for s in train_samples if s.label is not None and s.recog_features is not None]
     if labelled:
         mean_model.freeze_trunk(mean)
         recog = mean_model.task_model(mean, "recog")
-        recog.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="categorical_crossentropy",
+        recog.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss="categorical_crossentropy",
                       metrics=["categorical_accuracy"])
         x = np.stack([s.recog_features for s in labelled])
         y = keras.utils.to_categorical([s.label for s in labelled], num_classes)
-        recog.fit(feat.split_streams(x), y, batch_size=batch_size, epochs=epochs_recog, shuffle=True, verbose=0)
-    return mean
+        recognised = recog.fit(feat.split_streams(x), y, batch_size=cfg.batch_size, epochs=cfg.epochs_recog,
+                               shuffle=True, verbose=0)
+        history["recog"] = {name: [float(v) for v in values] for name, values in recognised.history.items()}
+    return mean, history
