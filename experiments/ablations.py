@@ -151,7 +151,7 @@ def run_variant(cache, config, folder, folds=None, datasets=None):
     """Train and evaluate one variant (resumes a killed run); returns its scores on the finished folds."""
     from micro_expr.runs import run_protocol
 
-    run_protocol(cache, config, folder, datasets=datasets, fold_selection=folds, merge=False)
+    run_protocol(config, cache, folder, datasets=datasets, fold_selection=folds, merge=False)
     return scores(folder)
 
 
@@ -159,13 +159,12 @@ def scores(folder):
     """Metrics of the held-out predictions of a run folder's finished folds (all folds: the run's result)."""
     from data_prep.labels import protocol_classes
     from micro_expr.metrics import evaluate
-    from micro_expr.predict import finished_folds, fold_folder, read_run
+    from micro_expr.run_folder import RunFolder
 
-    run = read_run(folder)
-    predictions = []
-    done = finished_folds(folder)
-    for fold in done:
-        predictions += json.loads((fold_folder(folder, fold) / "predictions.json").read_text())
+    run_folder = RunFolder(folder)
+    run = run_folder.read()
+    done = run_folder.finished_folds()
+    predictions = run_folder.predictions(done)
     classes = protocol_classes(run["config"]["protocol"])
     result = evaluate([p["label"] for p in predictions], [p["predicted"] for p in predictions], len(classes),
                       folds=[p["subject"] for p in predictions], class_names=classes)

@@ -336,3 +336,32 @@ def set_regions(config, name):
         return replace(config, region_mode=WHOLE_FACE, regions=REGION_SUBSETS["all"])
     _check("region subset", name, tuple(REGION_SUBSETS) + (WHOLE_FACE,))
     return replace(config, region_mode="regions", regions=REGION_SUBSETS[name])
+
+
+# --- the preset table of the docs (generated, so it cannot drift) -------------------------------------
+
+def _flat(config):
+    flat = {}
+    for key, value in config.to_dict().items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{name}": item for name, item in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
+def preset_table_markdown():
+    """Every field on which a preset differs from the field defaults, one row each, as a Markdown table.
+
+    docs/presets.md holds this table between ``<!-- preset-table -->`` markers; a test checks it is current.
+    """
+    defaults = _flat(replace(STFFConfig(), preset=DEFAULT_PRESET))
+    presets = {name: _flat(get_preset(name)) for name in PRESETS}
+    keys = [key for key in defaults if key != "preset" and any(p[key] != defaults[key] for p in presets.values())]
+    lines = ["| field | default | " + " | ".join(f"`{name}`" for name in PRESETS) + " |",
+             "|---|---|" + "---|" * len(PRESETS)]
+    for key in keys:
+        cells = [f"`{defaults[key]}`"] + [("**" if presets[n][key] != defaults[key] else "") + f"`{presets[n][key]}`"
+                                          + ("**" if presets[n][key] != defaults[key] else "") for n in PRESETS]
+        lines.append(f"| `{key}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -49,13 +49,15 @@ def protocol_items(cache, protocol, datasets=None):
     return sorted(items, key=lambda item: (order.get(item.dataset, 9), item.subject, item.key))
 
 
-def region_targets(items, config):
-    """Per region input, the label index of every item (spec section 3, or whole-face labels)."""
+def region_targets(labels, config):
+    """Per region input, the label index of every clip of sequence class ``labels`` (spec section 3,
+    or whole-face labels)."""
     classes = protocol_classes(config.protocol)
+    labels = np.asarray(labels, dtype=int)
     if config.region_mode == "whole_face":
-        return [np.array([item.label for item in items])]
-    return [np.array([region_label(config.protocol, r, classes[item.label], config.region_labels)
-                      for item in items]) for r in config.regions]
+        return [labels]
+    return [np.array([region_label(config.protocol, r, classes[label], config.region_labels)
+                      for label in labels], dtype=int) for r in config.regions]
 
 
 def read_inputs(cache, key, config):
