@@ -10,11 +10,12 @@ Two checks, both importable so they can be rerun after a merge:
 - :func:`citation_violations` scans docstrings, comments and string literals
   of the Python code and the Markdown docs. An equation or table citation
   (``Eq. 7``, ``Eqs. 5-6``, ``Table 3``) must name its paper in the same
-  docstring, comment block or string (Markdown: the same section), by its key
-  (STFF, MEAN, Aouayeb et al. 2021, Aouayeb et al. 2019, Zhu et al. 2023),
-  by "<Author> et al. <year>" or by its title: Eq. 7 of STFF and Eq. 7 of
-  MEAN are different equations. Citing a paper by its seed file number
-  ("seed 000") is a violation everywhere.
+  docstring, comment block or string (Markdown: the same section), before
+  the citation or as "Eq. 7 of <paper>", by its key (STFF, MEAN, Aouayeb et
+  al. 2021, Aouayeb et al. 2019, Zhu et al. 2023), by "<Author> et al.
+  <year>" or by its title: Eq. 7 of STFF and Eq. 7 of MEAN are different
+  equations. Citing a paper by its seed file number ("seed 000") is a
+  violation everywhere.
 
 Run ``python -m tests.test_equations`` (from the repository root) to print
 the violations and the counts of the equation table.
@@ -56,6 +57,7 @@ PAPER_NAME = re.compile(
     r"\bSTFF\b|\bMEAN\b"                                             # the keys without a year
     + rf"|\b{_NAME}(?: et al\.?| and {_NAME}),? \(?(?:19|20)\d\d\b"  # Aouayeb et al. 2021, Lin et al. 2018, ...
 )
+NAMED_AFTER = re.compile(r"(?:\s*(?:[\d,\-]|and))*\)?\s+of\s+(?:the\s+)?")  # "Eqs. 5-6 of [the] <name>"
 TITLES = tuple(" ".join(title.lower().split()) for _, title in PAPERS.values())
 
 PYTHON_DIRS = ("micro_expr", "data_prep", "experiments", "benchmarks", "tests")
@@ -68,9 +70,19 @@ Entry = namedtuple("Entry", "paper ref status functions tests line")
 
 # --- citations in code and docs ------------------------------------------------------------------
 
-def names_a_paper(text):
-    """True when ``text`` names a paper: a key, "<Author> et al. <year>" or a seed paper's title."""
-    if PAPER_NAME.search(text):
+def attributed(text, citation):
+    """True when the ``CITATION`` match ``citation`` in ``text`` belongs to a named paper.
+
+    A paper name (or an old "seed 000", reported separately) before it in the
+    same unit, "... of [the] <name>" right after it, or a paper's title
+    anywhere in the unit. So in "'focal' (Eq. 9) or 'cross_entropy'
+    (Aouayeb et al. 2021 Eq. 4)" the Eq. 9 is not attributed.
+    """
+    before = text[:citation.start()]
+    if PAPER_NAME.search(before) or SEED_CITATION.search(before):
+        return True
+    after = NAMED_AFTER.match(text, citation.end())
+    if after and PAPER_NAME.match(text, after.end()):
         return True
     flat = " ".join(text.lower().split())
     return any(title in flat for title in TITLES)
@@ -89,8 +101,8 @@ def _unit_violations(path, first_line, text, check_names=True):
         line, shown = line_of(match)
         found.append(Violation(str(path), line, f"cites a seed number, not the paper: {shown}"))
     if check_names:
-        citation = CITATION.search(text)
-        if citation and not names_a_paper(text) and not SEED_CITATION.search(text):  # seeds: reported above
+        citation = next((c for c in CITATION.finditer(text) if not attributed(text, c)), None)
+        if citation:
             line, shown = line_of(citation)
             found.append(Violation(str(path), line, f"equation/table citation names no paper: {shown}"))
     return found
@@ -324,6 +336,8 @@ def test_the_citation_check_finds_what_it_should(tmp_path):
         'def g():\n    """STFF Eq. 9 and MEAN Eq. 7; Davison et al. 2017 Table 1."""\n'
         '    # STFF Eq. 7: the temporal SE,\n    # fusing the regions (Table 5).\n'
         '    return "p of the threshold, Eq. 12"\n\n\n'
+        'LOSS = "focal (Eq. 9) or cross-entropy (Aouayeb et al. 2021 Eq. 4)"\n'
+        'SMOOTH = "Table 5 of the paper, then Eqs. 11-12 of MEAN"\n'
         'HELP = ("see the Spot-then-Recognize: A Micro-Expression Analysis Network "\n'
         '        "for Seamless Evaluation of Long Videos paper, Eq. 11")\n')
     (tmp_path / "docs").mkdir()
@@ -335,6 +349,8 @@ def test_the_citation_check_finds_what_it_should(tmp_path):
         (a, 4, "equation/table citation names no paper"),
         (a, 5, "equation/table citation names no paper"),
         (a, 12, "equation/table citation names no paper"),
+        (a, 15, "equation/table citation names no paper"),
+        (a, 16, "equation/table citation names no paper"),
         (str(Path("docs") / "x.md"), 7, "equation/table citation names no paper"),
     }
 
