@@ -61,7 +61,7 @@ def plot_training_curves(histories, path):
 # --- where the model looks (micro_expr.attention) -------------------------------------------
 
 def plot_patch_attention(canvas, boxes, weights, path, title="Spatial SE: weight of each patch"):
-    """Mean spatial SE weight of each patch (seed 000 Eq. 2-4) drawn over the face canvas at the region boxes.
+    """Mean spatial SE weight of each patch (STFF Eq. 2-4) drawn over the face canvas at the region boxes.
 
     ``boxes``: the region boxes (:func:`micro_expr.attention.input_boxes`);
     ``weights``: per region the m patch weights, patches row by row.
@@ -119,7 +119,7 @@ def plot_patch_attention_frames(names, per_frame, path):
 
 
 def plot_region_weights(names, weights, path, per_fold=None, title="Temporal SE: weight of each region"):
-    """Bar chart of the temporal SE weight of each region (seed 000 Eq. 7); dots: the single folds."""
+    """Bar chart of the temporal SE weight of each region (STFF Eq. 7); dots: the single folds."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.4))
     positions = np.arange(len(names))

@@ -6,7 +6,7 @@ frames) goes through exactly the preparation of ``mer prepare``
 face box, 240 x 280 face canvas, six regions), then through the trained
 models of one fold or of every fold of the run:
 
-    regions -> m patches -> spatial model (SF per frame, Eq. 5; spatial SE gate, Eq. 2-4)
+    regions -> m patches -> spatial model (SF per frame, STFF Eq. 5; spatial SE gate, Eq. 2-4)
             -> standardise, pad to N (as in training) -> temporal model (Eq. 6-8; temporal SE gate, Eq. 7)
 
 With several folds the class probabilities are averaged (an ensemble of the
@@ -400,7 +400,7 @@ def report_markdown(result, figures):
              "| class | probability |", "|---|---|"]
     lines += [f"| {name} | {p:.3f} |" for name, p in result["probabilities"].items()]
     if result["temporal_attention"]:
-        lines += ["", "Temporal SE weight per region (seed 000 Eq. 7; mean over the region's 64 LSTM units):", "",
+        lines += ["", "Temporal SE weight per region (STFF Eq. 7; mean over the region's 64 LSTM units):", "",
                   "| region | weight |", "|---|---|"]
         lines += [f"| {name} | {w:.3f} |" for name, w in result["temporal_attention"].items()]
         lines += ["", f"Top region: **{result['top_region']}**."]

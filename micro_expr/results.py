@@ -57,7 +57,7 @@ def _fmt(value):
 
 
 def results_markdown(results):
-    """A table shaped like seed 000 Table 7 / seed 001 Table 10 (per dataset part and FULL)."""
+    """A table shaped like STFF Table 7 / Aouayeb et al. 2021 Table 10 (per dataset part and FULL)."""
     lines = [f"# {results['protocol']} ({results['folds_kind']}), preset `{results['preset']}`", ""]
     if results.get("note"):
         lines += [f"> {results['note']}", ""]
@@ -71,7 +71,7 @@ def results_markdown(results):
     for name, f1, recall, support in zip(results["classes"], full["per_class_f1"], full["per_class_recall"],
                                          full["support"]):
         lines.append(f"| {name} | {_fmt(f1)} | {_fmt(recall)} | {support} |")
-    lines += ["", "UF1 and UAR come from the confusion matrix summed over all folds (seed 000 Eq. 10-11).",
+    lines += ["", "UF1 and UAR come from the confusion matrix summed over all folds (STFF Eq. 10-11).",
               f"Folds: {results['n_folds']}; seed {results['seed']}; "
               f"TensorFlow {results['versions']['tensorflow']}, Keras {results['versions']['keras']}."]
     return "\n".join(lines) + "\n"

@@ -56,7 +56,7 @@ def loso_folds(items):
 
 
 def cross_dataset_folds(items, train_datasets, test_dataset):
-    """One fold: train on ``train_datasets``, test on ``test_dataset`` (seed 001 Tables 12-13)."""
+    """One fold: train on ``train_datasets``, test on ``test_dataset`` (Aouayeb et al. 2021 Tables 12-13)."""
     train = tuple(i for i, item in enumerate(items) if item.dataset in train_datasets)
     test = tuple(i for i, item in enumerate(items) if item.dataset == test_dataset)
     if not train or not test:

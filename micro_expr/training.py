@@ -1,4 +1,4 @@
-"""The two training stages of STFF (seed 000 sections 3.2-3.3; spec sections 2 and 4).
+"""The two training stages of STFF (sections 3.2-3.3 of the paper; spec sections 2 and 4).
 
 Stage 1 trains one spatial model per region on single frames. The six models
 share no weights, so they are trained side by side in one Keras model with six
@@ -128,7 +128,7 @@ class _Stage:
 
 
 class SpatialStage(_Stage):
-    """The spatial models of every input (seed 000 Eq. 1-5), trained side by side."""
+    """The spatial models of every input (STFF Eq. 1-5), trained side by side."""
 
     def __init__(self, config):
         from micro_expr.losses import stage_loss
@@ -157,7 +157,7 @@ class SpatialStage(_Stage):
         return self._train(data, cfg.spatial.epochs, "spatial")
 
     def features(self, arrays, batch_size=256):
-        """SF (Eq. 5) of every frame: per input float32 (N, 256)."""
+        """SF (STFF Eq. 5) of every frame: per input float32 (N, 256)."""
         cfg = self.config
         data = frame_dataset(arrays, self.names, cfg.spatial.patches, cfg.patch_sizes, batch_size)
         features = self.extractor.predict(data, verbose=0)
@@ -165,7 +165,7 @@ class SpatialStage(_Stage):
 
 
 class TemporalStage(_Stage):
-    """The temporal model and classifier (seed 000 Eq. 6-8)."""
+    """The temporal model and classifier (STFF Eq. 6-8)."""
 
     OUTPUT = "classes"
 
@@ -205,9 +205,9 @@ def per_item(features, owner, n_items):
 
 
 class Standardizer:
-    """Zero mean, unit variance features per input (seed 000 section 3.4), fitted on training sequences.
+    """Zero mean, unit variance features per input (STFF section 3.4), fitted on training sequences.
 
-    Seed 000: "the input sequence of spatial features for the temporal model is
+    STFF: "the input sequence of spatial features for the temporal model is
     normalized [to] mean 0 [and] standard deviation 1". Two readings, both here:
 
     - ``mode="sequence"``: every sequence minus its own mean, then divided by the

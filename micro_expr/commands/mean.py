@@ -1,4 +1,4 @@
-"""`mer mean`: the MEAN spot-then-recognize network (seed 004) on a prepared region cache.
+"""`mer mean`: the MEAN spot-then-recognize network (Liong et al. 2023) on a prepared region cache.
 
     mer mean evaluate --weights DIR --cache CACHE.h5 [--dataset NAME] [--out DIR]
     mer mean train --cache CACHE.h5 --out DIR [--epochs-spot N --epochs-recog N]
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def register(subparsers):
-    parser = subparsers.add_parser("mean", help="MEAN spot-then-recognize network (seed 004)",
+    parser = subparsers.add_parser("mean", help="MEAN spot-then-recognize network (Liong et al. 2023)",
                                    description=__doc__.split("\n\n")[0])
     actions = parser.add_subparsers(dest="mean_action", required=True, metavar="ACTION")
 
@@ -53,7 +53,7 @@ def _common_arguments(parser, default_layout):
                              f"which trained the published weights); default {default_layout}")
     parser.add_argument("--flow", choices=("tvl1", "farneback"), default="tvl1", help="optical flow method")
     parser.add_argument("--peak-p", dest="p", type=float, default=0.55,
-                        help="p of the peak threshold, Eq. 12 (used with --multiple-peaks)")
+                        help="p of the peak threshold, MEAN Eq. 12 (used with --multiple-peaks)")
     parser.add_argument("--multiple-peaks", action="store_true",
                         help="long-video spotting: all peaks above the threshold (default: the highest only)")
 

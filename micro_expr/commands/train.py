@@ -35,12 +35,12 @@ def add_arguments(parser, protocol_fixed=None):
     parser.add_argument("--train-datasets", metavar="A,B", help="cross: datasets to train on")
     parser.add_argument("--test-dataset", metavar="D", help="cross: dataset to test on")
     parser.add_argument("--patches", type=int, choices=[1, 4, 9, 16], help="patches per region m")
-    parser.add_argument("--fusion", choices=FUSIONS, help="SE fusions switched on (seed 000 Table 5)")
+    parser.add_argument("--fusion", choices=FUSIONS, help="SE fusions switched on (STFF Table 5)")
     parser.add_argument("--regions", choices=sorted(REGION_SUBSETS) + [WHOLE_FACE],
-                        help="region subset (seed 001 Table 5); whole_face needs `mer prepare --store-face`")
+                        help="region subset (Aouayeb et al. 2021 Table 5); whole_face needs `mer prepare --store-face`")
     parser.add_argument("--whole-face-labels", action="store_true",
-                        help="every region learns the sequence's class (seed 000 Table 6)")
-    parser.add_argument("--loss", choices=["focal", "cross_entropy"], help="seed 001 Table 7")
+                        help="every region learns the sequence's class (STFF Table 6)")
+    parser.add_argument("--loss", choices=["focal", "cross_entropy"], help="Aouayeb et al. 2021 Table 7")
     parser.add_argument("--seed", type=int, help="random seed (weights, shuffling, splits)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="any configuration field, e.g. spatial.epochs=10 or temporal.padding=pre (repeatable)")
