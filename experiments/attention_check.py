@@ -2,7 +2,7 @@
 
 On the demo every clip's ground truth lists the regions that moved
 (``demo_samples.json``: ``moved_regions``). For each held-out sample of each
-finished fold we read the temporal SE weights (seed 000 Eq. 7) of the fold's
+finished fold we read the temporal SE weights (STFF Eq. 7) of the fold's
 model and ask whether the region with the largest weight is one that moved.
 
     python experiments/attention_check.py --run demo_out

@@ -27,7 +27,7 @@ def protocol_class(info, protocol):
             return None
         return info.megc_class
     if info.objective_class is None or info.objective_class > len(AU5_CLASSES):
-        return None  # classes VI and VII are dropped (seed 001 section 4.2)
+        return None  # classes VI and VII are dropped (Aouayeb et al. 2021 section 4.2)
     return ROMAN[info.objective_class]
 
 

@@ -66,6 +66,7 @@ def test_a_fold_held_by_another_process_is_skipped(monkeypatch, tmp_path):
     assert runs.run_protocol(mean_system(), "fake.h5", out, fold_selection="0") is None  # claims the folder
     folder = RunFolder(out)
     second = folder.read()["folds"][1]
+    folder.fold_folder(second).mkdir(parents=True, exist_ok=True)
     held, release = multiprocessing.Event(), multiprocessing.Event()
     holder = multiprocessing.get_context("fork").Process(target=_hold, args=(folder.fold_folder(second) / "lock",
                                                                              held, release))
