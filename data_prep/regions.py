@@ -1,4 +1,4 @@
-"""The six facial regions of STFF and the size of their patches (spec section 1, seed 000 Table 2)."""
+"""The six facial regions of STFF and the size of their patches (spec section 1, STFF paper Table 2)."""
 from dataclasses import dataclass
 
 
@@ -45,7 +45,7 @@ def region_sizes(table="canvas"):
     """(height, width) of each of the six regions.
 
     ``canvas`` keeps the box sizes of the original cropper; ``smic``, ``casme2``,
-    ``samm`` and ``normalized`` are the rows of seed 000 Table 2.
+    ``samm`` and ``normalized`` are the rows of the STFF paper's Table 2 (Aouayeb et al.).
     """
     if table == "canvas":
         return tuple(box.size for box in REGIONS)

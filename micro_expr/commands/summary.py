@@ -21,15 +21,18 @@ def register(subparsers):
                         help="class protocol: MEGC 3 classes or 5 objective classes (default megc)")
     labels = parser.add_mutually_exclusive_group()
     labels.add_argument("--region-labels", dest="region_labels", action="store_true", default=None,
-                        help="per-region labels with 'no reaction' (seed 001; the presets' default)")
+                        help="per-region labels with 'no reaction' (Aouayeb et al. 2021, 'Micro-expression recognition from local facial regions'; the presets' default)")
     labels.add_argument("--whole-face-labels", dest="region_labels", action="store_false",
-                        help="every region predicts the sequence's class (seed 000 Table 6)")
+                        help="every region predicts the sequence's class (STFF paper, Aouayeb et al., Table 6)")
     parser.add_argument("--json", action="store_true",
                         help='print only {"spatial": {region: n}, "temporal": n}')
     parser.set_defaults(func=run)
 
 
 def run(args):
+    import os
+    import sys
+
     from micro_expr.config import get_preset
     from micro_expr.models import build_spatial_models, build_temporal_from_config
 
@@ -40,6 +43,9 @@ def run(args):
         overrides["region_labels"] = args.region_labels
     config = get_preset(args.preset, **overrides)
 
+    if not sys.stdout.isatty():
+        # Keras prints with rich, which assumes 80 columns when piped and would cut the 120-wide tables.
+        os.environ.setdefault("COLUMNS", "130")
     spatial = build_spatial_models(config)
     temporal = build_temporal_from_config(config)
     counts = {"spatial": {region: model.count_params() for region, model in spatial.items()},
