@@ -531,6 +531,10 @@ def main(argv=None):
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (printed)")
     args = parser.parse_args(argv)
+    if argv is None:
+        from micro_expr.native_logs import quiet_native_logs
+
+        quiet_native_logs()  # the replay itself imports Keras for the checkpoint cases
     if args.list:
         print("\n".join(sorted(CASES)))
         return 0

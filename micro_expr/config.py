@@ -166,11 +166,10 @@ class SpatialConfig:
             "epochs": _at_least_1, "shuffle_buffer": _at_least_0,
             "split_fraction": _fraction,
             "split_seed": _at_least_0})
-        units = self.head_units if isinstance(self.head_units, (tuple, list)) else None
-        if not units:
-            raise ValueError(f"spatial.head_units must be a non-empty list of layer sizes, got {self.head_units!r}")
-        for n in units:
-            _int("spatial.head_units", n, 1)
+        units = self.head_units if isinstance(self.head_units, (tuple, list)) else ()
+        if not units or any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1 for n in units):
+            raise ValueError(f"spatial.head_units must be a non-empty list of layer sizes >= 1, "
+                             f"got {self.head_units!r}")
         object.__setattr__(self, "head_units", tuple(int(n) for n in units))
 
 
