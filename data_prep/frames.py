@@ -19,10 +19,11 @@ def truncation_problem(data, suffix):
     """Why the bytes of an image file look cut short, or None. Checks JPEG, PNG and BMP ends."""
     suffix = suffix.lower()
     if suffix in (".jpg", ".jpeg"):
-        # The end-of-image marker FFD9 closes every complete JPEG (some writers pad after it).
+        # The end-of-image marker FFD9 closes every complete JPEG (some writers pad after it); inside
+        # the compressed data an FF byte is always followed by 00 or a restart marker, never by D9.
         if data[:2] != b"\xff\xd8":
             return "not a JPEG file (no start marker)"
-        if b"\xff\xd9" not in data[-64:]:
+        if b"\xff\xd9" not in data[-4096:]:
             return "JPEG file is truncated (no end-of-image marker)"
     elif suffix == ".png":
         if b"IEND" not in data[-32:]:

@@ -150,6 +150,8 @@ def _prepare_locked(samples, out, config, parts, summary, workers, strict, progr
     from tqdm import tqdm
 
     problems, _ = cache_problems(out, config, samples)  # again: another run may have finished meanwhile
+    for leftover in out.parent.glob(f"{out.name}.*.tmp"):  # a merge killed half-way; we hold the lock
+        leftover.unlink(missing_ok=True)
     parts.open()
     todo, drop = [], set()
     for sample in samples:
