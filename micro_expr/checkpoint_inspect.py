@@ -121,7 +121,8 @@ def _from_zip(path):
         raise InputError(f"{path}: damaged .keras archive (config.json is not JSON: {error})") from None
     return {"format": "keras-zip", "layers": layers, "keras_version": metadata.get("keras_version"),
             "backend": metadata.get("backend"), "has_architecture": True,
-            "architecture": _architecture(json.dumps(config)), "has_training_config": bool(config.get("compile_config"))}
+            "architecture": _architecture(json.dumps(config)),
+            "has_training_config": bool(config.get("compile_config"))}
 
 
 def inspect_checkpoint(path):

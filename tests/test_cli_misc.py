@@ -6,7 +6,6 @@ import zipfile
 
 import pytest
 
-from data_prep.cache import RegionCache
 from micro_expr import __version__
 from micro_expr.cli import main
 from tests.conftest import REPO

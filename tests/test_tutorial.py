@@ -75,5 +75,6 @@ def test_every_bash_block_runs_as_written(tmp_path, pyfeat_wheel):
         assert (tmp_path / "tutorial_out" / "img" / name).is_file(), name
     assert (tmp_path / "tutorial_out" / "predict_sub01" / "prediction.json").is_file()
     for exercise in ("m1", "no_temporal_se", "cross_entropy"):
-        assert (tmp_path / "tutorial_out" / "exercises" / exercise / "folds" / "00_casme2_sub01" / "done.json").is_file()
+        fold = tmp_path / "tutorial_out" / "exercises" / exercise / "folds" / "00_casme2_sub01"
+        assert (fold / "done.json").is_file(), exercise
     print(f"tutorial: {len(blocks)} blocks in {seconds:.0f} s")
