@@ -35,19 +35,23 @@ def prepare_sample(sample, config):
     """
     if not sample.frames:
         raise FrameError(f"{sample.folder}: no frames selected")
-    return prepare_frames(((str(path), read_frame(path)) for path in sample.frames), config)
+    prepared = prepare_frames(((str(path), read_frame(path)) for path in sample.frames), config)
+    sample.warnings.extend(prepared["warnings"])
+    return {**prepared, "warnings": list(sample.warnings)}
 
 
 def prepare_frames(named_frames, config):
     """:func:`prepare_sample` on decoded frames: ``named_frames`` yields (name for messages, RGB uint8 frame).
 
-    ``mer predict`` prepares videos and arrays this way, with no image files in between.
+    ``mer predict`` prepares videos and arrays this way, with no image files in between. With
+    first-frame landmarks the last frame is checked for a face that left the box (``"warnings"``).
     """
     regions = [[] for _ in range(6)]
-    faces, all_landmarks, boxes = [], [], []
+    faces, all_landmarks, boxes, names = [], [], [], []
     sizes = config.sizes()
-    landmarks = box = None
+    landmarks = box = frame = None
     for index, (name, frame) in enumerate(named_frames):
+        names.append(name)
         if index == 0 or config.landmarks == "every":
             landmarks = detect_landmarks(frame, config.upsample, source=name)
             box = face_box(landmarks)
@@ -61,14 +65,14 @@ def prepare_frames(named_frames, config):
     if not boxes:
         raise FrameError("no frames to prepare")
     every = config.landmarks == "every"
-    if not every and len(sample.frames) > 1:
-        last = sample.frames[-1]
-        problem = check_face_stays(read_frame(last), boxes[0], config.upsample)
+    warnings = []
+    if not every and len(names) > 1:
+        problem = check_face_stays(frame, boxes[0], config.upsample)   # frame: the last one
         if problem:
-            sample.warnings.append(f"{last}: {problem}; the landmarks of {sample.frames[0].name} "
-                                   f"were used for every frame")
+            warnings.append(f"{names[-1]}: {problem}; the landmarks of {Path(names[0]).name} "
+                            f"were used for every frame")
     return {
-        "warnings": list(sample.warnings),
+        "warnings": warnings,
         "regions": [np.stack(stack) for stack in regions],
         "face": np.stack(faces) if faces else None,
         "landmarks": np.stack(all_landmarks) if every else all_landmarks[0],
