@@ -1,4 +1,4 @@
-"""Typed configuration of STFF and its three presets (spec: shared/spec/original-code.md).
+"""Typed configuration of STFF and its three presets (spec: docs/original-code.md).
 
 Every place where the authors' code differs from the paper (STFF) is one
 named field, so an ablation flips one switch at a time:
