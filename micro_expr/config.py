@@ -24,6 +24,7 @@ import numbers
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Tuple, Union
 
+from data_prep.face import CANVAS_HEIGHT, CANVAS_WIDTH
 from data_prep.labels import region_classes
 from data_prep.regions import REGION_NAMES, patch_size, region_sizes
 
@@ -42,7 +43,7 @@ REGION_SUBSETS = {
 }
 WHOLE_FACE = "whole_face"
 WHOLE_FACE_NAME = "face"
-WHOLE_FACE_SIZE = (280, 240)  # (height, width) of the face canvas (spec section 1)
+WHOLE_FACE_SIZE = (CANVAS_HEIGHT, CANVAS_WIDTH)  # (height, width) of the face canvas (spec section 1)
 
 
 def _check(name, value, choices):
