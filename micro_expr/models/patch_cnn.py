@@ -91,12 +91,13 @@ class GroupedConv2D(layers.Layer):
     def build(self, input_shape):
         size, groups = self.kernel_size, self.groups
         per_group = (size, size, input_shape[-1] // groups, self.filters)
-        init = keras_initializer(self.kernel_initializer)
 
         def grouped_init(shape, dtype=None):
-            # One draw per patch of a per-patch kernel's shape: the same distribution
-            # as m separate Conv2D layers (fan-based initialisers would otherwise see m x fan_out).
-            return keras.ops.concatenate([init(per_group, dtype=dtype) for _ in range(groups)], axis=-1)
+            # One fresh initialiser per patch, drawing a per-patch kernel's shape: what m separate
+            # Conv2D layers get (fan-based initialisers would otherwise see m x fan_out, and one
+            # Keras initialiser instance returns the same values on every call).
+            return keras.ops.concatenate([keras_initializer(self.kernel_initializer)(per_group, dtype=dtype)
+                                          for _ in range(groups)], axis=-1)
 
         self.kernel = self.add_weight(name="kernel", shape=per_group[:3] + (groups * self.filters,),
                                       initializer=grouped_init)
