@@ -62,23 +62,29 @@ class RegionLSTMs(layers.Layer):
         import tensorflow as tf
 
         x = tf.stack(inputs)                                               # (R, batch, N, F)
-        z = tf.einsum("rbnf,rfg->nrbg", x, self.kernel) + self.bias[:, None]  # input projection, hoisted
         batch = tf.shape(x)[1]
+        keep = None
         if self.masking:
             keep = tf.reduce_any(tf.not_equal(x, 0.0), axis=-1)           # (R, batch, N)
-            keep = tf.transpose(keep, (2, 0, 1))[..., None]               # (N, R, batch, 1)
-            any_step = tf.reduce_any(keep, axis=(1, 2, 3))
-            steps = tf.reduce_max(tf.where(any_step, tf.range(1, tf.shape(z)[0] + 1), 0))
-        else:
-            keep, steps = None, tf.shape(z)[0]
+            steps = tf.reduce_max(tf.where(tf.reduce_any(keep, axis=(0, 1)), tf.range(1, tf.shape(x)[2] + 1), 0))
+            x, keep = x[:, :, :steps], keep[:, :, :steps]                 # nothing after the last kept step
+            keep = tf.transpose(keep, (2, 0, 1))[..., None]               # (steps, R, batch, 1)
+        z = tf.einsum("rbnf,rfg->nrbg", x, self.kernel) + self.bias[:, None]  # input projection, hoisted
+        steps = tf.shape(z)[0]
+        # Steps read through a TensorArray: the gradient of z[t] would be a zero tensor of z's full
+        # size per step (quadratic in N); a TensorArray's gradient writes one step each.
+        z = tf.TensorArray(z.dtype, size=tf.shape(z)[0], element_shape=z.shape[1:]).unstack(z)
+        if keep is not None:
+            keep = tf.TensorArray(keep.dtype, size=tf.shape(keep)[0], element_shape=keep.shape[1:]).unstack(keep)
 
         def step(t, h, c):
-            gates = z[t] + tf.matmul(h, self.recurrent_kernel)            # (R, batch, 4 units)
+            gates = z.read(t) + tf.matmul(h, self.recurrent_kernel)       # (R, batch, 4 units)
             i, f, g, o = tf.split(gates, 4, axis=-1)
             c_new = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
             h_new = tf.sigmoid(o) * tf.tanh(c_new)
             if keep is not None:  # a masked step keeps the state
-                h_new, c_new = tf.where(keep[t], h_new, h), tf.where(keep[t], c_new, c)
+                kept = keep.read(t)
+                h_new, c_new = tf.where(kept, h_new, h), tf.where(kept, c_new, c)
             return t + 1, h_new, c_new
 
         zeros = tf.zeros((len(self.regions), batch, self.units), dtype=z.dtype)
