@@ -13,20 +13,25 @@ m and number of epochs, in one Python process:
   prefetch; reader ``tf``, the default and the fastest way to read the files)
   or a ``keras.utils.PyDataset`` that reads a batch of files with ``cv2.imread``
   (reader ``cv2``, closest to the Keras 2 generators of the code). Reader
-  ``memory`` is not the code's: it feeds each per-region ``fit`` from the
-  frames in memory (no PNG), to tell how much of the ratio comes from the files
-  and how much from training the six models side by side.
+  The same per-region ``fit``s fed from the frames in memory (path ``memory``,
+  no PNG) run too, to tell how much of the ratio comes from the files and how
+  much from the project's training step.
 - **candidate** (this project): the frames are read once from the HDF5 region
   cache (``micro_expr.data.load_frames``, timed apart as a one-time cost) and
   ``micro_expr.training.SpatialStage(config).fit`` trains the six models side
-  by side from memory.
+  by side from memory (grouped convolutions, fused Adam, one traced step).
+
+The achieved fraction of this CPU's peak is printed for every path: the peak
+is measured in the same process (a big tf.matmul and a big convolution), the
+training FLOPs per frame come from the layer shapes (3 x the forward pass).
 
 One-time costs are timed apart from the throughput: the PNG export, the cache
 read, and the warm-up of each path: building the models, then a ``fit`` on
 one batch, which traces the training functions (six Keras ``fit`` functions
-for the baseline, SpatialStage's one joint step for the candidate; neither
-is traced again for the timed fits, whose batches have the same signature). Then ``--repeats`` rounds alternate the two paths (baseline first
-in odd rounds, candidate first in even ones); each round times a whole
+for each baseline, SpatialStage's one joint step for the candidate; none
+is traced again for the timed fits, whose batches have the same signature).
+Then ``--repeats`` rounds run the three paths, the order rotating from round
+to round; each round times a whole
 ``fit`` of ``--epochs`` epochs on the warm models (all six regions for each
 path). Throughput is frames x epochs / seconds to train all six region models
 ("frames/s, all six regions"); region-frames/s counts a frame once per region
@@ -366,7 +371,7 @@ def candidate_stage(config):
         def _train(self, dataset, epochs, stage, log_every=1):
             return super()._train(_Counted(dataset, self), epochs, stage, log_every)
 
-    return CountingSpatialStage(config)
+    return CountingSpatialStage(config, progress=False)
 
 
 class Candidate:
@@ -392,6 +397,54 @@ class Candidate:
         chosen = slice(None) if frames is None else slice(0, frames)
         stage.fit([a[chosen] for a in self.arrays], [y[chosen] for y in self.labels], seed=seed)
         return [stage.frames_seen - before] * len(self.names)  # every frame trains every region's model at once
+
+
+# --- how close to this CPU's peak ---------------------------------------------------------------
+
+def _median_seconds(function, repeats=5):
+    function()  # warm-up (tracing, allocation)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def measure_peak(size=1024, repeats=5):
+    """This CPU's measured float32 FLOP/s in this process: a big tf.matmul and a big 3x3 convolution.
+
+    Returns {"matmul_gflops": .., "conv_gflops": .., "peak_gflops": the larger}. Medians of ``repeats``.
+    """
+    import tensorflow as tf
+
+    a = tf.random.normal((size, size))
+    matmul = tf.function(lambda: tf.reduce_sum(tf.matmul(a, a)))
+    matmul_s = _median_seconds(lambda: matmul().numpy(), repeats)
+    x, kernel = tf.random.normal((8, 64, 64, 64)), tf.random.normal((3, 3, 64, 64))
+    conv = tf.function(lambda: tf.reduce_sum(tf.nn.conv2d(x, kernel, 1, "SAME")))
+    conv_s = _median_seconds(lambda: conv().numpy(), repeats)
+    result = {"matmul_gflops": 2 * size ** 3 / matmul_s / 1e9, "conv_gflops": 2 * 8 * 64 * 64 * 9 * 64 * 64 / conv_s / 1e9}
+    result["peak_gflops"] = max(result.values())
+    return result
+
+
+def training_flops_per_frame(models):
+    """FLOPs to train one frame through ``models`` (all regions), from the layer shapes.
+
+    Every layer with a kernel does kernel.size multiply-adds per output position
+    (conv: k x k x c_in x c_out per pixel; dense: in x out); 2 FLOPs each. Training
+    is counted as 3 x the forward pass (forward, gradient of the input, gradient
+    of the weights), the usual estimate; pooling and activations are left out.
+    """
+    forward = 0
+    for model in models:
+        for layer in model.layers:
+            kernel = getattr(layer, "kernel", None)
+            if kernel is not None:
+                positions = int(np.prod(layer.output.shape[1:-1])) if len(layer.output.shape) > 2 else 1
+                forward += 2 * int(np.prod(kernel.shape)) * positions
+    return 3 * forward
 
 
 # --- the benchmark -----------------------------------------------------------------------------
@@ -440,27 +493,32 @@ def run_benchmark(cache_path, preset="original", patches=4, epochs=2, batch_size
             f"({n_frames * len(shapes)} files, {png_bytes / 1e6:.1f} MB)")
 
         # Warm-up: build the models and trace the training functions (a one-batch fit each), timed apart.
-        baseline, build_b = _timed(Baseline, config, table, shapes, reader, seed, arrays)
-        warm_b_frames, warm_b = _timed(baseline.warm_up)
-        candidate, build_c = _timed(Candidate, config, arrays, labels)
-        warm_c_frames, warm_c = _timed(candidate.warm_up, seed)
-        log(f"warm-up (build + a one-batch fit that traces): baseline {build_b:.1f} + {warm_b:.1f} s, "
-            f"candidate {build_c:.1f} + {warm_c:.1f} s")
+        # "memory" is the baseline's per-region fits fed from memory: same models, no PNG.
+        paths, warm = {}, {}
+        for path, path_reader in (("baseline", reader), ("memory", "memory")):
+            paths[path], build = _timed(Baseline, config, table, shapes, path_reader, seed, arrays)
+            frames_warm, fit_s = _timed(paths[path].warm_up)
+            warm[path] = (build, fit_s, frames_warm)
+        paths["candidate"], build = _timed(Candidate, config, arrays, labels)
+        frames_warm, fit_s = _timed(paths["candidate"].warm_up, seed)
+        warm["candidate"] = (build, fit_s, frames_warm)
+        log("warm-up (build + a one-batch fit that traces): " +
+            ", ".join(f"{path} {w[0]:.1f} + {w[1]:.1f} s" for path, w in warm.items()))
 
-        runs = {"baseline": [], "candidate": []}
+        runs = {path: [] for path in paths}
+        names = list(paths)
         for round_index in range(repeats):
-            order = ("baseline", "candidate") if round_index % 2 == 0 else ("candidate", "baseline")
-            for path in order:
-                if path == "baseline":
-                    consumed, seconds, cpu = _timed_cpu(baseline.fit, epochs)
-                else:
-                    consumed, seconds, cpu = _timed_cpu(candidate.fit, epochs, seed)
+            shift = round_index % len(names)  # rotate the order from round to round
+            for path in names[shift:] + names[:shift]:
+                consumed, seconds, cpu = _timed_cpu(paths[path].fit, epochs)
                 runs[path].append({"seconds": seconds, "cpu_seconds": cpu, "frames_per_region": consumed})
-                if path == "baseline":
-                    runs[path][-1]["files_read_per_region"] = baseline.files_read
+                if path != "candidate":
+                    runs[path][-1]["files_read_per_region"] = paths[path].files_read
                 log(f"round {round_index + 1}/{repeats} {path:9s}: {seconds:7.2f} s, "
                     f"{n_frames * epochs / seconds:7.1f} frames/s (all {n_regions} regions); CPU {cpu:7.2f} s, "
                     f"{n_frames * epochs / cpu:7.1f} frames per CPU-second")
+        peak = measure_peak()
+        flops = training_flops_per_frame(list(paths["candidate"].stage.models.values()))
     finally:
         if own_folder:
             shutil.rmtree(folder, ignore_errors=True)
@@ -485,20 +543,27 @@ def run_benchmark(cache_path, preset="original", patches=4, epochs=2, batch_size
                 "files_read_per_region_per_run": entries[0].get("files_read_per_region"),
                 "warmup_build_s": warm_build, "warmup_fit_s": warm_fit, "warmup_frames_per_region": warm_frames}
 
-    ratios = [b["seconds"] / c["seconds"] for b, c in zip(runs["baseline"], runs["candidate"])]
-    cpu_ratios = [b["cpu_seconds"] / c["cpu_seconds"] for b, c in zip(runs["baseline"], runs["candidate"])]
-    return {
+    def ratio(reference):
+        ratios = [b["seconds"] / c["seconds"] for b, c in zip(runs[reference], runs["candidate"])]
+        cpu_ratios = [b["cpu_seconds"] / c["cpu_seconds"] for b, c in zip(runs[reference], runs["candidate"])]
+        return {"per_round": ratios, "median": statistics.median(ratios), "min": min(ratios), "max": max(ratios),
+                "cpu_per_round": cpu_ratios, "cpu_median": statistics.median(cpu_ratios)}
+
+    result = {
         "settings": {"cache": str(cache_path), "preset": preset, "patches": patches, "epochs": epochs,
                      "batch_size": batch_size, "repeats": repeats, "frames": n_frames,
                      "regions": list(config.region_names), "reader": reader, "seed": seed,
                      "tensorflow": tf.__version__, "keras": keras.__version__, "cpus": os.cpu_count()},
         "one_time": {"cache_read_s": read_seconds, "png_export_s": export_seconds, "png_files": n_frames * len(shapes),
                      "png_bytes": png_bytes},
-        "baseline": summary(runs["baseline"], build_b, warm_b, warm_b_frames),
-        "candidate": summary(runs["candidate"], build_c, warm_c, warm_c_frames),
-        "ratio": {"per_round": ratios, "median": statistics.median(ratios), "min": min(ratios), "max": max(ratios),
-                  "cpu_per_round": cpu_ratios, "cpu_median": statistics.median(cpu_ratios)},
+        "ratio": ratio("baseline"), "ratio_memory": ratio("memory"),
     }
+    for path, entries in runs.items():
+        result[path] = summary(entries, *warm[path])
+        result[path]["fraction_of_peak"] = (result[path]["frames_per_s_median"] * flops
+                                            / (peak["peak_gflops"] * 1e9))
+    result["peak"] = {**peak, "training_gflop_per_frame": flops / 1e9}
+    return result
 
 
 def format_table(result):
@@ -511,26 +576,33 @@ def format_table(result):
              f"{'path':<10} {'warm-up s':>10} {'run s min':>10} {'run s med':>10} "
              f"{'frames/s med (min-max), all ' + str(len(s['regions'])) + ' regions':>42} "
              f"{'region-frames/s med':>20} {'frames/CPU-s med':>17}"]
-    for path in ("baseline", "candidate"):
+    for path in ("baseline", "memory", "candidate"):
         r = result[path]
         warm = r["warmup_build_s"] + r["warmup_fit_s"]
         rate = f"{r['frames_per_s_median']:.1f} ({r['frames_per_s_min']:.1f}-{r['frames_per_s_max']:.1f})"
         lines.append(f"{path:<10} {warm:>10.1f} {r['seconds_min']:>10.2f} {r['seconds_median']:>10.2f} "
-                     f"{rate:>42} {r['region_frames_per_s_median']:>20.1f} {r['frames_per_cpu_s_median']:>17.1f}")
+                     f"{rate:>42} {r['region_frames_per_s_median']:>20.1f} {r['frames_per_cpu_s_median']:>17.1f} "
+                     f"{100 * r['fraction_of_peak']:>7.1f} %")
+    lines[-4] += f" {'of peak':>9}"
     lines.append("")
     reader = {"tf": "tf.data PNG reader", "cv2": "cv2 PNG reader", "memory": "frames from memory, no PNG"}[s["reader"]]
-    for path, label in (("baseline", f"{reader}, one keras fit per region"),
-                        ("candidate", "HDF5 cache, SpatialStage")):
+    for path, label in (("baseline", f"{reader}, one keras fit per region (the authors' code)"),
+                        ("memory", "frames from memory, the same keras fits per region (no PNG)"),
+                        ("candidate", "HDF5 cache, SpatialStage (grouped convolutions, fused Adam, one step)")):
         r = result[path]
         lines.append(f"  {path}: {label}; warm-up (not counted) = build {r['warmup_build_s']:.1f} s "
                      f"+ one-batch fit that traces {r['warmup_fit_s']:.1f} s")
-    one = result["one_time"]
+    one, peak = result["one_time"], result["peak"]
     lines.append(f"  one-time, not counted: cache read {one['cache_read_s']:.2f} s, "
                  f"PNG export {one['png_export_s']:.2f} s")
-    ratio = result["ratio"]
-    lines.append(f"ratio candidate/baseline (frames/s, per round): median {ratio['median']:.2f}x "
-                 f"(min {ratio['min']:.2f}x, max {ratio['max']:.2f}x); "
-                 f"per CPU-second of the process: median {ratio['cpu_median']:.2f}x")
+    lines.append(f"  peak of this CPU, measured in this process: matmul {peak['matmul_gflops']:.1f} GFLOP/s, "
+                 f"3x3 conv {peak['conv_gflops']:.1f} GFLOP/s; training costs "
+                 f"{peak['training_gflop_per_frame']:.3f} GFLOP per frame (3 x forward, from the layer shapes)")
+    for key, reference in (("ratio", "baseline (PNG)"), ("ratio_memory", "memory (same per-region fits, no PNG)")):
+        ratio = result[key]
+        lines.append(f"ratio candidate/{reference} (frames/s, per round): median {ratio['median']:.2f}x "
+                     f"(min {ratio['min']:.2f}x, max {ratio['max']:.2f}x); "
+                     f"per CPU-second of the process: median {ratio['cpu_median']:.2f}x")
     return "\n".join(lines)
 
 
@@ -556,10 +628,9 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3, help="interleaved timed rounds (default 3)")
     parser.add_argument("--frames", type=int, default=240,
                         help="random subset of this many frames (default 240; 0 = every frame of the cache)")
-    parser.add_argument("--reader", default="tf", choices=READERS,
-                        help="baseline reader: tf.data read_file + decode_png (default), cv2 in a "
-                             "keras.utils.PyDataset, or 'memory' (not the code's: per-region fits fed from "
-                             "memory, to separate the file cost from the side-by-side training)")
+    parser.add_argument("--reader", default="tf", choices=READERS[:2],
+                        help="baseline PNG reader: tf.data read_file + decode_png (default) or cv2 in a "
+                             "keras.utils.PyDataset; the same per-region fits fed from memory always run too")
     parser.add_argument("--regions", type=_region_list, default=None,
                         help="comma-separated region indices, e.g. 0,5 (default: all six)")
     parser.add_argument("--seed", type=int, default=0)

@@ -153,6 +153,7 @@ def run_protocol(system, cache_path, out, folds_kind="loso", datasets=None, trai
     from micro_expr.systems import as_system
 
     system = as_system(system)
+    system.progress = progress
     if engine == "ray":
         from micro_expr.engines import run_with_ray
 

@@ -92,12 +92,12 @@ def test_benchmark_runs_both_paths_on_the_same_frames(tiny_cache, tmp_path, caps
     assert bench.main(["--cache", str(tiny_cache), "--patches", "1", "--epochs", "1", "--repeats", "1",
                        "--batch-size", "4", "--frames", "0", "--regions", "2,5", "--json", str(out)]) == 0
     result = json.loads(out.read_text())
-    assert set(result) == {"settings", "one_time", "baseline", "candidate", "ratio"}
+    assert set(result) == {"settings", "one_time", "baseline", "memory", "candidate", "ratio", "ratio_memory", "peak"}
     settings = result["settings"]
     assert (settings["frames"], settings["patches"], settings["epochs"], settings["batch_size"]) == (7, 1, 1, 4)
     assert settings["regions"] == ["R2", "R5"]
     assert result["one_time"]["png_files"] == 7 * 2
-    for path in ("baseline", "candidate"):
+    for path in ("baseline", "memory", "candidate"):
         r = result[path]
         # every region model was trained on each of the 7 frames once per epoch, by both paths
         assert r["frames_per_region_per_run"] == [7, 7]
@@ -107,13 +107,20 @@ def test_benchmark_runs_both_paths_on_the_same_frames(tiny_cache, tmp_path, caps
         assert r["region_frames_per_s_median"] == pytest.approx(2 * r["frames_per_s_median"])
         assert r["warmup_build_s"] > 0 and r["warmup_fit_s"] > 0
         assert r["frames_per_cpu_s_median"] == pytest.approx(7 / r["cpu_seconds"][0])
+        assert 0 < r["fraction_of_peak"] == pytest.approx(
+            r["frames_per_s_median"] * result["peak"]["training_gflop_per_frame"] / result["peak"]["peak_gflops"])
     assert result["baseline"]["files_read_per_region_per_run"] == [7, 7]  # tf.data reads each file once an epoch
     ratio = result["ratio"]
     assert ratio["median"] == pytest.approx(result["candidate"]["frames_per_s_median"]
                                             / result["baseline"]["frames_per_s_median"])
     assert ratio["cpu_median"] == pytest.approx(result["baseline"]["cpu_seconds"][0]
                                                 / result["candidate"]["cpu_seconds"][0])
+    assert result["ratio_memory"]["median"] == pytest.approx(result["candidate"]["frames_per_s_median"]
+                                                             / result["memory"]["frames_per_s_median"])
+    peak = result["peak"]
+    assert peak["peak_gflops"] == max(peak["matmul_gflops"], peak["conv_gflops"]) > 0
     printed = capsys.readouterr().out
+    assert "ratio candidate/baseline" in printed and "ratio candidate/memory" in printed and "of peak" in printed
     assert "ratio candidate/baseline" in printed and "baseline" in printed and "candidate" in printed
 
 
@@ -124,3 +131,16 @@ def test_frames_subset_is_fixed_and_sorted(tiny_cache):
     assert frames == again and len(frames) == 4 and len(labels[0]) == 4
     everything = bench.load_inputs(tiny_cache, config)[2]
     assert [everything.index(f) for f in frames] == sorted(everything.index(f) for f in frames)
+
+
+def test_training_flops_per_frame_from_the_layer_shapes():
+    """m = 1, 'strict' (SE on the GAP): the convolutions at their output sizes, the dense layers once."""
+    from micro_expr.models import build_spatial_model
+
+    config = bench.make_config("strict", 1, 4, 1)
+    model = build_spatial_model(config.spatial, (16, 16), 3)
+    # conv 5x5 3->4 at 16x16; pool; conv 3x3 4->8 at 8x8; pool; four branches 8->16 at 4x4 (1, 3, 5, 7);
+    # SE dense 72->18->72 at 1x1; dense 72->2048->256->3.
+    macs = (16 * 16 * 75 * 4 + 8 * 8 * 36 * 8 + 4 * 4 * 8 * 16 * (1 + 9 + 25 + 49)
+            + 72 * 18 * 2 + 72 * 2048 + 2048 * 256 + 256 * 3)
+    assert bench.training_flops_per_frame([model]) == 3 * 2 * macs

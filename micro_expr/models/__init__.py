@@ -10,19 +10,21 @@ Typical use::
     temporal = build_temporal_from_config(config)
 
 Import this package (and ``micro_expr.losses``) before ``keras.models.load_model``:
-the custom layer ``SelectPatch`` and the losses are registered on import.
+the custom layers ``SelectPatch``, ``GroupedConv2D``, ``RegionLSTMs`` and the losses are registered on import.
 """
-from micro_expr.models.patch_cnn import ENCODER_CHANNELS, SelectPatch, patch_encoder
+from micro_expr.models.patch_cnn import ENCODER_CHANNELS, GroupedConv2D, SelectPatch, grouped_encoders, patch_encoder
 from micro_expr.models.se import pixel_gate_se, spatial_se, squeeze_excite, temporal_se
-from micro_expr.models.spatial import (build_spatial_model, build_spatial_models, feature_extractor,
-                                       per_patch_weights, spatial_attention_model)
-from micro_expr.models.temporal import (build_temporal_from_config, build_temporal_model, per_region_weights,
-                                        temporal_attention_model)
+from micro_expr.models.spatial import (build_spatial_model, build_spatial_models, copy_spatial_weights,
+                                       feature_extractor, per_patch_weights, spatial_attention_model)
+from micro_expr.models.region_lstms import RegionLSTMs
+from micro_expr.models.temporal import (build_temporal_from_config, build_temporal_model, copy_temporal_weights,
+                                        per_region_weights, temporal_attention_model)
 
 __all__ = [
-    "ENCODER_CHANNELS", "SelectPatch", "patch_encoder",
+    "ENCODER_CHANNELS", "GroupedConv2D", "SelectPatch", "grouped_encoders", "patch_encoder",
     "pixel_gate_se", "spatial_se", "squeeze_excite", "temporal_se",
-    "build_spatial_model", "build_spatial_models", "feature_extractor", "per_patch_weights",
+    "build_spatial_model", "build_spatial_models", "copy_spatial_weights", "feature_extractor", "per_patch_weights",
     "spatial_attention_model",
-    "build_temporal_from_config", "build_temporal_model", "per_region_weights", "temporal_attention_model",
+    "RegionLSTMs", "build_temporal_from_config", "build_temporal_model", "copy_temporal_weights",
+    "per_region_weights", "temporal_attention_model",
 ]

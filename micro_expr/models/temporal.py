@@ -10,21 +10,38 @@ Masking (``temporal.masking``): the paper pads with zeros after the sequence;
 without a mask the LSTM's last state would come after up to N - length zero
 steps, so the paper presets put a ``Masking`` layer (zero vectors = padding) in
 front of every LSTM. The code pre-padded and had no mask (preset ``original``).
+
+Two layouts of the same model (same parameters, same outputs for the same
+weights): ``per_region`` (R Keras LSTMs ``<region>_lstm``, the architecture the
+authors' Keras 2 code loads) and ``batched`` (one :class:`RegionLSTMs` layer,
+faster to train); :func:`copy_temporal_weights` converts between them.
 """
 import keras
 import numpy as np
 from keras import layers
 
 from micro_expr.config import keras_initializer
+from micro_expr.models.region_lstms import RegionLSTMs
 from micro_expr.models.se import TEMPORAL_SE, temporal_se
 
 PREDICTIONS = "predictions"
+LAYOUTS = ("per_region", "batched")
+BATCHED_LSTMS = "region_lstms"
 
 
-def build_temporal_model(temporal_config, region_names, n_classes, feature_dim=256, name="temporal"):
-    """The temporal model over ``region_names`` with ``n_classes`` = K outputs."""
+def build_temporal_model(temporal_config, region_names, n_classes, feature_dim=256, name="temporal",
+                         layout="per_region"):
+    """The temporal model over ``region_names`` with ``n_classes`` = K outputs, in ``layout`` (see module doc)."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
     cfg = temporal_config
     inputs = [keras.Input((cfg.sequence_length, feature_dim), name=region) for region in region_names]
+    if layout == "batched":
+        x = RegionLSTMs(cfg.units, region_names, cfg.lstm_init, cfg.lstm_recurrent_init, cfg.masking,
+                        name=BATCHED_LSTMS)(inputs)
+        # LeakyReLU is element-wise; one dropout over all regions has the same distribution as R dropouts.
+        x = layers.LeakyReLU(negative_slope=cfg.leaky_slope, name="stf_act")(x)
+        return _classifier(layers.Dropout(cfg.lstm_dropout, name="stf_dropout")(x), inputs, cfg, n_classes, name)
     stf = []
     for region, x in zip(region_names, inputs):
         if cfg.masking:
@@ -35,8 +52,12 @@ def build_temporal_model(temporal_config, region_names, n_classes, feature_dim=2
         x = layers.LeakyReLU(negative_slope=cfg.leaky_slope, name=f"{region}_act")(x)
         stf.append(layers.Dropout(cfg.lstm_dropout, name=f"{region}_dropout")(x))  # STF(r), STFF Eq. 6
 
-    x = layers.Concatenate(name="stf_concat")(stf)
-    x = temporal_se(x, cfg)
+    return _classifier(layers.Concatenate(name="stf_concat")(stf), inputs, cfg, n_classes, name)
+
+
+def _classifier(stf, inputs, cfg, n_classes, name):
+    """Temporal SE (STFF Eq. 7) and the classifier (STFF Eq. 8) on the concatenated STF(r)."""
+    x = temporal_se(stf, cfg)
     regularizer = keras.regularizers.L1(cfg.dense_l1) if cfg.dense_l1 else None
     x = layers.Dense(cfg.head_units, kernel_initializer=keras_initializer(cfg.dense_init),
                      kernel_regularizer=regularizer, name="classifier_dense")(x)
@@ -47,10 +68,35 @@ def build_temporal_model(temporal_config, region_names, n_classes, feature_dim=2
     return keras.Model(inputs, outputs, name=name)
 
 
-def build_temporal_from_config(config):
+def build_temporal_from_config(config, layout="per_region"):
     """The temporal model for a whole :class:`~micro_expr.config.STFFConfig`."""
     return build_temporal_model(config.temporal, config.region_names, config.n_classes,
-                                feature_dim=config.spatial.head_units[-1])
+                                feature_dim=config.spatial.head_units[-1], layout=layout)
+
+
+def copy_temporal_weights(source, target):
+    """Set ``target``'s weights to ``source``'s; each model may be in either layout. Returns ``target``.
+
+    Layers with the same name are copied as they are; the batched layer's
+    weights are the regions' ``<region>_lstm`` weights stacked on a first axis.
+    """
+    import numpy as np
+
+    by_name = {layer.name: layer for layer in source.layers}
+    for layer in target.layers:
+        if not layer.weights:
+            continue
+        if layer.name in by_name:
+            values = by_name[layer.name].get_weights()
+        elif isinstance(layer, RegionLSTMs):                         # per-region -> batched
+            parts = [by_name[f"{region}_lstm"].get_weights() for region in layer.regions]
+            values = [np.stack(column) for column in zip(*parts)]
+        else:                                                        # batched -> per-region
+            batched = by_name[BATCHED_LSTMS]
+            index = batched.regions.index(layer.name[:-len("_lstm")])
+            values = [value[index] for value in batched.get_weights()]
+        layer.set_weights(values)
+    return target
 
 
 def temporal_attention_model(temporal_model):

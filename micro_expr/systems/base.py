@@ -30,6 +30,7 @@ class RecognitionSystem:
     citation = None      # authors, title, venue, year of the paper the system implements
     config_class = None  # the typed configuration dataclass
     presets = ()         # preset names accepted by :meth:`from_preset`
+    progress = False     # progress bars over epochs and batches (the runner sets it)
 
     def __init__(self, config):
         self.config = config

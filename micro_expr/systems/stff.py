@@ -90,8 +90,8 @@ class STFF(RecognitionSystem):
             import keras
 
             keras.utils.set_random_seed(self.config.seed)  # once: initial weights, dropout and shuffles
-            self._spatial = training.SpatialStage(self.config)
-            self._temporal = training.TemporalStage(self.config)
+            self._spatial = training.SpatialStage(self.config, progress=self.progress)
+            self._temporal = training.TemporalStage(self.config, progress=self.progress)
         return self._spatial, self._temporal
 
     @property
