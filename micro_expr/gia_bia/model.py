@@ -42,7 +42,7 @@ def vgg16_layers(config):
         from keras.src.legacy.saving import legacy_h5_format
 
         with h5py.File(config.backbone_weights, "r") as handle:  # Keras 2 ImageNet file (with or without top)
-            legacy_h5_format.load_weights_from_hdf5_group_by_name(handle, source.layers, skip_mismatch=False)
+            legacy_h5_format.load_weights_from_hdf5_group_by_name(handle, source, skip_mismatch=False)
     layers = {}
     for name in TRANSFER_LAYERS + GIA_LAYERS:
         original = source.get_layer(name)
