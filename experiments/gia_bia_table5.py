@@ -55,7 +55,7 @@ def _cell(value):
 
 
 def table_markdown(rows, context, quick):
-    """Table 5 shaped as the paper's: ours (this run's data) then the paper's four datasets."""
+    """Zhu et al. 2023 Table 5 shaped as the paper's: ours (this run's data) then the paper's four datasets."""
     lines = ["# Zhu et al. 2023, Table 5: identification blocks (GIA + BIA + Bi-LSTM)", "",
              f"Ours: {context}.", ""]
     if any(r["random_backbone"] for _, r in rows):

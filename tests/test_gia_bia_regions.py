@@ -66,8 +66,8 @@ def test_identification_points_on_a_real_face(face_clips):
     assert ips.shape == (24, 2)
     np.testing.assert_allclose(ips[0], points[18])                              # IP1 = dlib point 19
     np.testing.assert_allclose(ips[16], (points[19] + points[37]) / 2)          # IP17 = mid(20, 38)
-    np.testing.assert_allclose(ips[22], points[48] - 16)                        # Eq. 4
-    np.testing.assert_allclose(ips[23], points[54] + 16)                        # Eq. 5 as printed
+    np.testing.assert_allclose(ips[22], points[48] - 16)                        # Zhu et al. 2023 Eq. 4
+    np.testing.assert_allclose(ips[23], points[54] + 16)                        # Zhu et al. 2023 Eq. 5 as printed
     np.testing.assert_allclose(points_24(points, "pg_cnn")[23], points[54] + (16, -16))
     assert ips[:4, 1].max() < ips[4:8, 1].min()        # eyebrow points above the eye points
     assert ips[10:16, 1].min() > ips[8:10, 1].max()    # mouth below the nose
@@ -77,9 +77,9 @@ def test_identification_points_on_a_real_face(face_clips):
     width = block_width_10(points)
     assert 15 < width < 60                             # half a mouth on a 224 face with eyes 67 px apart
     np.testing.assert_allclose(ten[:2], points[[48, 54]])
-    np.testing.assert_allclose(ten[8] + ten[9], 2 * ten[7])                     # Eq. 6-7: symmetric about IP8
+    np.testing.assert_allclose(ten[8] + ten[9], 2 * ten[7])         # Zhu et al. 2023 Eq. 6-7: symmetric about IP8
     np.testing.assert_allclose(ten[9, 0] - ten[8, 0], 2 * width)
-    np.testing.assert_allclose(ten[2], points[8] - (width / 2, 0))              # Eq. 12
+    np.testing.assert_allclose(ten[2], points[8] - (width / 2, 0))              # Zhu et al. 2023 Eq. 12
     assert ten[5, 0] < ten[6, 0] and ten[3, 0] < ten[4, 0]                      # left of right (eyes, nose)
     boxes = block_boxes(points, 10)
     assert boxes.shape == (10, 3) and np.all(boxes[:, 2] == width)

@@ -3,7 +3,7 @@
 A region cache prepared with ``mer prepare --store-face`` holds, per sample, the face canvases of the
 frames onset..offset and the 68 dlib landmarks of the first frame. For every sample this module
 
-1. picks the apex: the annotated one, or the frame-difference apex (Eq. 16-17) (``ClipSettings.apex``);
+1. picks the apex: the annotated one, or the frame-difference apex (Zhu et al. 2023, Eq. 16-17) (``ClipSettings.apex``);
 2. interpolates the frames onset..apex to ``frames`` frames with TIM;
 3. aligns them on the first frame's eyes and samples them at ``size`` x ``size`` (bilinear);
 4. stores the clip (uint8) and the landmarks moved onto the 224 x 224 reference frame.
@@ -36,7 +36,8 @@ class ClipSettings:
 
     size: int = 224                    # side of the aligned square frames (section 4.2: 224)
     frames: int = 10                   # TIM output length, onset -> apex (section 4.2: 10)
-    apex: str = "frame_difference"     # annotated apex, the Eq. 16-17 apex when none is annotated, or always Eq. 16-17
+    # Zhu et al. 2023 Eq. 16-17 apex: always ("frame_difference"), only where none is annotated, or never
+    apex: str = "frame_difference"
     eye_distance: float = 0.30         # eye centres this fraction of the side apart (our choice: face fits the crop)
     eye_height: float = 0.35           # eye midpoint this fraction of the side from the top (our choice)
 

@@ -9,17 +9,17 @@ import numpy as np
 
 REFERENCE_SIZE = 224
 
-# Eq. 4-5 context: the 16 single points (IPs 1-16), 1-based dlib numbers as the paper lists them.
+# Zhu et al. 2023 Eq. 4-5 context: the 16 single points (IPs 1-16), 1-based dlib numbers as the paper lists them.
 SINGLE_POINTS_24 = (19, 22, 23, 26, 39, 37, 44, 46, 28, 30, 49, 51, 53, 55, 59, 57)
 # IPs 17-22: midpoints of point pairs (eyes, eyebrows, cheeks), in PG-CNN's order.
 MIDPOINT_PAIRS_24 = ((20, 38), (25, 45), (41, 42), (47, 48), (18, 59), (27, 57))
-MOUTH_OFFSET = 16          # Eq. 4-5, pixels
+MOUTH_OFFSET = 16          # Zhu et al. 2023 Eq. 4-5, pixels
 BLOCK_SIDE_24 = 48         # section 3.2.2: 48 x 48 blocks
 # Conventions for the parts where the paper and PG-CNN's code differ (a config field chooses):
-# "paper": Eq. 5 moves the right mouth corner by (+16, +16); "pg_cnn": by (+16, -16), and the four
+# "paper": Zhu et al. 2023 Eq. 5 moves the right mouth corner by (+16, +16); "pg_cnn": by (+16, -16), and the four
 # eyebrow points (IPs 1-4) are raised by 10 px (1 and 4 lowered back by 2), as PG-CNN's converter does.
 CONVENTIONS_24 = ("paper", "pg_cnn")
-BLOCK_SETS = (0, 10, 24)   # Table 5: without IBs, 10 IBs, 24 IBs
+BLOCK_SETS = (0, 10, 24)   # Zhu et al. 2023 Table 5: without IBs, 10 IBs, 24 IBs
 
 
 def _point(landmarks, number):
@@ -37,8 +37,8 @@ def points_24(landmarks, convention="paper"):
             points[index] = points[index] - (0, raise_by)
     points += [(_point(landmarks, a) + _point(landmarks, b)) / 2 for a, b in MIDPOINT_PAIRS_24]
     right_dy = MOUTH_OFFSET if convention == "paper" else -MOUTH_OFFSET
-    points.append(_point(landmarks, 49) - (MOUTH_OFFSET, MOUTH_OFFSET))   # Eq. 4
-    points.append(_point(landmarks, 55) + (MOUTH_OFFSET, right_dy))        # Eq. 5
+    points.append(_point(landmarks, 49) - (MOUTH_OFFSET, MOUTH_OFFSET))   # Zhu et al. 2023 Eq. 4
+    points.append(_point(landmarks, 55) + (MOUTH_OFFSET, right_dy))        # Zhu et al. 2023 Eq. 5
     return np.stack(points)
 
 
@@ -55,14 +55,14 @@ def points_10(landmarks):
     return np.stack([
         _point(landmarks, 49),                                                # 1: left mouth corner
         _point(landmarks, 55),                                                # 2: right mouth corner
-        _point(landmarks, 9) - half,                                          # 3: chin (Eq. 12)
-        _point(landmarks, 32) - half,                                         # 4: nose, left (Eq. 10)
-        _point(landmarks, 36) + half,                                         # 5: nose, right (Eq. 11)
-        _point(landmarks, 37) - half,                                         # 6: left eye (Eq. 8)
-        _point(landmarks, 46) + half,                                         # 7: right eye (Eq. 9)
+        _point(landmarks, 9) - half,                                          # 3: chin (Zhu et al. 2023, Eq. 12)
+        _point(landmarks, 32) - half,                                         # 4: nose, left (Zhu et al. 2023, Eq. 10)
+        _point(landmarks, 36) + half,                                         # 5: nose, right (Zhu et al. 2023, Eq. 11)
+        _point(landmarks, 37) - half,                                         # 6: left eye (Zhu et al. 2023, Eq. 8)
+        _point(landmarks, 46) + half,                                         # 7: right eye (Zhu et al. 2023, Eq. 9)
         eight,                                                                # 8: between the eyebrows
-        eight - (width, 0.0),                                                 # 9 (Eq. 6)
-        eight + (width, 0.0),                                                 # 10 (Eq. 7)
+        eight - (width, 0.0),                                                 # 9 (Zhu et al. 2023, Eq. 6)
+        eight + (width, 0.0),                                                 # 10 (Zhu et al. 2023, Eq. 7)
     ])
 
 

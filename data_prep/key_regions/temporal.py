@@ -30,7 +30,7 @@ def frame_differences(frames):
 
 
 def relabel_apex(frames):
-    """Index (into ``frames``, onset..offset) of the frame with the largest dif_i (Eq. 17)."""
+    """Index (into ``frames``, onset..offset) of the frame with the largest dif_i (Zhu et al. 2023, Eq. 17)."""
     return int(np.argmax(frame_differences(frames)))
 
 

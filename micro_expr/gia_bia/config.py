@@ -26,12 +26,12 @@ class GiaBiaConfig:
     preset: str = DEFAULT_PRESET
     protocol: str = "megc"                 # 3 classes negative / positive / surprise (section 4.1)
     # --- key regions (sections 3.2.2-3.2.3, 4.2)
-    n_blocks: int = 10                     # identification blocks: 0 (without IBs), 10 or 24 (Table 5); 10 is best
-    ip24_convention: str = "paper"         # Eq. 5 as printed, or PG-CNN's converter ("pg_cnn"), see points.py
+    n_blocks: int = 10                     # IBs: 0 (without), 10 or 24 (Zhu et al. 2023, Table 5); 10 is best
+    ip24_convention: str = "paper"         # Zhu et al. 2023 Eq. 5 as printed, or PG-CNN's converter ("pg_cnn")
     block10_side: Optional[float] = None   # side of the 10 IBs in reference pixels; None: half the mouth width
     size: int = 224                        # aligned frame side (section 4.2)
     frames: int = 10                       # TIM length onset -> apex (section 4.2)
-    apex: str = "frame_difference"         # apex of every clip re-labelled by Eq. 16-17 (section 4.2)
+    apex: str = "frame_difference"         # apex of every clip re-labelled by Zhu et al. 2023 Eq. 16-17 (section 4.2)
     eye_distance: float = 0.30             # alignment: eye centres 0.30 x side apart (ours)
     eye_height: float = 0.35               # alignment: eye midpoint 0.35 x side from the top (ours)
     # --- model (section 3)

@@ -2,10 +2,10 @@
 
 Per frame: VGG16 conv1_1..conv4_2 (the transfer learning layer) -> a 512-channel map (28 x 28 on 224);
   BIA: the identification blocks cut from that map; per block an FC layer tau and a scalar attention
-       network phi; alpha_i = phi(c_i) * tau(c_i) (Eq. 1-3);
+       network phi; alpha_i = phi(c_i) * tau(c_i) (Zhu et al. 2023, Eq. 1-3);
   GIA: conv4_3, pool4, conv5_1, conv5_2 of VGG16 (14 x 14), then an FC layer and a scalar attention network.
 Fusion: the weighted block vectors and the weighted global vector, concatenated.
-Per clip: the frame vectors -> Bi-LSTM (Eq. 13-15) -> dropout -> three FC layers, the last a softmax.
+Per clip: the frame vectors -> Bi-LSTM (Zhu et al. 2023, Eq. 13-15) -> dropout -> three FC layers, the last a softmax.
 """
 import hashlib
 
@@ -74,7 +74,7 @@ def build_model(config, n_classes):
     transfer = x
 
     def scalar_attention(features, prefix, dense):
-        """phi (Eq. 1): FC + ReLU, then one sigmoid unit: the attention weight p."""
+        """phi (Zhu et al. 2023, Eq. 1): FC + ReLU, then one sigmoid unit: the attention weight p."""
         hidden = dense(config.attention_units, "relu", f"{prefix}_phi_hidden")(features)
         return dense(1, "sigmoid", f"{prefix}_attention")(hidden)
 
@@ -87,9 +87,9 @@ def build_model(config, n_classes):
         def block_dense(units, activation, name):
             return PerBlockDense(units, activation, config.l2, name=name)
 
-        c_tilde = block_dense(config.block_units, "relu", "bia_tau")(c)                   # Eq. 2
-        p = scalar_attention(c, "bia", block_dense)                                        # Eq. 1
-        alpha = Weighted(name="bia_weighted")([c_tilde, p])                                # Eq. 3
+        c_tilde = block_dense(config.block_units, "relu", "bia_tau")(c)                   # Zhu et al. 2023 Eq. 2
+        p = scalar_attention(c, "bia", block_dense)                                        # Zhu et al. 2023 Eq. 1
+        alpha = Weighted(name="bia_weighted")([c_tilde, p])                                # Zhu et al. 2023 Eq. 3
         parts.append(L.Flatten(name="bia_vector")(alpha))
 
     def dense(units, activation, name):

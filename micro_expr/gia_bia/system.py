@@ -132,7 +132,8 @@ class GiaBia(RecognitionSystem):
     # --- read-out -------------------------------------------------------------------------------
 
     def explain(self, X):
-        """Per clip: "global_attention" (frames,), "block_attention" (frames, n_blocks) — the p of Eq. 1 —
+        """Per clip, the attention weights p of Zhu et al. 2023 Eq. 1: "global_attention" (frames,),
+        "block_attention" (frames, n_blocks);
         and "blocks" (n_blocks, 3), the boxes as fractions of the frame side."""
         from micro_expr.gia_bia.inputs import clip_blocks
         from micro_expr.gia_bia.model import attention_model
