@@ -17,7 +17,7 @@ def test_tiny_loso_end_to_end_through_the_runner(tiny_cache, tmp_path):
     assert results["n_samples"] == 9 and results["n_folds"] == 3
     predictions = [p for fold in sorted((out / "folds").iterdir()) for p in
                    json.loads((fold / "predictions.json").read_text())]
-    assert len(predictions) == 9 and {p["subject"] for p in predictions} == {"casme2/1", "casme2/2", "casme2/3"}
+    assert len(predictions) == 9 and {p["subject"] for p in predictions} == {"casme2/sub01", "casme2/sub02", "casme2/sub03"}
     assert all(np.isclose(sum(p["probabilities"]), 1, atol=1e-5) for p in predictions)
     assert "RANDOM BACKBONE" in (out / "results.md").read_text()
     fold = sorted((out / "folds").iterdir())[0]
