@@ -1,8 +1,8 @@
 """Zhu et al. 2023 Table 5 rerun: the GIA + BIA + Bi-LSTM system without IBs, with 24 IBs and with 10 IBs,
 the paper's figures beside ours.
 
-    python experiments/gia_bia_table5.py --quick --out runs/gia_bia_table5_quick     # demo, quick preset
-    python experiments/gia_bia_table5.py --cache full.h5 --out runs/gia_bia_table5 \\
+    python -m experiments.gia_bia_table5 --quick --out runs/gia_bia_table5_quick     # demo, quick preset
+    python -m experiments.gia_bia_table5 --cache full.h5 --out runs/gia_bia_table5 \\
         --set backbone_weights=vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5      # real data, paper preset
 
 The cache must hold face canvases (``mer prepare --store-face``). Every variant is one
