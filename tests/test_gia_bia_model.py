@@ -125,8 +125,8 @@ def test_backbone_weights_file_is_loaded_and_its_sha256_recorded(tmp_path):
 
     import h5py
     import keras
-    from keras.src.legacy.saving import legacy_h5_format
 
+    from micro_expr.checkpoints import write_keras2_weights
     from micro_expr.gia_bia.model import build_model
     from micro_expr.gia_bia.system import GiaBia
 
@@ -134,7 +134,7 @@ def test_backbone_weights_file_is_loaded_and_its_sha256_recorded(tmp_path):
     source = keras.applications.VGG16(include_top=False, weights=None, input_shape=(32, 32, 3))
     path = tmp_path / "vgg16_notop.h5"
     with h5py.File(path, "w") as handle:
-        legacy_h5_format.save_weights_to_hdf5_group(handle, source)
+        write_keras2_weights(handle, source)
     config = get_preset("quick", **{**TINY, "backbone_width": 1.0, "backbone_weights": str(path)})
     model = build_model(config, 3)
     for name in ("block1_conv1", "block4_conv2", "block5_conv2"):
@@ -172,3 +172,16 @@ def test_learns_a_block_local_movement():
     X_new, y_new = _synthetic(4, seed=1, config=config)
     accuracy = np.mean(np.argmax(system.predict_proba(X_new), axis=1) == y_new)
     assert accuracy >= 0.9, (accuracy, system.history_)
+
+
+def test_a_file_that_is_not_vgg16_is_refused_with_its_name(tmp_path):
+    import h5py
+
+    from data_prep.errors import InputError
+    from micro_expr.gia_bia.model import read_vgg16_file
+
+    path = tmp_path / "other.h5"
+    with h5py.File(path, "w") as handle:
+        handle.create_group("dense_1")
+    with pytest.raises(InputError, match="other.h5.*block1_conv1"):
+        read_vgg16_file(path, ["block1_conv1"])

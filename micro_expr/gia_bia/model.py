@@ -31,18 +31,30 @@ def file_sha256(path):
     return digest.hexdigest()
 
 
+def read_vgg16_file(path, names):
+    """{layer name: [kernel, bias]} of the named layers of a Keras 2 VGG16 weights file (the ImageNet
+    ``vgg16_weights_tf_dim_ordering_tf_kernels[_notop].h5``: a group per layer, ``weight_names`` attribute)."""
+    import h5py
+
+    from data_prep.errors import InputError
+
+    weights = {}
+    with h5py.File(path, "r") as handle:
+        for name in names:
+            if name not in handle:
+                raise InputError(f"{path}: no layer {name!r}; expected a Keras VGG16 ImageNet weights file")
+            group = handle[name]
+            weight_names = [n.decode("utf8") if hasattr(n, "decode") else str(n) for n in group.attrs["weight_names"]]
+            weights[name] = [group[n][()] for n in weight_names]
+    return weights
+
+
 def vgg16_layers(config):
-    """The VGG16 layers up to conv5_2 (keras.applications structure), new objects with the L2 penalty,
-    narrowed by ``backbone_width`` and loaded from ``backbone_weights`` when given (never downloaded)."""
+    """The VGG16 layers up to conv5_2 (keras.applications structure), new objects with the L2 penalty and
+    narrowed by ``backbone_width``; the weights are random (set later from ``backbone_weights``)."""
     import keras
 
     source = keras.applications.VGG16(include_top=False, weights=None, input_shape=(config.size, config.size, 3))
-    if config.backbone_weights:
-        import h5py
-        from keras.src.legacy.saving import legacy_h5_format
-
-        with h5py.File(config.backbone_weights, "r") as handle:  # Keras 2 ImageNet file (with or without top)
-            legacy_h5_format.load_weights_from_hdf5_group_by_name(handle, source, skip_mismatch=False)
     layers = {}
     for name in TRANSFER_LAYERS + GIA_LAYERS:
         original = source.get_layer(name)
@@ -53,7 +65,7 @@ def vgg16_layers(config):
         layer = type(original).from_config(layer_config)
         layer.trainable = not (config.freeze_transfer and name in TRANSFER_LAYERS)
         layers[name] = layer
-    return source, layers
+    return layers
 
 
 def build_model(config, n_classes):
@@ -67,7 +79,7 @@ def build_model(config, n_classes):
     regularizer = (lambda: keras.regularizers.L2(config.l2)) if config.l2 else (lambda: None)
     clip = keras.Input((config.frames, config.size, config.size, 3), name="clip")
     inputs = [clip]
-    source, vgg = vgg16_layers(config)
+    vgg = vgg16_layers(config)
     x = FoldTime(name="fold_time")(clip)
     for name in TRANSFER_LAYERS:
         x = vgg[name](x)
@@ -111,9 +123,10 @@ def build_model(config, n_classes):
         h = dense(units, "relu", f"fc{index}")(h)
     output = dense(n_classes, "softmax", f"fc{len(config.head_units) + 1}")(h)
     model = keras.Model(inputs, output, name=f"gia_bia_{config.n_blocks}_blocks")
-    if config.backbone_weights:
-        for name, layer in vgg.items():
-            layer.set_weights(source.get_layer(name).get_weights())
+    if config.backbone_weights:  # a local file, never downloaded
+        convolutions = [name for name, layer in vgg.items() if layer.weights]
+        for name, values in read_vgg16_file(config.backbone_weights, convolutions).items():
+            vgg[name].set_weights(values)
     return model
 
 
