@@ -65,9 +65,10 @@ def default_path(cache_path, settings):
     return cache_path.with_name(f"{cache_path.stem}.key_regions_{settings.size}px_{settings.frames}f.h5")
 
 
-def _first(array):
+def _first_frame(array, per_frame_ndim):
+    """The first frame's entry of a cache array stored once (``per_frame_ndim`` dims) or per frame (one more)."""
     array = np.asarray(array)
-    return array[0] if array.ndim == 3 or (array.ndim == 2 and array.shape[-1] == 4) else array
+    return array[0] if array.ndim > per_frame_ndim else array
 
 
 def apex_index(info, frames, mode):
@@ -89,7 +90,7 @@ def build_clip(cache, key, settings):
     # TIM needs a movement: an apex on the onset (or before it) takes the next frame as the end.
     end = max(apex, min(onset + 1, len(faces) - 1))
     interpolated = tim_interpolate(faces[onset:end + 1], settings.frames)
-    landmarks = canvas_landmarks(_first(cache.landmarks(key)), _first(cache.face_box(key)),
+    landmarks = canvas_landmarks(_first_frame(cache.landmarks(key), 2), _first_frame(cache.face_box(key), 1),
                                  cache.config.canvas_width, cache.config.canvas_height)
     matrix = eye_alignment(landmarks, settings.eye_distance, settings.eye_height)
     clip = align_clip(np.clip(interpolated, 0, 255), matrix, settings.size)
