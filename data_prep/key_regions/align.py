@@ -8,13 +8,15 @@ Points are expressed on a 224 x 224 reference frame (where the paper's pixel off
 """
 import numpy as np
 
+from data_prep.face import CANVAS_HEIGHT, CANVAS_WIDTH, contain_geometry
+
 REFERENCE_SIZE = 224
 # dlib 68-point indices (0-based) of the two eyes.
 LEFT_EYE = range(36, 42)
 RIGHT_EYE = range(42, 48)
 
 
-def canvas_landmarks(landmarks, box, canvas_width=240, canvas_height=280):
+def canvas_landmarks(landmarks, box, canvas_width=CANVAS_WIDTH, canvas_height=CANVAS_HEIGHT):
     """Landmarks of the original frame mapped onto the contain-resized face canvas of ``data_prep.face``.
 
     ``box`` is the face box (left, top, right, bottom) the canvas was cut from; the box is assumed
@@ -22,9 +24,7 @@ def canvas_landmarks(landmarks, box, canvas_width=240, canvas_height=280):
     """
     left, top, right, bottom = (int(v) for v in box)
     width, height = right - left, bottom - top
-    scale = min(canvas_width / width, canvas_height / height)
-    new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
-    x0, y0 = (canvas_width - new_w) // 2, (canvas_height - new_h) // 2
+    _, x0, y0, new_w, new_h = contain_geometry(width, height, canvas_width, canvas_height)
     points = np.asarray(landmarks, dtype=np.float64)
     return np.stack([(points[:, 0] - left) * new_w / width + x0,
                      (points[:, 1] - top) * new_h / height + y0], axis=1)
