@@ -1,4 +1,4 @@
-"""The Table 5 page of Zhu et al. 2023: the paper's figures beside ours, with the warnings our runs need."""
+"""Zhu et al. 2023 Table 5 page: the paper's figures beside ours, with the warnings our runs need."""
 from experiments.gia_bia_table5 import PAPER_TABLE5, VARIANTS, table_markdown
 
 
