@@ -11,6 +11,7 @@ from data_prep.errors import InputError
 SYSTEMS = {
     "stff": "micro_expr.systems.stff:STFF",
     "mean": "micro_expr.systems.mean:MEAN",
+    "gia_bia": "micro_expr.gia_bia.system:GiaBia",
 }
 DEFAULT_SYSTEM = "stff"
 

@@ -1,0 +1,124 @@
+"""Typed configuration of the GIA + BIA + Bi-LSTM system (Zhu, Li, Liu, Zeng, "Micro-Expression Recognition
+Based on Spatio-Temporal Feature Extraction of Key Regions", 2023) and its presets.
+
+Presets are data (a dict of overrides per preset):
+
+- ``paper``: what the paper writes (sections 3 and 4.2-4.4); where it is silent, our choice is marked
+  "(ours)" in the field comment and listed in docs/gia_bia.md;
+- ``quick``: NOT the paper's: a narrow VGG16-shaped backbone on 64 x 64 frames and a few epochs, so
+  that a LOSO run on the bundled demo finishes in minutes on two CPU cores.
+"""
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Optional
+
+from data_prep.key_regions.clips import APEX_MODES, ClipSettings
+from data_prep.key_regions.points import BLOCK_SETS, CONVENTIONS_24
+
+PRESETS = ("paper", "quick")
+DEFAULT_PRESET = "paper"
+PROTOCOLS = ("megc", "au5")
+
+
+@dataclass(frozen=True)
+class GiaBiaConfig:
+    """Every setting of the system; field comments say where each value comes from."""
+
+    preset: str = DEFAULT_PRESET
+    protocol: str = "megc"                 # 3 classes negative / positive / surprise (section 4.1)
+    # --- key regions (sections 3.2.2-3.2.3, 4.2)
+    n_blocks: int = 10                     # IBs: 0 (without), 10 or 24 (Zhu et al. 2023, Table 5); 10 is best
+    ip24_convention: str = "paper"         # Zhu et al. 2023 Eq. 5 as printed, or PG-CNN's converter ("pg_cnn")
+    block10_side: Optional[float] = None   # side of the 10 IBs in reference pixels; None: half the mouth width
+    size: int = 224                        # aligned frame side (section 4.2)
+    frames: int = 10                       # TIM length onset -> apex (section 4.2)
+    apex: str = "frame_difference"         # apex of every clip re-labelled by Zhu et al. 2023 Eq. 16-17 (section 4.2)
+    eye_distance: float = 0.30             # alignment: eye centres 0.30 x side apart (ours)
+    eye_height: float = 0.35               # alignment: eye midpoint 0.35 x side from the top (ours)
+    # --- model (section 3)
+    backbone_width: float = 1.0            # VGG16 filters x this; 1.0 is VGG16 (needed for ImageNet weights)
+    backbone_weights: Optional[str] = None # local Keras VGG16 ImageNet .h5 file; None: random backbone (said loudly)
+    freeze_transfer: bool = True           # conv1_1..conv4_2 frozen: the "transfer learning layer" (ours)
+    block_cells: int = 6                   # each IB read as block_cells x block_cells conv4_2 cells (48 px / stride 8)
+    block_units: int = 64                  # tau: FC units per block (ours; gACNN uses 64)
+    global_units: int = 512                # tau of GIA: FC units on conv5_2 (ours; gACNN uses 512)
+    attention_units: int = 32              # phi: hidden FC units of the scalar attention networks (ours)
+    lstm_units: int = 128                  # Bi-LSTM hidden nodes (section 3.4)
+    dropout: float = 0.5                   # between the Bi-LSTM and the FC layers (rate: ours)
+    head_units: tuple = (256, 64)          # the first two of the three FC layers; the third is the softmax (ours)
+    # --- training (section 4.4)
+    epochs: int = 100
+    batch_size: int = 16
+    learning_rate: float = 1e-4            # Adam
+    l2: float = 1e-5                       # lambda of the L2 norm of the weights
+    rotation: float = 8.0                  # augmentation: random rotation in +-8 degrees
+    crop: float = 0.1                      # augmentation: random crop of up to this fraction of the side (ours)
+    seed: int = 0
+    clip_cache: Optional[str] = None       # HDF5 file of the aligned clips; None: beside the region cache
+
+    def __post_init__(self):
+        def check(name, choices):
+            if getattr(self, name) not in choices:
+                raise ValueError(f"{name} must be one of {choices}, got {getattr(self, name)!r}")
+
+        check("preset", PRESETS)
+        check("protocol", PROTOCOLS)
+        check("n_blocks", BLOCK_SETS)
+        check("ip24_convention", CONVENTIONS_24)
+        check("apex", APEX_MODES)
+        object.__setattr__(self, "head_units", tuple(int(u) for u in self.head_units))
+        for name in ("size", "frames", "block_cells", "block_units", "global_units", "attention_units",
+                     "lstm_units", "epochs", "batch_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.size % 16:
+            raise ValueError(f"size must be a multiple of 16 (four VGG16 poolings before conv5_2), got {self.size}")
+        if not 0 < self.backbone_width <= 1:
+            raise ValueError(f"backbone_width must be in (0, 1], got {self.backbone_width}")
+        if self.backbone_weights and self.backbone_width != 1:
+            raise ValueError("backbone_weights need the full VGG16 (backbone_width = 1)")
+        if not 0 <= self.dropout < 1 or not 0 <= self.crop < 0.5:
+            raise ValueError("dropout must be in [0, 1) and crop in [0, 0.5)")
+
+    def clip_settings(self):
+        """The preprocessing part, stored with the cached clips."""
+        return ClipSettings(size=self.size, frames=self.frames, apex=self.apex, eye_distance=self.eye_distance,
+                            eye_height=self.eye_height)
+
+    def to_dict(self):
+        data = asdict(self)
+        data["head_units"] = list(self.head_units)
+        return data
+
+    @classmethod
+    def from_dict(cls, data):
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown GiaBiaConfig fields: {sorted(unknown)}")
+        return cls(**data)
+
+
+PRESET_OVERRIDES = {
+    "paper": {},
+    # Not the paper's: sized for the demo on 2 CPU cores (about a minute per fold).
+    "quick": {"size": 64, "backbone_width": 0.25, "block_cells": 2, "block_units": 16, "global_units": 64,
+              "attention_units": 8, "lstm_units": 32, "head_units": (64, 32), "epochs": 15, "batch_size": 8,
+              "learning_rate": 1e-3, "freeze_transfer": False, "apex": "annotated_or_difference"},
+}
+assert set(PRESET_OVERRIDES) == set(PRESETS)
+
+
+def get_preset(name=DEFAULT_PRESET, **overrides):
+    """The named preset with optional overrides (field names)."""
+    if name is None:
+        name = DEFAULT_PRESET
+    if name not in PRESET_OVERRIDES:
+        raise ValueError(f"unknown gia_bia preset {name!r}; choose one of {PRESETS}")
+    return override(GiaBiaConfig(preset=name), **{**PRESET_OVERRIDES[name], **overrides})
+
+
+def override(config, **changes):
+    unknown = set(changes) - {f.name for f in fields(GiaBiaConfig)}
+    if unknown:
+        raise ValueError(f"unknown GiaBiaConfig fields: {sorted(unknown)}")
+    return replace(config, **changes)

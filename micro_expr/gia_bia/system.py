@@ -1,0 +1,157 @@
+"""The GIA + BIA + Bi-LSTM system for the common runner (``mer train --system gia_bia``).
+
+Zhu, Li, Liu, Zeng, "Micro-Expression Recognition Based on Spatio-Temporal Feature Extraction of Key
+Regions", 2023. Inputs are the aligned TIM clips of :mod:`data_prep.key_regions.clips` (built from a region
+cache prepared with ``--store-face``) and the identification blocks derived from their landmarks.
+"""
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from data_prep.errors import InputError
+from micro_expr.gia_bia.config import PRESETS, GiaBiaConfig, get_preset
+from micro_expr.systems.base import RecognitionSystem
+
+log = logging.getLogger(__name__)
+
+RANDOM_BACKBONE_NOTE = ("RANDOM BACKBONE: no VGG16 ImageNet weights were given (backbone_weights), so the "
+                        "transfer learning layer starts from random weights; these scores are NOT comparable "
+                        "with the paper's.")
+
+
+def _as_overrides(overrides):
+    """Overrides as field names (the CLI may pass dotted or string values)."""
+    return {key.split(".")[-1]: value for key, value in overrides.items()}
+
+
+class GiaBia(RecognitionSystem):
+    """Scikit-learn-like estimator over clips; see :class:`micro_expr.systems.base.RecognitionSystem`."""
+
+    name = "gia_bia"
+    citation = ("Zhu, Li, Liu, Zeng, \"Micro-Expression Recognition Based on Spatio-Temporal Feature "
+                "Extraction of Key Regions\", Computers, Materials & Continua, 2023")
+    config_class = GiaBiaConfig
+    presets = PRESETS
+
+    @classmethod
+    def from_preset(cls, preset=None, **overrides):
+        return cls(get_preset(preset, **_as_overrides(overrides)))
+
+    @property
+    def classes(self):
+        from data_prep.labels import protocol_classes
+
+        return list(protocol_classes(self.config.protocol))
+
+    # --- inputs ---------------------------------------------------------------------------------
+
+    def protocol_items(self, cache, datasets=None):
+        from micro_expr.data import protocol_items
+
+        return protocol_items(cache, self.config.protocol, datasets)
+
+    def clip_cache_path(self, cache):
+        from data_prep.key_regions.clips import default_path
+
+        return Path(self.config.clip_cache) if self.config.clip_cache else default_path(cache.path,
+                                                                                          self.config.clip_settings())
+
+    def load_inputs(self, cache, items):
+        """Per item {"clip": uint8 (frames, size, size, 3), "landmarks": (68, 2) on the 224 reference}."""
+        from data_prep.key_regions.clips import ClipCache
+
+        clips = ClipCache(self.clip_cache_path(cache), self.config.clip_settings()).load(
+            cache, [item.key for item in items])
+        return [{"clip": clips[item.key][0], "landmarks": clips[item.key][1]} for item in items]
+
+    # --- training -------------------------------------------------------------------------------
+
+    def _model_inputs(self, X):
+        from micro_expr.gia_bia.inputs import network_inputs
+
+        return network_inputs([x["clip"] for x in X], [x["landmarks"] for x in X], self.config)
+
+    def build(self):
+        from micro_expr.gia_bia.model import build_model
+
+        return build_model(self.config, len(self.classes))
+
+    def fit(self, X, y):
+        """Train from scratch (section 4.4: Adam, L2 in the loss, rotation and crop augmentation)."""
+        import keras
+
+        from micro_expr.gia_bia.training import AugmentedClips
+
+        keras.utils.set_random_seed(self.config.seed)
+        self.model_ = self.build()
+        self.model_.compile(optimizer=keras.optimizers.Adam(self.config.learning_rate),
+                            loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                            jit_compile=False)  # XLA compiling costs more than it saves on small CPU runs
+        data = AugmentedClips(X, np.asarray(y), self.config)
+        history = self.model_.fit(data, epochs=self.config.epochs, verbose=0)
+        self._history = {k: [float(v) for v in values] for k, values in history.history.items()}
+        return self
+
+    def _fitted(self):
+        if not hasattr(self, "model_"):
+            raise InputError("gia_bia: the system is not fitted (call fit or load)")
+        return self.model_
+
+    def predict_proba(self, X, batch_size=8):
+        model = self._fitted()
+        out = [model.predict(self._model_inputs(X[i:i + batch_size]), verbose=0) for i in range(0, len(X), batch_size)]
+        return np.concatenate(out) if out else np.zeros((0, len(self.classes)))
+
+    # --- saving ---------------------------------------------------------------------------------
+
+    def metadata(self):
+        from micro_expr.gia_bia.model import file_sha256
+
+        weights = self.config.backbone_weights
+        return {"system": self.name, "citation": self.citation, "config": self.config.to_dict(),
+                "classes": self.classes,
+                "backbone": {"file": weights, "sha256": file_sha256(weights) if weights else None,
+                             "random": not weights, "note": None if weights else RANDOM_BACKBONE_NOTE}}
+
+    def save(self, folder):
+        from micro_expr.checkpoints import save_checkpoint
+
+        save_checkpoint(self._fitted(), Path(folder) / "model", self.metadata())
+
+    @classmethod
+    def load(cls, folder, shared_folder=None):
+        import micro_expr.gia_bia.layers  # noqa: F401  registers the custom layers
+        from micro_expr.checkpoints import load_checkpoint
+
+        model, metadata = load_checkpoint(Path(folder) / "model.keras")
+        system = cls(GiaBiaConfig.from_dict(metadata["config"]))
+        system.model_ = model
+        return system
+
+    # --- read-out -------------------------------------------------------------------------------
+
+    def explain(self, X):
+        """Per clip, the attention weights p of Zhu et al. 2023 Eq. 1: "global_attention" (frames,),
+        "block_attention" (frames, n_blocks);
+        and "blocks" (n_blocks, 3), the boxes as fractions of the frame side."""
+        from micro_expr.gia_bia.inputs import clip_blocks
+        from micro_expr.gia_bia.model import attention_model
+
+        reader = attention_model(self._fitted())
+        frames = self.config.frames
+        result = []
+        for x in X:
+            weights = reader.predict(self._model_inputs([x]), verbose=0)
+            entry = {"global_attention": np.asarray(weights["global"]).reshape(frames),
+                     "blocks": clip_blocks(x["landmarks"], self.config)}
+            if "blocks" in weights:
+                entry["block_attention"] = np.asarray(weights["blocks"]).reshape(frames, self.config.n_blocks)
+            result.append(entry)
+        return result
+
+    def results(self, run, predictions, histories, seconds, note=None):
+        if not self.config.backbone_weights:
+            note = RANDOM_BACKBONE_NOTE + (" " + note if note else "")
+        return super().results(run, predictions, histories, seconds, note)
+
