@@ -1,0 +1,121 @@
+"""Long-video readers (CAS(ME)^2, SAMM-LV, SMIC-E) on synthetic trees in each layout, and long-video spotting."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from data_prep import long_videos
+from data_prep.errors import InputError
+
+
+def _frames(folder, numbers, name="img{}.jpg"):
+    import cv2
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in numbers:
+        cv2.imwrite(str(folder / name.format(number)), np.full((8, 8, 3), number % 255, np.uint8))
+
+
+def _casme_sq_tree(root):
+    rawpic = root / "rawpic"
+    _frames(rawpic / "s15" / "15_0101disgustingteeth", range(1, 41))
+    _frames(rawpic / "s15" / "15_0102eatingworms", range(1, 31))
+    _frames(rawpic / "s16" / "16_0101disgustingteeth", range(1, 31))
+    _frames(rawpic / "s2" / "2_0101disgustingteeth", range(1, 31))   # natural order: s2 before s15
+    rows = [  # subject number, video name, onset, apex, offset, AUs, emotion, type, self-report
+        (1, "disgustingteeth_1", 5, 8, 12, "4", "negative", "micro-expression", "disgust"),
+        (1, "disgustingteeth_1", 20, 22, 0, "12", "positive", "micro-expression", "happy"),   # offset 0 -> apex
+        (1, "disgustingteeth_1", 30, 33, 39, "4", "negative", "macro-expression", "disgust"),  # not an ME
+        (1, "eatingworms_2", 3, 4, 9, "1+2", "surprise", "micro-expression", "surprise"),
+        (2, "disgustingteeth_1", 3, 5, 8, "14", "others", "micro-expression", "?"),           # spotting only
+        (3, "disgustingteeth_1", 10, 12, 15, "4", "negative", "micro-expression", "disgust"),
+    ]
+    coding = root / "code_final.xlsx"
+    with pd.ExcelWriter(coding) as writer:
+        pd.DataFrame(rows).to_excel(writer, sheet_name="code", header=False, index=False)
+        pd.DataFrame([("casme_015", "s15", 1), ("casme_016", "s16", 2), ("casme_002", "s2", 3)]).to_excel(
+            writer, sheet_name="naming rule2", header=False, index=False)
+        pd.DataFrame([("0101", "disgustingteeth"), ("0102", "eatingworms")]).to_excel(
+            writer, sheet_name="naming rule1", header=False, index=False)
+    return coding
+
+
+def test_casme_sq_reader_groups_several_mes_per_video(tmp_path):
+    coding = _casme_sq_tree(tmp_path)
+    videos, failures = long_videos.read_casme_sq(tmp_path, coding)
+    assert not failures
+    by_key = {v.key: v for v in videos}
+    assert sorted(by_key) == ["casme_sq/s15/15_0101disgustingteeth", "casme_sq/s15/15_0102eatingworms",
+                              "casme_sq/s16/16_0101disgustingteeth", "casme_sq/s2/2_0101disgustingteeth"]
+    teeth = by_key["casme_sq/s15/15_0101disgustingteeth"]
+    assert [(e.onset, e.offset, e.megc_class) for e in teeth.expressions] == [(5, 12, "negative"),
+                                                                             (20, 22, "positive")]
+    assert teeth.intervals() == [(4, 11), (19, 21)] and teeth.n_frames == 40 and teeth.fps == 30.0
+    assert by_key["casme_sq/s16/16_0101disgustingteeth"].expressions[0].megc_class is None   # 'others'
+    assert long_videos.fold_subjects(videos) == ["s2", "s15", "s16"]
+
+
+def test_sammlv_reader_takes_emotions_from_the_samm_sheet(tmp_path):
+    folder = tmp_path / "SAMM_longvideos"
+    _frames(folder / "006_1", range(1, 51), "006_1_{:04d}.jpg")
+    _frames(folder / "007_3", range(1, 41), "007_3_{:04d}.jpg")
+    _frames(folder / "010_2", range(1, 41), "010_2_{:04d}.jpg")
+    rows = [("006", "006_1_1", "1", 5, 8, 12, 8, "Micro - 1/2", "4", ""),
+            ("006", "006_1_2", "1", 20, 25, 30, 11, "Micro - 1/2", "12", ""),
+            ("006", "006_1_3", "1", 35, 40, 48, 14, "Macro", "12", ""),
+            ("007", "007_3_1", "3", 0, 10, 30, 30, "Micro - 1/2", "4", ""),     # onset 0: left out
+            ("010", "010_2_1", "2", 4, 6, 9, 6, "Micro - 1/2", "1+2", "")]
+    sheet = tmp_path / "SAMM_LongVideos_V2_Release.xlsx"
+    pd.DataFrame([["note"]] * 9 + [["Subject"]] + [list(r) for r in rows]).to_excel(sheet, header=False,
+                                                                                     index=False)
+    samm = tmp_path / "samm.xlsx"
+    header = pd.DataFrame([["notes"]] * 13)
+    body = pd.DataFrame({"Subject": ["006", "006", "007", "010"],
+                         "Filename": ["006_1_1", "006_1_2", "007_3_1", "010_2_1"],
+                         "Onset Frame": [1] * 4, "Apex Frame": [2] * 4, "Offset Frame": [3] * 4,
+                         "Action Units": ["4"] * 4, "Estimated Emotion": ["Anger", "Happiness", "Fear", "Other"]})
+    with pd.ExcelWriter(samm) as writer:
+        header.to_excel(writer, header=False, index=False)
+        body.to_excel(writer, startrow=13, index=False)
+    videos, failures = long_videos.read_sammlv(tmp_path, sheet, samm)
+    assert not failures
+    assert [v.key for v in videos] == ["sammlv/006/006_1", "sammlv/010/010_2"]
+    assert [(e.onset, e.offset, e.megc_class) for e in videos[0].expressions] == [(5, 12, "negative"),
+                                                                                 (20, 30, "positive")]
+    assert videos[1].expressions[0].megc_class is None and videos[0].fps == 200.0
+    assert long_videos.fold_subjects(videos) == ["006", "010"]   # 007's only ME had onset 0
+
+
+@pytest.mark.parametrize("modality, fps", [("HS", 100.0), ("VIS", 25.0), ("NIR", 25.0)])
+def test_smic_e_reader_in_each_modality(tmp_path, modality, fps):
+    base = tmp_path / f"{modality}_long"
+    videos_dir = base / f"SMIC-{modality}-E" / modality
+    _frames(videos_dir / "s01" / "s1_ne_01", range(559700, 559730), "image{}.jpg")
+    _frames(videos_dir / "s10" / "s10_po_02", range(1000, 1020), "image{}.jpg")
+    _frames(videos_dir / "s02" / "s2_sur_01", range(50, 70), "image{}.jpg")
+    pd.DataFrame({"Subject": [1, 10, 2, None], "Filename": ["s1_ne_01", "s10_po_02", "s2_sur_01", "note: ..."],
+                  "OnsetF": [559705, 1003, 52, None], "OffsetF": [559720, 1011, 60, None],
+                  "Emotion": ["negative", "positive", "surprise", None], "FirstF": [559700, 1000, 50, None]}
+                 ).to_excel(base / f"SMIC-{modality}-E_annotation.xlsx", index=False)
+    videos, failures = long_videos.read_smic_e(tmp_path, modality)
+    assert not failures
+    assert [v.key for v in videos] == [f"smic_{modality.lower()}/s01/s1_ne_01", f"smic_{modality.lower()}/s02/s2_sur_01",
+                                       f"smic_{modality.lower()}/s10/s10_po_02"]
+    assert videos[0].intervals() == [(5, 20)] and videos[0].fps == fps
+    assert [v.expressions[0].megc_class for v in videos] == ["negative", "surprise", "positive"]
+    assert long_videos.fold_subjects(videos) == ["s01", "s02", "s10"]
+
+
+def test_missing_folders_are_named(tmp_path):
+    with pytest.raises(InputError, match="SMIC-E VIS folder"):
+        long_videos.read_smic_e(tmp_path, "VIS")
+    with pytest.raises(InputError, match="unknown long-video dataset"):
+        long_videos.read_long_videos("casme3", tmp_path)
+
+
+def test_casme_sq_video_folder_missing_is_a_failure(tmp_path):
+    coding = _casme_sq_tree(tmp_path)
+    import shutil
+
+    shutil.rmtree(tmp_path / "rawpic" / "s16")
+    videos, failures = long_videos.read_casme_sq(tmp_path, coding)
+    assert len(videos) == 3 and len(failures) == 1 and "s16" in failures[0].message
