@@ -119,3 +119,49 @@ def test_casme_sq_video_folder_missing_is_a_failure(tmp_path):
     shutil.rmtree(tmp_path / "rawpic" / "s16")
     videos, failures = long_videos.read_casme_sq(tmp_path, coding)
     assert len(videos) == 3 and len(failures) == 1 and "s16" in failures[0].message
+
+
+# ---------------------------------------------------------------- spotting over a whole long video
+
+
+def test_long_video_spots_every_peak_and_matches_several_truths():
+    from micro_expr.mean import config as mean_config
+    from micro_expr.mean import long_video, pipeline
+
+    scores = np.zeros(60)
+    scores[10:16] = 1.0    # an ME around frame 12
+    scores[40:46] = 1.0    # another one around frame 42
+    probabilities = np.eye(3)[np.where(np.arange(60) < 30, 1, 2)]   # class 1 early, class 2 late
+    truths, labels = [(9, 16), (39, 46), (50, 55)], [1, 0, None]
+    paper = mean_config.get_preset("paper")
+    row = long_video.analyse_long_video("v", scores, probabilities, truths, labels, 3, paper)
+    # box of 7 frames: plateaus 12..13 and 42..43, peaks at their middle (scipy takes the left one of two)
+    assert [s["peak"] for s in row["spots"]] == [12, 42]
+    assert [s["interval"] for s in row["spots"]] == [(9, 14), (39, 44)]        # [F_p - 3, F_p + 2]
+    assert [s["match"] for s in row["spots"]] == [0, 1]                        # IoU 6/8 each
+    assert [s["predicted_class"] for s in row["spots"]] == [1, 2]
+    summary = pipeline.summarise([row], 3, config=paper)
+    assert (summary["spotting"]["tp"], summary["spotting"]["fp"], summary["spotting"]["fn"]) == (2, 0, 1)
+    # analysis over TPs with their own truth's label: (1 -> 1) right, (0 -> 2) wrong
+    assert summary["analysis"]["n"] == 2 and summary["analysis"]["accuracy"] == 0.5
+    code = long_video.analyse_long_video("v", scores, probabilities, truths, labels, 3,
+                                         mean_config.get_preset("original"))
+    assert [s["interval"] for s in code["spots"]] == [(10, 16), (40, 46)]       # even window: half a frame later
+
+
+def test_long_video_faces_from_frame_files(face_clips, tmp_path):
+    from tests.conftest import write_frames
+
+    from data_prep.long_videos import LongVideo
+    from micro_expr.mean import config as mean_config
+    from micro_expr.mean import long_video
+
+    write_frames(tmp_path / "v", face_clips["single_face"][:4], first=1)
+    video = LongVideo("casme_sq", "s15", "v", tmp_path / "v", [1, 2, 3, 4],
+                      [tmp_path / "v" / f"img{n}.jpg" for n in (1, 2, 3, 4)], [], 30.0)
+    for name, shape in (("paper", (4, 128, 128)), ("original", (4, 128, 128))):
+        config = mean_config.get_preset(name, flow="farneback")
+        faces, landmarks = long_video.video_faces(video, config)
+        assert faces.shape == shape and landmarks.shape == (68, 2)
+        features = long_video.video_features(video, 1, config, faces=(faces, landmarks))
+        assert features.shape == (3, 42, 42, 3) and np.isfinite(features).all()
