@@ -257,3 +257,33 @@ def test_tvl1_flow_against_the_authors_opencv():
         assert not np.array_equal(flow, reference)
         assert np.abs(flow - reference).mean() < 0.05
     assert np.median(reference[..., 0]) == pytest.approx(1.0, abs=0.01)
+
+
+# ---------------------------------------------------------------- ablation switches (Tables 6, 8, 9)
+
+
+def test_table8_interval_cases_vote_over_different_frames():
+    probabilities = np.eye(3)[[0, 0, 0, 0, 0, 0, 0, 2, 1, 2, 1, 1, 1, 1]]   # classes of frames 0..13
+    assert spotting.voted_interval(10, 3) == (7, 9)                    # case 1: [F_p - k', F_p - 1]
+    assert spotting.voted_interval(10, 3, "apex") == (10, 10)          # case 2: [F_p]
+    assert spotting.voted_interval(10, 3, "onset_offset") == (7, 12)   # case 3: [F_p - k', F_p + k' - 1]
+    assert spotting.vote_emotion(probabilities, 10, 3) == 2            # 2, 1, 2
+    assert spotting.vote_emotion(probabilities, 10, 3, "apex") == 1    # frame 10
+    assert spotting.vote_emotion(probabilities, 10, 3, "onset_offset") == 1   # 2, 1, 2, 1, 1, 1
+
+
+def test_table6_k_follows_flow_seconds():
+    assert [pipeline.flow_k(mean_config.get_preset("paper", flow_seconds=s), 200) for s in (0.05, 0.1, 0.15)] == \
+        [10, 20, 30]
+
+
+def test_without_inductive_transfer_recognition_has_its_own_trunk():
+    rng = np.random.default_rng(0)
+    samples = [pipeline.PreparedSample(None, rng.random((12, 42, 42, 3), dtype=np.float32), (4, 8), label,
+                                       rng.random((42, 42, 3), dtype=np.float32)) for label in (0, 1, 2)]
+    config = mean_config.get_preset("paper", epochs_spot=1, epochs_recog=1, inductive_transfer=False)
+    model, history = pipeline.train_fold(samples, 3, 2, config)
+    spot, recog = pipeline.predict(model, samples[0].spot_features)
+    assert spot.shape == (12,) and recog.shape == (12, 3) and set(history) == {"spot", "recog"}
+    # the spotting trunk stayed trainable (nothing was frozen), the recognition one is another network
+    assert all(layer.trainable for layer in model.layers if layer.name.endswith("_conv"))

@@ -60,6 +60,12 @@ class MEANConfig:
     k_prime: Optional[int] = None      # k' (section 3.3); None: (N + 1) / 2 from the samples (paper Table 1 values
                                        # come out of that formula, see K_PRIME_PAPER)
     casme2_megc_excluded: bool = True  # CASME II: drop the 5 MEGC-excluded samples (244 of 249, Table 1)
+    # Ablations of the paper (same value in both presets).
+    analysis_interval: str = "onset_apex"  # frames voted for the class: case 1 [F_p-k', F_p-1], case 2 'apex'
+                                           # [F_p], case 3 'onset_offset' [F_p-k', F_p+k'-1] (Table 8)
+    flow_seconds: float = 0.1          # k = FPS x flow_seconds (section 4.3; Table 6: 0.05, 0.10, 0.15)
+    inductive_transfer: bool = True    # recognition on the spotting-trained frozen trunk (ITL), or a
+                                       # separate network trained from scratch (Table 9 "without ITL")
 
     def __post_init__(self):
         _check("preset", self.preset, PRESETS)
@@ -76,6 +82,8 @@ class MEANConfig:
         _check("analysis_classes", self.analysis_classes, ("truth", "union"))
         if self.k_prime is not None:
             _positive("k_prime", self.k_prime)
+        _check("analysis_interval", self.analysis_interval, ("onset_apex", "apex", "onset_offset"))
+        _positive("flow_seconds", self.flow_seconds, float)
         for name in ("epochs_spot", "epochs_recog", "batch_size", "ratio"):
             _positive(name, getattr(self, name))
         _positive("learning_rate", self.learning_rate, float)

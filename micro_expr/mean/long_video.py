@@ -67,7 +67,8 @@ def analyse_long_video(key, scores, probabilities, truths, labels, k_prime, conf
     matches = metrics.match_intervals([s["interval"] for s in spots], truths, threshold, config.hit_rule)
     for spot, match in zip(spots, matches):
         spot["true_positive"], spot["match"] = match is not None, match
-        spot["predicted_class"] = spotting.vote_emotion(probabilities, spot["peak"], k_prime)
+        spot["predicted_class"] = spotting.vote_emotion(probabilities, spot["peak"], k_prime,
+                                                        config.analysis_interval)
     return {"key": key, "truths": truths, "labels": labels, "truth": truths[0] if truths else (0, 0),
             "label": labels[0] if labels else None, "spots": spots}
 
@@ -100,7 +101,7 @@ def evaluate_published(folder, videos, config):
     if sorted(folds) != list(range(1, len(subjects) + 1)):
         raise InputError(f"{folder}: {len(folds)} fold files for the {len(subjects)} subjects with MEs "
                          f"({', '.join(subjects[:6])}{' ...' if len(subjects) > 6 else ''})")
-    k = feat.flow_distance(videos[0].fps)
+    k = pipeline.flow_k(config, videos[0].fps)
     k_prime = k_prime_of(videos, config)
     first = read_checkpoint(folds[1])
     model = build_model_for("spot_recog", first.num_classes)

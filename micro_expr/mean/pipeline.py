@@ -94,6 +94,11 @@ def select_samples(samples, config):
             if not (info.dataset == "casme2" and (info.subject, info.sample) in MEGC_CASME2_EXCLUDED)]
 
 
+def flow_k(config, fps):
+    """k = FPS x ``config.flow_seconds`` frames (section 4.3; 0.1 s in both presets, Table 6 varies it)."""
+    return feat.flow_distance(fps, config.flow_seconds)
+
+
 def k_prime_for(config, samples):
     """k' of ``config`` when set, else (N + 1) / 2 from the samples' intervals (section 3.3)."""
     if config.k_prime is not None:
@@ -148,7 +153,7 @@ def analyse_video(prepared, scores, probabilities, k_prime, config, threshold=0.
     for spot, match in zip(spots, matches):
         spot["true_positive"] = match is not None
         spot["match"] = match
-        spot["predicted_class"] = spotting.vote_emotion(probabilities, spot["peak"], k_prime)
+        spot["predicted_class"] = spotting.vote_emotion(probabilities, spot["peak"], k_prime, config.analysis_interval)
     return spots
 
 
@@ -201,13 +206,19 @@ def prediction_rows(rows, fold):
     return table
 
 
-def evaluate_fold(model, prepared_samples, k_prime, config):
-    """Analysed rows of the held-out subject's samples with a combined MEAN model."""
+def evaluate_fold(model, prepared_samples, k_prime, config, keep_scores=False):
+    """Analysed rows of the held-out subject's samples with a combined MEAN model.
+
+    ``keep_scores``: rows also hold the per-frame ``scores`` and ``probabilities``, so that the
+    post-processing ablations (Tables 7 and 8) can run again on them without the model.
+    """
     rows = []
     for prepared in prepared_samples:
         scores, probabilities = predict(model, prepared.spot_features)
         rows.append({"key": prepared.info.key, "truth": prepared.truth, "label": prepared.label,
                      "spots": analyse_video(prepared, scores, probabilities, k_prime, config)})
+        if keep_scores:
+            rows[-1].update(scores=scores, probabilities=probabilities)
     return rows
 
 
@@ -240,8 +251,11 @@ def train_fold(train_samples, num_classes, k_prime, config):
 
     labelled = [s for s in train_samples if s.label is not None and s.recog_features is not None]
     if labelled:
-        mean_model.freeze_trunk(mean)
-        recog = mean_model.task_model(mean, "recog")
+        if cfg.inductive_transfer:   # ITL: the recognition head on the spotting-trained, frozen trunk
+            mean_model.freeze_trunk(mean)
+            recog = mean_model.task_model(mean, "recog")
+        else:   # Table 9 "without ITL": a second network, its own trunk trained for recognition only
+            recog = mean_model.task_model(mean_model.build_mean(num_classes), "recog")
         recog.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss="categorical_crossentropy",
                       metrics=["categorical_accuracy"])
         x = np.stack([s.recog_features for s in labelled])
@@ -249,4 +263,6 @@ def train_fold(train_samples, num_classes, k_prime, config):
         recognised = recog.fit(feat.split_streams(x), y, batch_size=cfg.batch_size, epochs=cfg.epochs_recog,
                                shuffle=True, verbose=0)
         history["recog"] = {name: [float(v) for v in values] for name, values in recognised.history.items()}
+        if not cfg.inductive_transfer:   # one model with both outputs, as evaluate_fold expects
+            mean = keras.Model(mean.inputs, [mean.get_layer("spot").output, recog(mean.inputs)], name="mean_no_itl")
     return mean, history

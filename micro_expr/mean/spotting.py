@@ -121,13 +121,28 @@ def onset_to_apex_interval(peak, k_prime):
     return peak - k_prime, peak - 1
 
 
-def vote_emotion(class_probabilities, peak, k_prime):
-    """The mode of the per-frame predicted classes over [F_p - k', F_p - 1] (case 1, section 3.4).
+VOTE_CASES = {"onset_apex": (-1, -1), "apex": (0, 0), "onset_offset": (-1, 1)}  # (first, last) in units of k'
+
+
+def voted_interval(peak, k_prime, case="onset_apex"):
+    """Frames whose classes are voted (section 3.4, Table 8): case 1 ``onset_apex`` [F_p - k', F_p - 1],
+    case 2 ``apex`` [F_p], case 3 ``onset_offset`` [F_p - k', F_p + k' - 1]."""
+    if case == "onset_apex":
+        return onset_to_apex_interval(peak, k_prime)
+    if case == "apex":
+        return peak, peak
+    if case == "onset_offset":
+        return spotted_interval(peak, k_prime)
+    raise ValueError(f"unknown analysis interval {case!r}; choose one of {tuple(VOTE_CASES)}")
+
+
+def vote_emotion(class_probabilities, peak, k_prime, case="onset_apex"):
+    """The mode of the per-frame predicted classes over the voted interval (case 1 by default, section 3.4).
 
     Ties go to the class seen first; frames outside the video are skipped.
     """
     probabilities = np.asarray(class_probabilities)
-    first, last = onset_to_apex_interval(peak, k_prime)
+    first, last = voted_interval(peak, k_prime, case)
     first, last = max(0, first), min(len(probabilities) - 1, last)
     if last < first:
         first = last = min(max(peak, 0), len(probabilities) - 1)
