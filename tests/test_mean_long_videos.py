@@ -165,3 +165,39 @@ def test_long_video_faces_from_frame_files(face_clips, tmp_path):
         assert faces.shape == shape and landmarks.shape == (68, 2)
         features = long_video.video_features(video, 1, config, faces=(faces, landmarks))
         assert features.shape == (3, 42, 42, 3) and np.isfinite(features).all()
+
+
+# ---------------------------------------------------------------- the long-video demo
+
+
+def test_ping_pong_never_jumps():
+    from data_prep.demo.long_video import ping_pong
+
+    assert ping_pong(10, 4).tolist() == [0, 1, 2, 3, 2, 1, 0, 1, 2, 3]
+
+
+def test_planned_mes_keep_neutral_stretches_between_them():
+    from data_prep.demo.long_video import plan_events
+
+    events = plan_events(300, 3, np.random.default_rng(0))
+    assert len(events) == 3 and events[0].onset >= 40
+    for before, after in zip(events, events[1:]):
+        assert after.onset - before.offset > 40
+    assert all(9 <= e.offset - e.onset + 1 <= 15 and e.onset < e.apex < e.offset for e in events)
+    assert events[-1].offset < 300 - 40
+    with pytest.raises(ValueError, match="cannot hold"):
+        plan_events(100, 3, np.random.default_rng(0))
+
+
+def test_long_video_demo_is_read_back_by_the_casme_sq_reader(pyfeat_wheel, tmp_path):
+    import json
+
+    from data_prep.demo.long_video import build_long_video_demo
+
+    truth = build_long_video_demo(tmp_path, seconds=4, n_mes=1, seed=1)
+    videos, failures = long_videos.read_casme_sq(tmp_path, tmp_path / "code_final.xlsx")
+    assert not failures and len(videos) == 2 and long_videos.fold_subjects(videos) == ["s1", "s2"]
+    assert all(v.n_frames == 120 for v in videos)
+    assert [(e.onset, e.offset, e.megc_class) for v in videos for e in v.expressions] == \
+        [(t["onset"], t["offset"], t["class"]) for t in truth]
+    assert json.loads((tmp_path / "truth.json").read_text())["frames"] == 120
