@@ -27,7 +27,7 @@ def protocol_class(info, protocol):
             return None
         return info.megc_class
     if info.objective_class is None or info.objective_class > len(AU5_CLASSES):
-        return None  # classes VI and VII are dropped (seed 001 section 4.2)
+        return None  # classes VI and VII are dropped (Aouayeb et al. 2021 section 4.2)
     return ROMAN[info.objective_class]
 
 
@@ -49,13 +49,15 @@ def protocol_items(cache, protocol, datasets=None):
     return sorted(items, key=lambda item: (order.get(item.dataset, 9), item.subject, item.key))
 
 
-def region_targets(items, config):
-    """Per region input, the label index of every item (spec section 3, or whole-face labels)."""
+def region_targets(labels, config):
+    """Per region input, the label index of every clip of sequence class ``labels`` (spec section 3,
+    or whole-face labels)."""
     classes = protocol_classes(config.protocol)
+    labels = np.asarray(labels, dtype=int)
     if config.region_mode == "whole_face":
-        return [np.array([item.label for item in items])]
-    return [np.array([region_label(config.protocol, r, classes[item.label], config.region_labels)
-                      for item in items]) for r in config.regions]
+        return [labels]
+    return [np.array([region_label(config.protocol, r, classes[label], config.region_labels)
+                      for label in labels], dtype=int) for r in config.regions]
 
 
 def read_inputs(cache, key, config):
