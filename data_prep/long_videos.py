@@ -36,7 +36,7 @@ authors' code lists subject folders with ``natsort.natsorted``, drops
 subjects without a kept video, and numbers the LOSO folds in that order
 (``subject_count``); the counts agree with the published files: CAS(ME)^2 14
 spot_recog files (9 recog, for the 9 subjects with negative/positive/surprise
-MEs, paper Table 1), SAMM-LV 29 (28 recog), SMIC-E-HS 16, VIS 8, NIR 8.
+MEs, paper MEAN Table 1), SAMM-LV 29 (28 recog), SMIC-E-HS 16, VIS 8, NIR 8.
 """
 import re
 from dataclasses import dataclass, field

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-# Paper figures (Tables 2, 3, 4, 7, 8).
+# Paper figures (MEAN Tables 2, 3, 4, 7, 8).
 PAPER_TABLE2 = {"casme2": (0.8443, 0.5723), "smic_hs": (0.4904, 0.4796), "smic_vis": (0.4789, 0.5957),
                 "smic_nir": (0.3239, 0.449)}                      # (ASR, analysis F1 over all spotted intervals)
 PAPER_TABLE3 = {"all_spotted": 0.5915, "tp_only": 0.7742}        # SMIC-E-VIS accuracy
@@ -94,11 +94,11 @@ def long_demo(args):
               f"F1 {spot['f1']:.4f}  AP@[.5:.95] {spot['ap_50_95']:.4f}  analysis F1 {summary['analysis']['f1']:.4f}"
               f"  STRS {summary['strs']:.4f}")
     (folder / "mean_results.json").write_text(json.dumps(results, indent=1, default=str))
-    print(f"paper, CAS(ME)^2 (Table 5): F1 0.1214, AP 0.0152, analysis F1 0.6667, STRS 0.0809")
+    print(f"paper, CAS(ME)^2 (MEAN Table 5): F1 0.1214, AP 0.0152, analysis F1 0.6667, STRS 0.0809")
 
 
 def table2(args):
-    """ASR (Eq. 13) and analysis of all spotted intervals (Tables 2-3) from a predictions.csv."""
+    """ASR (MEAN Eq. 13) and analysis of all spotted intervals (MEAN Tables 2-3) from a predictions.csv."""
     from micro_expr.mean import metrics
 
     with open(args.predictions) as handle:
@@ -115,14 +115,14 @@ def table2(args):
     tp_scores = metrics.analysis_scores([int(r["true_class"]) for r in tp], [int(r["predicted_class"]) for r in tp])
     asr = metrics.apex_spotting_rate(apexes, truths)
     paper = PAPER_TABLE2.get(args.dataset, (float("nan"), float("nan")))
-    print(f"Table 2 ({args.dataset}): ASR {asr:.4f} (paper {paper[0]}), analysis F1 over all spotted intervals "
+    print(f"MEAN Table 2 ({args.dataset}): ASR {asr:.4f} (paper {paper[0]}), analysis F1 over all spotted intervals "
           f"{all_spots['f1']:.4f} (paper {paper[1]})")
-    print(f"Table 3: accuracy, all spotted {all_spots['accuracy']:.4f}, spotted TP only {tp_scores['accuracy']:.4f}"
+    print(f"MEAN Table 3: accuracy, all spotted {all_spots['accuracy']:.4f}, spotted TP only {tp_scores['accuracy']:.4f}"
           f" (paper, SMIC-E-VIS: {PAPER_TABLE3['all_spotted']}, {PAPER_TABLE3['tp_only']})")
 
 
 def table4(args):
-    """Long-video spotting F1 with the published folds (Table 4)."""
+    """Long-video spotting F1 with the published folds (MEAN Table 4)."""
     from data_prep.long_videos import read_long_videos
     from micro_expr.mean import long_video
     from micro_expr.mean.config import get_preset
@@ -132,12 +132,12 @@ def table4(args):
         print(f"skipped {failure.key}: {failure.message}")
     folder = Path(args.weights) / {"casme_sq": "CASME_sq", "sammlv": "SAMMLV"}[args.dataset] / "spot_recog"
     _, summary = long_video.evaluate_published(folder, videos, get_preset(args.preset))
-    print(f"Table 4 ({args.dataset}, preset {args.preset}): F1 {summary['spotting']['f1']:.4f} "
+    print(f"MEAN Table 4 ({args.dataset}, preset {args.preset}): F1 {summary['spotting']['f1']:.4f} "
           f"(paper {PAPER_TABLE4[args.dataset]})")
 
 
 def table7(args):
-    """Smoothing functions on synthetic scores (Table 7)."""
+    """Smoothing functions on synthetic scores (MEAN Table 7)."""
     from micro_expr.mean import synthetic
     from micro_expr.mean.config import get_preset
 
@@ -150,7 +150,7 @@ def table7(args):
 
 
 def table8(args):
-    """Voted interval cases on synthetic scores (Table 8)."""
+    """Voted interval cases on synthetic scores (MEAN Table 8)."""
     from micro_expr.mean import synthetic
     from micro_expr.mean.config import get_preset
 

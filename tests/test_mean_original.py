@@ -58,7 +58,7 @@ def test_casme2_sample_set_244_or_249():
 
 def test_code_smoothing_is_an_even_zero_padded_window_that_keeps_the_borders():
     scores = [0, 0, 0, 3, 0, 0, 0]
-    # paper, Eq. 11 with k' = 1: mean of [i-1, i+1], ends dropped
+    # paper, MEAN Eq. 11 with k' = 1: mean of [i-1, i+1], ends dropped
     np.testing.assert_allclose(spotting.smooth_scores(scores, 1), [np.nan, 0, 1, 1, 1, 0, np.nan])
     # code: mean of [i-1, i] over 2k' = 2 frames, zeros outside: the bump is shifted half a frame later
     np.testing.assert_allclose(spotting.smooth_scores(scores, 1, method="same"), [0, 0, 0, 1.5, 1.5, 0, 0])
@@ -105,7 +105,7 @@ def test_table7_smoothing_functions_weight_the_centre_more():
 
 def test_iou_of_exactly_one_half_is_a_hit_for_the_paper_and_a_miss_for_the_code():
     videos = [([(0, 9)], [(0, 19)])]   # 10 / 20 frames
-    assert metrics.spotting_counts(videos, 0.5, rule=">=") == (1, 0, 0)   # Eq. 14
+    assert metrics.spotting_counts(videos, 0.5, rule=">=") == (1, 0, 0)   # MEAN Eq. 14
     assert metrics.spotting_counts(videos, 0.5, rule=">") == (0, 1, 1)    # the code's AP library: iou > t
 
 
@@ -259,7 +259,7 @@ def test_tvl1_flow_against_the_authors_opencv():
     assert np.median(reference[..., 0]) == pytest.approx(1.0, abs=0.01)
 
 
-# ---------------------------------------------------------------- ablation switches (Tables 6, 8, 9)
+# ---------------------------------------------------------------- ablation switches (MEAN Tables 6, 8, 9)
 
 
 def test_table8_interval_cases_vote_over_different_frames():

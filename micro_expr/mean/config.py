@@ -3,7 +3,7 @@ Network for Seamless Evaluation of Long Videos") and its presets.
 
 Presets are data (a dict of overrides per preset, as in :mod:`micro_expr.config`):
 
-- ``paper``: what the paper writes (section 3, Table 1 schedules);
+- ``paper``: what the paper writes (section 3, MEAN Table 1 schedules);
 - ``original``: what the authors' public code did, where it differs from the paper.
 
 Every difference between the two is one field, so an ablation flips one at a time.
@@ -13,9 +13,9 @@ from typing import Optional
 
 PRESETS = ("paper", "original")
 DEFAULT_PRESET = "paper"
-SMOOTHINGS = ("centered", "same", "gaussian1", "gaussian3", "exponential1", "exponential3")  # Table 7
+SMOOTHINGS = ("centered", "same", "gaussian1", "gaussian3", "exponential1", "exponential3")  # MEAN Table 7
 
-# k' of the paper (Table 1), per dataset: k' = (N + 1) / 2 rounded down, N the mean offset - onset.
+# k' of the paper (MEAN Table 1), per dataset: k' = (N + 1) / 2 rounded down, N the mean offset - onset.
 K_PRIME_PAPER = {"casme2": 34, "smic_hs": 17, "smic_vis": 4, "smic_nir": 4, "casme_sq": 6, "sammlv": 37}
 
 
@@ -48,24 +48,24 @@ class MEANConfig:
     seed: int = 1
     weights: Optional[str] = None      # a folder of published s<fold>.hdf5 spot_recog files: evaluate, not train
     # Paper vs the authors' code (genbing99/MEAN_Spot-then-recognize); docs/mean.md gives each measured effect.
-    smoothing: str = "centered"        # Eq. 11: centred 2k'+1 window, borders dropped; 'same': the code's even
+    smoothing: str = "centered"        # MEAN Eq. 11: centred 2k'+1 window, borders dropped; 'same': the code's even
                                        # 2k' window over [i-k', i+k'-1], zero-padded, borders kept (peak anywhere)
     interval_end: int = -1             # spotted interval [F_p - k', F_p + k' + interval_end]: -1 paper, 0 code
     empty_spot: str = "none"           # no peak above T: no spot (paper) or a dummy spot (0, 0) (code: an FP)
-    hit_rule: str = ">="               # TP when IoU >= k_IoU (Eq. 14) or IoU > k_IoU (the code's AP library)
-    ap_order: str = "score"            # AP ranking: by smoothed score (Eq. 17) or dataset order (code, all conf 0)
+    hit_rule: str = ">="               # TP when IoU >= k_IoU (MEAN Eq. 14) or IoU > k_IoU (the code's AP library)
+    ap_order: str = "score"            # AP ranking: by smoothed score (MEAN Eq. 17) or dataset order (code, all conf 0)
     face_crop: str = "landmarks"       # 128x128 face: landmark box (project) or dlib detector rectangle (code)
     strain: str = "central"            # optical strain derivatives: central (np.gradient) or backward (code)
     analysis_classes: str = "truth"    # classes averaged in analysis F1/UF1/UAR: in truth, or truth | predicted
-    k_prime: Optional[int] = None      # k' (section 3.3); None: (N + 1) / 2 from the samples (paper Table 1 values
+    k_prime: Optional[int] = None      # k' (section 3.3); None: (N + 1) / 2 from the samples (MEAN Table 1 values
                                        # come out of that formula, see K_PRIME_PAPER)
-    casme2_megc_excluded: bool = True  # CASME II: drop the 5 MEGC-excluded samples (244 of 249, Table 1)
+    casme2_megc_excluded: bool = True  # CASME II: drop the 5 MEGC-excluded samples (244 of 249, MEAN Table 1)
     # Ablations of the paper (same value in both presets).
     analysis_interval: str = "onset_apex"  # frames voted for the class: case 1 [F_p-k', F_p-1], case 2 'apex'
-                                           # [F_p], case 3 'onset_offset' [F_p-k', F_p+k'-1] (Table 8)
-    flow_seconds: float = 0.1          # k = FPS x flow_seconds (section 4.3; Table 6: 0.05, 0.10, 0.15)
+                                           # [F_p], case 3 'onset_offset' [F_p-k', F_p+k'-1] (MEAN Table 8)
+    flow_seconds: float = 0.1          # k = FPS x flow_seconds (section 4.3; MEAN Table 6: 0.05, 0.10, 0.15)
     inductive_transfer: bool = True    # recognition on the spotting-trained frozen trunk (ITL), or a
-                                       # separate network trained from scratch (Table 9 "without ITL")
+                                       # separate network trained from scratch (MEAN Table 9 "without ITL")
 
     def __post_init__(self):
         _check("preset", self.preset, PRESETS)

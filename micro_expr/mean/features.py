@@ -5,8 +5,8 @@ Steps, for two frames F_i and F_{i+k} of a sequence:
 1. face crop: the face box of the first frame's dlib landmarks, the same box
    for every frame, resized to 128 x 128 (``crop_faces``; from the project's
    cache, ``canvas_faces`` cuts the face back out of the 240 x 280 canvas);
-2. TV-L1 optical flow (u, v) between the two grey frames (Eq. 1);
-3. optical strain magnitude from u and v (Eqs. 2-3);
+2. TV-L1 optical flow (u, v) between the two grey frames (MEAN Eq. 1);
+3. optical strain magnitude from u and v (MEAN Eqs. 2-3);
 4. each channel min-max normalised to [0, 1] (authors' code; the paper does not say);
 5. three ROIs with a 12-pixel margin: left eye + eyebrow, right eye + eyebrow,
    mouth, resampled and assembled into 42 x 42 (``assemble_rois``).
@@ -255,7 +255,7 @@ def _backward(field, axis):
 
 
 def optical_strain(u, v, differences="central"):
-    """Optical strain magnitude |eps| = sqrt(u_x^2 + v_y^2 + 1/2 (u_y + v_x)^2) (Eqs. 2-3).
+    """Optical strain magnitude |eps| = sqrt(u_x^2 + v_y^2 + 1/2 (u_y + v_x)^2) (MEAN Eqs. 2-3).
 
     x is the column axis and y the row axis. ``differences="central"``:
     central differences (one-sided at the border), exact for a linear flow

@@ -1,5 +1,5 @@
 """MEAN over whole long videos (section 3.4, "ME spotting" on CAS(ME)^2 and SAMM-LV): a sliding window of
-frame pairs (F_i, F_{i+k}) over every frame, all peaks above the threshold T (Eq. 12), several MEs per video.
+frame pairs (F_i, F_{i+k}) over every frame, all peaks above the threshold T (MEAN Eq. 12), several MEs per video.
 
 Videos come from ``data_prep.long_videos`` (frame files on disk). Frames are
 read one at a time and cut to the 128 x 128 face at once, so a SAMM-LV video

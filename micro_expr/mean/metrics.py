@@ -11,7 +11,7 @@ IOU_THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.5, 0.951, 0.05))  # 0.5,
 
 
 def interval_iou(a, b):
-    """|a ∩ b| / |a ∪ b| of two frame intervals, counting frames (Eqs. 6 and 14)."""
+    """|a ∩ b| / |a ∪ b| of two frame intervals, counting frames (MEAN Eqs. 6 and 14)."""
     overlap = min(a[1], b[1]) - max(a[0], b[0]) + 1
     if overlap <= 0:
         return 0.0
@@ -20,7 +20,7 @@ def interval_iou(a, b):
 
 
 def _hits(iou, threshold, rule):
-    """IoU >= k_IoU (Eq. 14, ``rule=">="``) or IoU > k_IoU (the authors' AP library, ``rule=">"``)."""
+    """IoU >= k_IoU (MEAN Eq. 14, ``rule=">="``) or IoU > k_IoU (the authors' AP library, ``rule=">"``)."""
     return iou >= threshold if rule == ">=" else iou > threshold
 
 
@@ -28,7 +28,7 @@ def match_intervals(spotted, truth, threshold=0.5, rule=">="):
     """For each spotted interval, in order, the index of the ground truth it hits, or None.
 
     A spot is a true positive when its IoU with a not yet matched ground
-    truth is >= ``threshold`` (Eq. 14; ``rule=">"``: strictly above, as the
+    truth is >= ``threshold`` (MEAN Eq. 14; ``rule=">"``: strictly above, as the
     authors' code counted); it takes the one it overlaps most.
     Each ground truth is matched at most once.
     """
@@ -46,7 +46,7 @@ def match_intervals(spotted, truth, threshold=0.5, rule=">="):
 
 
 def spotting_counts(videos, threshold=0.5, rule=">="):
-    """(TP, FP, FN) over videos: A hits among N spots and M truths, FP = N - A, FN = M - A (Eqs. 14-15)."""
+    """(TP, FP, FN) over videos: A hits among N spots and M truths, FP = N - A, FN = M - A (MEAN Eqs. 14-15)."""
     hits = spots = truths = 0
     for spotted, truth in videos:
         hits += sum(match is not None for match in match_intervals(spotted, truth, threshold, rule))
@@ -56,7 +56,7 @@ def spotting_counts(videos, threshold=0.5, rule=">="):
 
 
 def precision_recall_f1(tp, fp, fn):
-    """Recall A/M, precision A/N (Eq. 15) and F1 = 2TP / (2TP + FP + FN) (Eq. 16); 0 when undefined."""
+    """Recall A/M, precision A/N (MEAN Eq. 15) and F1 = 2TP / (2TP + FP + FN) (MEAN Eq. 16); 0 when undefined."""
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
@@ -64,7 +64,7 @@ def precision_recall_f1(tp, fp, fn):
 
 
 def average_precision(videos, threshold=0.5, order="score", rule=">="):
-    """AP at one IoU threshold (Eq. 17): area under the interpolated precision-recall curve.
+    """AP at one IoU threshold (MEAN Eq. 17): area under the interpolated precision-recall curve.
 
     ``videos``: [([(interval, score), ...], [truth interval, ...]), ...].
     ``order="score"``: spots of all videos are ranked by score (highest first);
@@ -98,7 +98,7 @@ def average_precision_range(videos, thresholds=IOU_THRESHOLDS, order="score", ru
 
 
 def apex_spotting_rate(spotted_apexes, truth):
-    """ASR (Eq. 13): share of videos whose spotted apex f* lies strictly inside (onset, offset)."""
+    """ASR (MEAN Eq. 13): share of videos whose spotted apex f* lies strictly inside (onset, offset)."""
     if not truth:
         return 0.0
     inside = [first < apex < last for apex, (first, last) in zip(spotted_apexes, truth)]
@@ -106,13 +106,13 @@ def apex_spotting_rate(spotted_apexes, truth):
 
 
 def analysis_scores(y_true, y_pred, labels=None, classes="truth"):
-    """Analysis metrics of predicted classes (Eqs. 18-23), with scikit-learn.
+    """Analysis metrics of predicted classes (MEAN Eqs. 18-23), with scikit-learn.
 
     precision / recall: the means over classes of TP_c / (TP_c + FP_c) and
-    TP_c / (TP_c + FN_c) (Eqs. 19-20); f1 = 2 P R / (P + R) (Eq. 21);
-    uf1: mean per-class F1 (Eq. 22); uar: mean per-class recall TP_c / n_c
-    (Eq. 23); accuracy (Eq. 18). ``labels``: the classes C averaged over;
-    by default those with samples in ``y_true`` (Eq. 23 divides by n_c).
+    TP_c / (TP_c + FN_c) (MEAN Eqs. 19-20); f1 = 2 P R / (P + R) (MEAN Eq. 21);
+    uf1: mean per-class F1 (MEAN Eq. 22); uar: mean per-class recall TP_c / n_c
+    (MEAN Eq. 23); accuracy (MEAN Eq. 18). ``labels``: the classes C averaged over;
+    by default those with samples in ``y_true`` (MEAN Eq. 23 divides by n_c).
     """
     from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
@@ -130,5 +130,5 @@ def analysis_scores(y_true, y_pred, labels=None, classes="truth"):
 
 
 def strs(spotting_f1, analysis_f1):
-    """Spot-Then-Recognize Score, STRS = F1_s x F1_a (Eq. 24; F1_s of Eq. 16, F1_a of Eq. 21)."""
+    """Spot-Then-Recognize Score, STRS = F1_s x F1_a (MEAN Eq. 24; F1_s of MEAN Eq. 16, F1_a of MEAN Eq. 21)."""
     return spotting_f1 * analysis_f1

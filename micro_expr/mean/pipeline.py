@@ -85,7 +85,7 @@ def sample_faces(cache, info, face_crop="landmarks"):
 
 def select_samples(samples, config):
     """The samples MEAN uses: CASME II without the 5 MEGC-excluded ones unless ``config.casme2_megc_excluded``
-    is off (244 vs 249 CASME II samples of the 5 classes; the paper's Table 1 has 244)."""
+    is off (244 vs 249 CASME II samples of the 5 classes; the paper's MEAN Table 1 has 244)."""
     from data_prep.protocols import MEGC_CASME2_EXCLUDED
 
     if not config.casme2_megc_excluded:
@@ -95,7 +95,7 @@ def select_samples(samples, config):
 
 
 def flow_k(config, fps):
-    """k = FPS x ``config.flow_seconds`` frames (section 4.3; 0.1 s in both presets, Table 6 varies it)."""
+    """k = FPS x ``config.flow_seconds`` frames (section 4.3; 0.1 s in both presets, MEAN Table 6 varies it)."""
     return feat.flow_distance(fps, config.flow_seconds)
 
 
@@ -158,7 +158,7 @@ def analyse_video(prepared, scores, probabilities, k_prime, config, threshold=0.
 
 
 def summarise(rows, num_classes, threshold=0.5, config=None):
-    """Spotting, analysis (spotted TPs only) and STRS over analysed videos (Table 5 of the paper).
+    """Spotting, analysis (spotted TPs only) and STRS over analysed videos (MEAN Table 5).
 
     ``config`` (a MEANConfig): its ``hit_rule``, ``ap_order`` and ``analysis_classes``;
     None: the paper's. A row's ``truth`` is one interval or, for long videos, a list of them
@@ -210,7 +210,7 @@ def evaluate_fold(model, prepared_samples, k_prime, config, keep_scores=False):
     """Analysed rows of the held-out subject's samples with a combined MEAN model.
 
     ``keep_scores``: rows also hold the per-frame ``scores`` and ``probabilities``, so that the
-    post-processing ablations (Tables 7 and 8) can run again on them without the model.
+    post-processing ablations (MEAN Tables 7 and 8) can run again on them without the model.
     """
     rows = []
     for prepared in prepared_samples:
@@ -223,7 +223,7 @@ def evaluate_fold(model, prepared_samples, k_prime, config, keep_scores=False):
 
 
 def spotting_training_set(prepared_samples, k_prime, ratio=8, seed=1):
-    """Spotting inputs and pseudo-labels (Eqs. 5-6), non-ME windows kept at ``ratio`` per ME window."""
+    """Spotting inputs and pseudo-labels (MEAN Eqs. 5-6), non-ME windows kept at ``ratio`` per ME window."""
     x = np.concatenate([s.spot_features for s in prepared_samples])
     y = np.concatenate([spotting.pseudo_labels(len(s.spot_features), [s.truth], k_prime) for s in prepared_samples])
     positives, negatives = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
@@ -254,7 +254,7 @@ def train_fold(train_samples, num_classes, k_prime, config):
         if cfg.inductive_transfer:   # ITL: the recognition head on the spotting-trained, frozen trunk
             mean_model.freeze_trunk(mean)
             recog = mean_model.task_model(mean, "recog")
-        else:   # Table 9 "without ITL": a second network, its own trunk trained for recognition only
+        else:   # MEAN Table 9 "without ITL": a second network, its own trunk trained for recognition only
             recog = mean_model.task_model(mean_model.build_mean(num_classes), "recog")
         recog.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss="categorical_crossentropy",
                       metrics=["categorical_accuracy"])

@@ -20,7 +20,7 @@ def half_expression_length(intervals):
 
 
 def pseudo_labels(n_frames, intervals, k_prime):
-    """Spotting targets s_j (Eqs. 5-6): 1 when the window [j, j + k' - 1] overlaps an ME, else 0.
+    """Spotting targets s_j (MEAN Eqs. 5-6): 1 when the window [j, j + k' - 1] overlaps an ME, else 0.
 
     g(IoU) is the Heaviside step: any overlap (IoU > 0) gives 1.
     """
@@ -36,7 +36,7 @@ def smooth_scores(scores, k_prime, borders="discard", method="centered"):
 
     ``method``:
 
-    - ``"centered"`` (the paper, Eq. 11): the simple average over [i - k', i + k'].
+    - ``"centered"`` (the paper, MEAN Eq. 11): the simple average over [i - k', i + k'].
       ``borders="discard"``: the k' frames at each end are NaN, so no interval
       leaves the video; ``borders="shrink"``: there, the average of the frames of
       the window that exist (only for clips shorter than 2k' + 1, see ``spot_video``);
@@ -44,9 +44,9 @@ def smooth_scores(scores, k_prime, borders="discard", method="centered"):
       with zeros outside the video, divided by 2k' everywhere; no frame is dropped,
       so the borders are damped but can still hold the peak;
     - ``"gaussian1"``, ``"gaussian3"``, ``"exponential1"``, ``"exponential3"``: the
-      weighted windows of the paper's Table 7 ablation (scipy's Gaussian window with
+      weighted windows of the paper's MEAN Table 7 ablation (scipy's Gaussian window with
       sigma 1 or 3 and exponential window with tau 1 or 3, 2k' + 1 frames, normalised),
-      borders dropped as in Eq. 11.
+      borders dropped as in MEAN Eq. 11.
     """
     scores = np.asarray(scores, dtype=np.float64).reshape(-1)
     if method == "same":
@@ -68,7 +68,7 @@ def smooth_scores(scores, k_prime, borders="discard", method="centered"):
 
 
 def _window(method, width):
-    """Normalised weights of a centred window of ``width`` frames (Eq. 11 and Table 7)."""
+    """Normalised weights of a centred window of ``width`` frames (MEAN Eq. 11 and MEAN Table 7)."""
     from scipy.signal import windows
 
     if method == "centered":
@@ -83,7 +83,7 @@ def _window(method, width):
 
 
 def peak_threshold(smoothed, p=0.55):
-    """T = S_mean + p (S_max - S_mean) over the video's smoothed scores (Eq. 12)."""
+    """T = S_mean + p (S_max - S_mean) over the video's smoothed scores (MEAN Eq. 12)."""
     valid = np.asarray(smoothed)[~np.isnan(smoothed)]
     return float(valid.mean() + p * (valid.max() - valid.mean()))
 
@@ -91,7 +91,7 @@ def peak_threshold(smoothed, p=0.55):
 def find_spot_peaks(smoothed, k_prime, p=0.55, multiple=True):
     """Spotted peak frames F_p of one video (section 3.4).
 
-    ``multiple`` (long videos): the local maxima above T (Eq. 12) at least k'
+    ``multiple`` (long videos): the local maxima above T (MEAN Eq. 12) at least k'
     apart, with scipy's ``find_peaks``. Otherwise (short videos, section 4.3):
     only the highest frame, without a threshold.
     """
@@ -125,7 +125,7 @@ VOTE_CASES = {"onset_apex": (-1, -1), "apex": (0, 0), "onset_offset": (-1, 1)}  
 
 
 def voted_interval(peak, k_prime, case="onset_apex"):
-    """Frames whose classes are voted (section 3.4, Table 8): case 1 ``onset_apex`` [F_p - k', F_p - 1],
+    """Frames whose classes are voted (section 3.4, MEAN Table 8): case 1 ``onset_apex`` [F_p - k', F_p - 1],
     case 2 ``apex`` [F_p], case 3 ``onset_offset`` [F_p - k', F_p + k' - 1]."""
     if case == "onset_apex":
         return onset_to_apex_interval(peak, k_prime)
@@ -154,7 +154,7 @@ def spot_video(scores, k_prime, p=0.55, multiple=True, smoothing="centered", int
     """Spotted MEs of one video: [{"peak", "interval", "score"}], score = smoothed score at the peak.
 
     A short video (one peak) shorter than 2k' + 1 scores has no frame left by
-    Eq. 11; it is then smoothed with shrinking border windows so that it still
+    MEAN Eq. 11; it is then smoothed with shrinking border windows so that it still
     gets its one spot. ``smoothing``, ``interval_end``: see ``smooth_scores`` and
     ``spotted_interval``. ``empty_spot="dummy"``: a long video without a peak
     above T gets the spot (0, 0) with score 0, as the authors' code added one

@@ -2,7 +2,7 @@
 
 No network and no video: each "video" is a sequence of per-frame spotting
 scores such as MEAN's spotting head gives (a raised plateau where the
-window [j, j + k' - 1] overlaps the ME, as its pseudo-labels of Eqs. 5-6,
+window [j, j + k' - 1] overlaps the ME, as its pseudo-labels of MEAN Eqs. 5-6,
 plus noise and a few spikes), per-frame class probabilities, a ground-truth
 interval and a class. The same videos go through both presets, so every
 difference in F1 / AP / STRS comes from the post-processing and metrics.
@@ -13,7 +13,7 @@ import numpy as np
 
 from micro_expr.mean import pipeline, spotting
 
-# CASME II at 200 fps (paper Table 1): k' = 34, so an ME is about 2k' = 68 frames long.
+# CASME II at 200 fps (MEAN Table 1): k' = 34, so an ME is about 2k' = 68 frames long.
 CASME_LIKE = {"k_prime": 34, "length": (150, 400), "me_length": (40, 100), "classes": 5}
 
 
