@@ -201,3 +201,64 @@ def test_long_video_demo_is_read_back_by_the_casme_sq_reader(pyfeat_wheel, tmp_p
     assert [(e.onset, e.offset, e.megc_class) for v in videos for e in v.expressions] == \
         [(t["onset"], t["offset"], t["class"]) for t in truth]
     assert json.loads((tmp_path / "truth.json").read_text())["frames"] == 120
+
+
+# ---------------------------------------------------------------- the published weight sets through their readers
+
+WEIGHT_SET_FOLDS = {"CASME_sq": 14, "SAMMLV": 29, "SMIC_HS": 16, "SMIC_VIS": 8, "SMIC_NIR": 8}
+
+
+def _tree(weight_set, root, n_subjects, frames):
+    """A tree in the reader's layout with one video of ``frames`` and one ME per subject; returns the reader args."""
+    from tests.conftest import write_frames
+
+    n = len(frames)
+    if weight_set == "CASME_sq":
+        for s in range(1, n_subjects + 1):
+            write_frames(root / "rawpic" / f"s{s}" / f"{s}_0101demo", frames, first=1)
+        with pd.ExcelWriter(root / "code.xlsx") as writer:
+            pd.DataFrame([(s, "demo_1", 2, 3, n - 1, "4", "negative", "micro-expression", "")
+                          for s in range(1, n_subjects + 1)]).to_excel(writer, header=False, index=False)
+            pd.DataFrame([(f"x{s}", f"s{s}", s) for s in range(1, n_subjects + 1)]).to_excel(
+                writer, sheet_name="b", header=False, index=False)
+            pd.DataFrame([("0101", "demo")]).to_excel(writer, sheet_name="c", header=False, index=False)
+        return ("casme_sq", root, root / "code.xlsx", None)
+    if weight_set == "SAMMLV":
+        names = [f"{s:03d}_1" for s in range(6, 6 + n_subjects)]
+        for name in names:
+            write_frames(root / "SAMM_longvideos" / name, frames, first=1, name=name + "_{:04d}.jpg")
+        rows = [(name[:3], f"{name}_1", "1", 2, 3, n - 1, 3, "Micro - 1/2", "4", "") for name in names]
+        pd.DataFrame([["note"]] * 10 + [list(r) for r in rows]).to_excel(root / "lv.xlsx", header=False, index=False)
+        with pd.ExcelWriter(root / "samm.xlsx") as writer:
+            pd.DataFrame([["notes"]] * 13).to_excel(writer, header=False, index=False)
+            pd.DataFrame({"Subject": [r[0] for r in rows], "Filename": [r[1] for r in rows], "Onset Frame": 1,
+                          "Apex Frame": 2, "Offset Frame": 3, "Action Units": "4", "Estimated Emotion": "Anger"}
+                         ).to_excel(writer, startrow=13, index=False)
+        return ("sammlv", root, root / "lv.xlsx", root / "samm.xlsx")
+    modality = weight_set.split("_")[1]
+    base = root / f"{modality}_long"
+    names = [f"s{s}_ne_01" for s in range(1, n_subjects + 1)]
+    for s, name in enumerate(names, start=1):
+        write_frames(base / f"SMIC-{modality}-E" / modality / f"s{s:02d}" / name, frames, first=100, name="image{}.jpg")
+    pd.DataFrame({"Subject": range(1, n_subjects + 1), "Filename": names, "OnsetF": 101, "OffsetF": 100 + n - 2,
+                  "Emotion": "negative", "FirstF": 100}).to_excel(base / f"SMIC-{modality}-E_annotation.xlsx",
+                                                                  index=False)
+    return (f"smic_{modality.lower()}", root, None, None)
+
+
+@pytest.mark.parametrize("weight_set", sorted(WEIGHT_SET_FOLDS))
+def test_published_weight_sets_run_through_their_readers(weight_set, mean_weights, face_clips, tmp_path):
+    """Every published long-video weight set, all its folds, on a synthetic tree with as many subjects."""
+    from micro_expr.mean import config as mean_config
+    from micro_expr.mean import long_video
+
+    dataset, root, coding, samm = _tree(weight_set, tmp_path, WEIGHT_SET_FOLDS[weight_set],
+                                        face_clips["single_face"][:5])
+    videos, failures = long_videos.read_long_videos(dataset, root, coding, samm)
+    assert not failures and len(long_videos.fold_subjects(videos)) == WEIGHT_SET_FOLDS[weight_set]
+    # quick inputs: Farneback flow, k = 1 frame (the published models only need 42 x 42 x 3 inputs)
+    config = mean_config.get_preset("original", flow="farneback", flow_seconds=0.01, face_crop="landmarks")
+    rows, summary = long_video.evaluate_published(mean_weights / weight_set / "spot_recog", videos, config)
+    assert len(rows) == WEIGHT_SET_FOLDS[weight_set] and summary["spotting"]["tp"] + summary["spotting"]["fn"] == \
+        WEIGHT_SET_FOLDS[weight_set]
+    assert all(row["spots"] for row in rows)   # the code's dummy spot at least
