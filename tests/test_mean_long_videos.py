@@ -262,3 +262,29 @@ def test_published_weight_sets_run_through_their_readers(weight_set, mean_weight
     assert len(rows) == WEIGHT_SET_FOLDS[weight_set] and summary["spotting"]["tp"] + summary["spotting"]["fn"] == \
         WEIGHT_SET_FOLDS[weight_set]
     assert all(row["spots"] for row in rows)   # the code's dummy spot at least
+
+
+def test_casme2_weights_run_through_the_region_cache_runner(mean_weights, tmp_path, monkeypatch):
+    """The sixth weight set, CASME2 (26 folds, 5 classes), is a short-video set: region cache and `mer mean`."""
+    import json
+
+    import data_prep.cache
+    from data_prep.cache import SampleInfo
+    from micro_expr.cli import main
+    from tests.test_mean_spotting import FakeCache, _canvas
+
+    emotions = ("disgust", "happiness", "others", "surprise", "repression")
+    samples, canvases = [], {}
+    for index in range(26):
+        subject = f"sub{index + 1:02d}"
+        key = f"casme2/{subject}/EP01_01"
+        samples.append(SampleInfo(key, "casme2", subject, "EP01_01", 6, list(range(1, 7)), onset=2, apex=3,
+                                  offset=4, emotion=emotions[index % 5], fps=10.0))
+        canvases[key] = _canvas(6, 1, 3, seed=index)
+    monkeypatch.setattr(data_prep.cache, "RegionCache", lambda path: FakeCache(path, samples, canvases))
+    out = tmp_path / "out"
+    assert main(["mean", "evaluate", "--preset", "original", "--weights", str(mean_weights), "--dataset", "casme2",
+                 "--cache", "fake.h5", "--out", str(out), "--flow", "farneback"]) == 0
+    summary = json.loads((out / "metrics.json").read_text())
+    assert summary["folds"] == 26 and len(summary["classes"]) == 5
+    assert summary["spotting"]["tp"] + summary["spotting"]["fn"] == 26
