@@ -117,7 +117,8 @@ def table2(args):
     paper = PAPER_TABLE2.get(args.dataset, (float("nan"), float("nan")))
     print(f"MEAN Table 2 ({args.dataset}): ASR {asr:.4f} (paper {paper[0]}), analysis F1 over all spotted intervals "
           f"{all_spots['f1']:.4f} (paper {paper[1]})")
-    print(f"MEAN Table 3: accuracy, all spotted {all_spots['accuracy']:.4f}, spotted TP only {tp_scores['accuracy']:.4f}"
+    print(f"MEAN Table 3: accuracy, all spotted {all_spots['accuracy']:.4f}, "
+          f"spotted TP only {tp_scores['accuracy']:.4f}"
           f" (paper, SMIC-E-VIS: {PAPER_TABLE3['all_spotted']}, {PAPER_TABLE3['tp_only']})")
 
 

@@ -98,8 +98,8 @@ def test_smic_e_reader_in_each_modality(tmp_path, modality, fps):
                  ).to_excel(base / f"SMIC-{modality}-E_annotation.xlsx", index=False)
     videos, failures = long_videos.read_smic_e(tmp_path, modality)
     assert not failures
-    assert [v.key for v in videos] == [f"smic_{modality.lower()}/s01/s1_ne_01", f"smic_{modality.lower()}/s02/s2_sur_01",
-                                       f"smic_{modality.lower()}/s10/s10_po_02"]
+    prefix = f"smic_{modality.lower()}"
+    assert [v.key for v in videos] == [f"{prefix}/s01/s1_ne_01", f"{prefix}/s02/s2_sur_01", f"{prefix}/s10/s10_po_02"]
     assert videos[0].intervals() == [(5, 20)] and videos[0].fps == fps
     assert [v.expressions[0].megc_class for v in videos] == ["negative", "surprise", "positive"]
     assert long_videos.fold_subjects(videos) == ["s01", "s02", "s10"]
