@@ -8,6 +8,9 @@ Modules:
 - ``spotting``: pseudo-labels, score smoothing and peak detection;
 - ``metrics``: spotting F1 and AP@[.5:.95], analysis F1 / UF1 / UAR, STRS;
 - ``pipeline``: running a model on the samples of a region cache, and LOSO training;
+- ``config``: ``MEANConfig`` and the presets ``paper`` / ``original`` (the authors' code; docs/mean.md);
+- ``long_video``: spotting over whole long videos (CAS(ME)^2, SAMM-LV, SMIC-E via ``data_prep.long_videos``);
+- ``synthetic``: CASME-like spotting scores to compare the presets on identical inputs;
 - ``verify``: ``python -m micro_expr.mean.verify DIR`` compares every published file with the NumPy pass.
 """
 

@@ -3,7 +3,7 @@ Network for Seamless Evaluation of Long Videos") and its presets.
 
 Presets are data (a dict of overrides per preset, as in :mod:`micro_expr.config`):
 
-- ``paper``: what the paper writes (section 3, Table 1 schedules);
+- ``paper``: what the paper writes (section 3, MEAN Table 1 schedules);
 - ``original``: what the authors' public code did, where it differs from the paper.
 
 Every difference between the two is one field, so an ablation flips one at a time.
@@ -13,6 +13,10 @@ from typing import Optional
 
 PRESETS = ("paper", "original")
 DEFAULT_PRESET = "paper"
+SMOOTHINGS = ("centered", "same", "gaussian1", "gaussian3", "exponential1", "exponential3")  # MEAN Table 7
+
+# k' of the paper (MEAN Table 1), per dataset: k' = (N + 1) / 2 rounded down, N the mean offset - onset.
+K_PRIME_PAPER = {"casme2": 34, "smic_hs": 17, "smic_vis": 4, "smic_nir": 4, "casme_sq": 6, "sammlv": 37}
 
 
 def _check(name, value, choices):
@@ -43,12 +47,43 @@ class MEANConfig:
     ratio: int = 8                     # non-ME windows kept per ME window (paper)
     seed: int = 1
     weights: Optional[str] = None      # a folder of published s<fold>.hdf5 spot_recog files: evaluate, not train
+    # Paper vs the authors' code (genbing99/MEAN_Spot-then-recognize); docs/mean.md gives each measured effect.
+    smoothing: str = "centered"        # MEAN Eq. 11: centred 2k'+1 window, borders dropped; 'same': the code's even
+                                       # 2k' window over [i-k', i+k'-1], zero-padded, borders kept (peak anywhere)
+    interval_end: int = -1             # spotted interval [F_p - k', F_p + k' + interval_end]: -1 paper, 0 code
+    empty_spot: str = "none"           # no peak above T: no spot (paper) or a dummy spot (0, 0) (code: an FP)
+    hit_rule: str = ">="               # TP when IoU >= k_IoU (MEAN Eq. 14) or IoU > k_IoU (the code's AP library)
+    ap_order: str = "score"            # AP ranking: by smoothed score (MEAN Eq. 17) or dataset order (code, all conf 0)
+    face_crop: str = "landmarks"       # 128x128 face: landmark box (project) or dlib detector rectangle (code)
+    strain: str = "central"            # optical strain derivatives: central (np.gradient) or backward (code)
+    analysis_classes: str = "truth"    # classes averaged in analysis F1/UF1/UAR: in truth, or truth | predicted
+    k_prime: Optional[int] = None      # k' (section 3.3); None: (N + 1) / 2 from the samples (MEAN Table 1 values
+                                       # come out of that formula, see K_PRIME_PAPER)
+    casme2_megc_excluded: bool = True  # CASME II: drop the 5 MEGC-excluded samples (244 of 249, MEAN Table 1)
+    # Ablations of the paper (same value in both presets).
+    analysis_interval: str = "onset_apex"  # frames voted for the class: case 1 [F_p-k', F_p-1], case 2 'apex'
+                                           # [F_p], case 3 'onset_offset' [F_p-k', F_p+k'-1] (MEAN Table 8)
+    flow_seconds: float = 0.1          # k = FPS x flow_seconds (section 4.3; MEAN Table 6: 0.05, 0.10, 0.15)
+    inductive_transfer: bool = True    # recognition on the spotting-trained frozen trunk (ITL), or a
+                                       # separate network trained from scratch (MEAN Table 9 "without ITL")
 
     def __post_init__(self):
         _check("preset", self.preset, PRESETS)
         _check("classes", self.classes, (None, 3, 5))
         _check("roi_layout", self.roi_layout, ("paper", "code"))
         _check("flow", self.flow, ("tvl1", "farneback"))
+        _check("smoothing", self.smoothing, SMOOTHINGS)
+        _check("interval_end", self.interval_end, (-1, 0))
+        _check("empty_spot", self.empty_spot, ("none", "dummy"))
+        _check("hit_rule", self.hit_rule, (">=", ">"))
+        _check("ap_order", self.ap_order, ("score", "dataset"))
+        _check("face_crop", self.face_crop, ("landmarks", "detector"))
+        _check("strain", self.strain, ("central", "backward"))
+        _check("analysis_classes", self.analysis_classes, ("truth", "union"))
+        if self.k_prime is not None:
+            _positive("k_prime", self.k_prime)
+        _check("analysis_interval", self.analysis_interval, ("onset_apex", "apex", "onset_offset"))
+        _positive("flow_seconds", self.flow_seconds, float)
         for name in ("epochs_spot", "epochs_recog", "batch_size", "ratio"):
             _positive(name, getattr(self, name))
         _positive("learning_rate", self.learning_rate, float)
@@ -73,11 +108,13 @@ class MEANConfig:
         return cls(**data)
 
 
-# The authors' code differs from the paper in these fields (filled in by the
-# MEAN 'original' work; today the published checkpoints' ROI layout).
+# The authors' code (genbing99/MEAN_Spot-then-recognize) differs from the paper in these fields.
+# Schedule: its main.py calls train_test with epochs_spot=10, epochs_recog=100, ratio=5 (lr 5e-4, batch 32).
 PRESET_OVERRIDES = {
     "paper": {},
-    "original": {"roi_layout": "code"},
+    "original": {"roi_layout": "code", "smoothing": "same", "interval_end": 0, "empty_spot": "dummy",
+                 "hit_rule": ">", "ap_order": "dataset", "face_crop": "detector", "strain": "backward",
+                 "analysis_classes": "union", "epochs_spot": 10, "epochs_recog": 100, "ratio": 5},
 }
 
 

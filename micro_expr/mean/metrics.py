@@ -19,11 +19,17 @@ def interval_iou(a, b):
     return overlap / union
 
 
-def match_intervals(spotted, truth, threshold=0.5):
+def _hits(iou, threshold, rule):
+    """IoU >= k_IoU (MEAN Eq. 14, ``rule=">="``) or IoU > k_IoU (the authors' AP library, ``rule=">"``)."""
+    return iou >= threshold if rule == ">=" else iou > threshold
+
+
+def match_intervals(spotted, truth, threshold=0.5, rule=">="):
     """For each spotted interval, in order, the index of the ground truth it hits, or None.
 
     A spot is a true positive when its IoU with a not yet matched ground
-    truth is >= ``threshold`` (MEAN Eq. 14); it takes the one it overlaps most.
+    truth is >= ``threshold`` (MEAN Eq. 14; ``rule=">"``: strictly above, as the
+    authors' code counted); it takes the one it overlaps most.
     Each ground truth is matched at most once.
     """
     free = set(range(len(truth)))
@@ -31,7 +37,7 @@ def match_intervals(spotted, truth, threshold=0.5):
     for interval in spotted:
         ious = {g: interval_iou(interval, truth[g]) for g in free}
         best = max(ious, key=ious.get, default=None)
-        if best is not None and ious[best] >= threshold:
+        if best is not None and _hits(ious[best], threshold, rule):
             free.discard(best)
             matches.append(best)
         else:
@@ -39,42 +45,46 @@ def match_intervals(spotted, truth, threshold=0.5):
     return matches
 
 
-def spotting_counts(videos, threshold=0.5):
+def spotting_counts(videos, threshold=0.5, rule=">="):
     """(TP, FP, FN) over videos: A hits among N spots and M truths, FP = N - A, FN = M - A (MEAN Eqs. 14-15)."""
     hits = spots = truths = 0
     for spotted, truth in videos:
-        hits += sum(match is not None for match in match_intervals(spotted, truth, threshold))
+        hits += sum(match is not None for match in match_intervals(spotted, truth, threshold, rule))
         spots += len(spotted)
         truths += len(truth)
     return hits, spots - hits, truths - hits
 
 
 def precision_recall_f1(tp, fp, fn):
-    """Recall A/M, precision A/N (MEAN Eq. 15) and F1 = 2TP / (2TP + FP + FN) (Eq. 16); 0 when undefined."""
+    """Recall A/M, precision A/N (MEAN Eq. 15) and F1 = 2TP / (2TP + FP + FN) (MEAN Eq. 16); 0 when undefined."""
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
-def average_precision(videos, threshold=0.5):
+def average_precision(videos, threshold=0.5, order="score", rule=">="):
     """AP at one IoU threshold (MEAN Eq. 17): area under the interpolated precision-recall curve.
 
     ``videos``: [([(interval, score), ...], [truth interval, ...]), ...].
-    Spots of all videos are ranked by score (highest first); each is a TP or
-    FP by ``match_intervals`` within its video in that order. P_interp(r) is
-    the best precision at any recall >= r; AP = sum (R_{n+1} - R_n) P_interp(R_{n+1}).
-    0 when there is no ground truth.
+    ``order="score"``: spots of all videos are ranked by score (highest first);
+    ``order="dataset"``: in the order given, video after video, as the authors'
+    code did (it gave every spot confidence 0 and removed the library's sort).
+    Each spot is a TP or FP by ``match_intervals`` within its video in that
+    order. P_interp(r) is the best precision at any recall >= r;
+    AP = sum (R_{n+1} - R_n) P_interp(R_{n+1}). 0 when there is no ground truth.
     """
     n_truth = sum(len(truth) for _, truth in videos)
     ranked = []  # (score, is true positive)
     for scored, truth in videos:
-        scored = sorted(scored, key=lambda item: -item[1])
-        matches = match_intervals([interval for interval, _ in scored], truth, threshold)
+        if order == "score":
+            scored = sorted(scored, key=lambda item: -item[1])
+        matches = match_intervals([interval for interval, _ in scored], truth, threshold, rule)
         ranked += [(score, match is not None) for (_, score), match in zip(scored, matches)]
     if n_truth == 0 or not ranked:
         return 0.0
-    ranked.sort(key=lambda item: -item[0])  # stable: ties keep the order within a video
+    if order == "score":
+        ranked.sort(key=lambda item: -item[0])  # stable: ties keep the order within a video
     hits = np.cumsum([is_tp for _, is_tp in ranked])
     precision = hits / np.arange(1, len(ranked) + 1)
     recall = np.concatenate([[0.0], hits / n_truth])
@@ -82,9 +92,9 @@ def average_precision(videos, threshold=0.5):
     return float(np.sum(np.diff(recall) * interpolated))
 
 
-def average_precision_range(videos, thresholds=IOU_THRESHOLDS):
+def average_precision_range(videos, thresholds=IOU_THRESHOLDS, order="score", rule=">="):
     """AP@[.5:.95]: the mean AP over IoU thresholds 0.5, 0.55, ..., 0.95 (section 4.2)."""
-    return float(np.mean([average_precision(videos, t) for t in thresholds]))
+    return float(np.mean([average_precision(videos, t, order, rule) for t in thresholds]))
 
 
 def apex_spotting_rate(spotted_apexes, truth):
@@ -95,20 +105,22 @@ def apex_spotting_rate(spotted_apexes, truth):
     return float(np.mean(inside))
 
 
-def analysis_scores(y_true, y_pred, labels=None):
+def analysis_scores(y_true, y_pred, labels=None, classes="truth"):
     """Analysis metrics of predicted classes (MEAN Eqs. 18-23), with scikit-learn.
 
     precision / recall: the means over classes of TP_c / (TP_c + FP_c) and
-    TP_c / (TP_c + FN_c) (Eqs. 19-20); f1 = 2 P R / (P + R) (Eq. 21);
-    uf1: mean per-class F1 (Eq. 22); uar: mean per-class recall TP_c / n_c
-    (Eq. 23); accuracy (Eq. 18). ``labels``: the classes C averaged over;
-    by default those with samples in ``y_true`` (Eq. 23 divides by n_c).
+    TP_c / (TP_c + FN_c) (MEAN Eqs. 19-20); f1 = 2 P R / (P + R) (MEAN Eq. 21);
+    uf1: mean per-class F1 (MEAN Eq. 22); uar: mean per-class recall TP_c / n_c
+    (MEAN Eq. 23); accuracy (MEAN Eq. 18). ``labels``: the classes C averaged over;
+    by default those with samples in ``y_true`` (MEAN Eq. 23 divides by n_c).
     """
     from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
     if len(y_true) == 0:
         return {"precision": 0.0, "recall": 0.0, "f1": 0.0, "uf1": 0.0, "uar": 0.0, "accuracy": 0.0, "n": 0}
-    labels = sorted(set(y_true)) if labels is None else list(labels)
+    if labels is None:
+        labels = sorted(set(y_true) | (set(y_pred) if classes == "union" else set()))
+    labels = list(labels)
     per_class_p, per_class_r, per_class_f1, _ = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, average=None, zero_division=0)
     precision, recall = float(np.mean(per_class_p)), float(np.mean(per_class_r))
@@ -118,5 +130,5 @@ def analysis_scores(y_true, y_pred, labels=None):
 
 
 def strs(spotting_f1, analysis_f1):
-    """Spot-Then-Recognize Score, STRS = F1_s x F1_a (MEAN Eq. 24; F1_s of Eq. 16, F1_a of Eq. 21)."""
+    """Spot-Then-Recognize Score, STRS = F1_s x F1_a (MEAN Eq. 24; F1_s of MEAN Eq. 16, F1_a of MEAN Eq. 21)."""
     return spotting_f1 * analysis_f1

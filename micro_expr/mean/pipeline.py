@@ -71,8 +71,8 @@ def truth_interval(info):
     return _frame_index(info, info.onset, 0), _frame_index(info, info.offset, info.n_frames - 1)
 
 
-def sample_faces(cache, info):
-    """MEAN's 128 x 128 faces of a cached sample, and its landmarks on them."""
+def sample_faces(cache, info, face_crop="landmarks"):
+    """MEAN's 128 x 128 faces of a cached sample, and its landmarks on them (``face_crop``: see ``MEANConfig``)."""
     from data_prep.face import face_box
 
     landmarks = np.asarray(cache.landmarks(info.key))
@@ -80,7 +80,30 @@ def sample_faces(cache, info):
     box = cache.face_box(info.key) if hasattr(cache, "face_box") else face_box(landmarks)
     box = np.asarray(box)
     box = tuple(int(v) for v in (box[0] if box.ndim == 2 else box))
-    return feat.canvas_faces(cache.face(info.key), box, landmarks)
+    return feat.canvas_faces(cache.face(info.key), box, landmarks, mode=face_crop)
+
+
+def select_samples(samples, config):
+    """The samples MEAN uses: CASME II without the 5 MEGC-excluded ones unless ``config.casme2_megc_excluded``
+    is off (244 vs 249 CASME II samples of the 5 classes; the paper's MEAN Table 1 has 244)."""
+    from data_prep.protocols import MEGC_CASME2_EXCLUDED
+
+    if not config.casme2_megc_excluded:
+        return list(samples)
+    return [info for info in samples
+            if not (info.dataset == "casme2" and (info.subject, info.sample) in MEGC_CASME2_EXCLUDED)]
+
+
+def flow_k(config, fps):
+    """k = FPS x ``config.flow_seconds`` frames (section 4.3; 0.1 s in both presets, MEAN Table 6 varies it)."""
+    return feat.flow_distance(fps, config.flow_seconds)
+
+
+def k_prime_for(config, samples):
+    """k' of ``config`` when set, else (N + 1) / 2 from the samples' intervals (section 3.3)."""
+    if config.k_prime is not None:
+        return config.k_prime
+    return spotting.half_expression_length([truth_interval(info) for info in samples])
 
 
 @dataclass
@@ -97,22 +120,22 @@ class PreparedSample:
 def prepare_sample(cache, info, k, num_classes, config, with_recognition=False):
     """Compute the spotting features (and, for training, the onset -> apex features) of one sample.
 
-    ``config``: :class:`micro_expr.mean.config.MEANConfig` (ROI layout, flow method).
+    ``config``: :class:`micro_expr.mean.config.MEANConfig` (ROI layout, flow method, face crop, strain).
     """
-    layout, method = config.roi_layout, config.flow
+    layout, method, strain = config.roi_layout, config.flow, config.strain
     if info.n_frames <= k:
         raise InputError(f"{cache.path}: sample {info.key} has {info.n_frames} frames, MEAN needs more than k = {k}")
-    faces, landmarks = sample_faces(cache, info)
+    faces, landmarks = sample_faces(cache, info, config.face_crop)
     onset, offset = truth_interval(info)
-    prepared = PreparedSample(info, feat.spotting_features(faces, k, landmarks, layout, method),
+    prepared = PreparedSample(info, feat.spotting_features(faces, k, landmarks, layout, method, strain),
                               (onset, offset), class_index(info, num_classes))
     if with_recognition:
         if info.apex is not None:
             apex = _frame_index(info, info.apex, offset)
         else:
-            apex = feat.estimate_apex(faces, onset, offset, landmarks, layout, method)
+            apex = feat.estimate_apex(faces, onset, offset, landmarks, layout, method, strain)
         prepared.recog_features = feat.recognition_features(faces, onset, max(apex, onset + 1), landmarks,
-                                                            layout, method)
+                                                            layout, method, strain)
     return prepared
 
 
@@ -124,26 +147,49 @@ def predict(model, features):
 
 def analyse_video(prepared, scores, probabilities, k_prime, config, threshold=0.5):
     """Spot-then-recognize one video (section 3.4): spotted intervals, TP matches and voted classes."""
-    spots = spotting.spot_video(scores, k_prime, config.peak_p, config.multiple_peaks)
-    matches = metrics.match_intervals([s["interval"] for s in spots], [prepared.truth], threshold)
+    spots = spotting.spot_video(scores, k_prime, config.peak_p, config.multiple_peaks, config.smoothing,
+                                config.interval_end, config.empty_spot)
+    matches = metrics.match_intervals([s["interval"] for s in spots], [prepared.truth], threshold, config.hit_rule)
     for spot, match in zip(spots, matches):
         spot["true_positive"] = match is not None
-        spot["predicted_class"] = spotting.vote_emotion(probabilities, spot["peak"], k_prime)
+        spot["match"] = match
+        spot["predicted_class"] = spotting.vote_emotion(probabilities, spot["peak"], k_prime, config.analysis_interval)
     return spots
 
 
-def summarise(rows, num_classes, threshold=0.5):
-    """Spotting, analysis (spotted TPs only) and STRS over analysed videos (MEAN Table 5)."""
-    videos = [([s["interval"] for s in row["spots"]], [row["truth"]]) for row in rows]
-    scored = [([(s["interval"], s["score"]) for s in row["spots"]], [row["truth"]]) for row in rows]
-    tp, fp, fn = metrics.spotting_counts(videos, threshold)
+def summarise(rows, num_classes, threshold=0.5, config=None):
+    """Spotting, analysis (spotted TPs only) and STRS over analysed videos (MEAN Table 5).
+
+    ``config`` (a MEANConfig): its ``hit_rule``, ``ap_order`` and ``analysis_classes``;
+    None: the paper's. A row's ``truth`` is one interval or, for long videos, a list of them
+    (``truths``), with ``labels`` one per truth.
+    """
+    from micro_expr.mean.config import MEANConfig
+
+    config = config or MEANConfig()
+    rule = config.hit_rule
+    videos = [([s["interval"] for s in row["spots"]], row_truths(row)) for row in rows]
+    scored = [([(s["interval"], s["score"]) for s in row["spots"]], row_truths(row)) for row in rows]
+    tp, fp, fn = metrics.spotting_counts(videos, threshold, rule)
     spot = {"tp": tp, "fp": fp, "fn": fn, **metrics.precision_recall_f1(tp, fp, fn),
-            "ap_50_95": metrics.average_precision_range(scored)}
-    hits = [(row["label"], s["predicted_class"]) for row in rows for s in row["spots"]
-            if s["true_positive"] and row["label"] is not None]
-    analysis = metrics.analysis_scores([t for t, _ in hits], [p for _, p in hits])
+            "ap_50_95": metrics.average_precision_range(scored, order=config.ap_order, rule=rule)}
+    hits = [(spot_label(row, s), s["predicted_class"]) for row in rows for s in row["spots"]
+            if s["true_positive"] and spot_label(row, s) is not None]
+    analysis = metrics.analysis_scores([t for t, _ in hits], [p for _, p in hits], classes=config.analysis_classes)
     return {"spotting": spot, "analysis": analysis, "strs": metrics.strs(spot["f1"], analysis["f1"]),
             "classes": list(class_names(num_classes))}
+
+
+def row_truths(row):
+    """The ground-truth intervals of an analysed row: ``truths`` (long videos) or [``truth``]."""
+    return [tuple(t) for t in row["truths"]] if "truths" in row else [tuple(row["truth"])]
+
+
+def spot_label(row, spot):
+    """The true class of the ground truth a TP spot hit (long videos: ``labels`` by ``match``)."""
+    if "labels" in row:
+        return row["labels"][spot["match"]] if spot.get("match") is not None else None
+    return row["label"]
 
 
 def prediction_rows(rows, fold):
@@ -160,13 +206,19 @@ def prediction_rows(rows, fold):
     return table
 
 
-def evaluate_fold(model, prepared_samples, k_prime, config):
-    """Analysed rows of the held-out subject's samples with a combined MEAN model."""
+def evaluate_fold(model, prepared_samples, k_prime, config, keep_scores=False):
+    """Analysed rows of the held-out subject's samples with a combined MEAN model.
+
+    ``keep_scores``: rows also hold the per-frame ``scores`` and ``probabilities``, so that the
+    post-processing ablations (MEAN Tables 7 and 8) can run again on them without the model.
+    """
     rows = []
     for prepared in prepared_samples:
         scores, probabilities = predict(model, prepared.spot_features)
         rows.append({"key": prepared.info.key, "truth": prepared.truth, "label": prepared.label,
                      "spots": analyse_video(prepared, scores, probabilities, k_prime, config)})
+        if keep_scores:
+            rows[-1].update(scores=scores, probabilities=probabilities)
     return rows
 
 
@@ -199,8 +251,11 @@ def train_fold(train_samples, num_classes, k_prime, config):
 
     labelled = [s for s in train_samples if s.label is not None and s.recog_features is not None]
     if labelled:
-        mean_model.freeze_trunk(mean)
-        recog = mean_model.task_model(mean, "recog")
+        if cfg.inductive_transfer:   # ITL: the recognition head on the spotting-trained, frozen trunk
+            mean_model.freeze_trunk(mean)
+            recog = mean_model.task_model(mean, "recog")
+        else:   # MEAN Table 9 "without ITL": a second network, its own trunk trained for recognition only
+            recog = mean_model.task_model(mean_model.build_mean(num_classes), "recog")
         recog.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss="categorical_crossentropy",
                       metrics=["categorical_accuracy"])
         x = np.stack([s.recog_features for s in labelled])
@@ -208,4 +263,6 @@ def train_fold(train_samples, num_classes, k_prime, config):
         recognised = recog.fit(feat.split_streams(x), y, batch_size=cfg.batch_size, epochs=cfg.epochs_recog,
                                shuffle=True, verbose=0)
         history["recog"] = {name: [float(v) for v in values] for name, values in recognised.history.items()}
+        if not cfg.inductive_transfer:   # one model with both outputs, as evaluate_fold expects
+            mean = keras.Model(mean.inputs, [mean.get_layer("spot").output, recog(mean.inputs)], name="mean_no_itl")
     return mean, history

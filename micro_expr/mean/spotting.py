@@ -1,4 +1,4 @@
-"""MEAN spotting: pseudo-labels for training and the post-processing of predicted scores (Liong et al. 2023).
+"""MEAN spotting: pseudo-labels for training and the post-processing of predicted scores (MEAN, section 3).
 
 Frame indices here are indices of the spotting features: score i belongs to
 the pair (F_i, F_{i+k}). Intervals are (first, last) with both ends included.
@@ -31,15 +31,29 @@ def pseudo_labels(n_frames, intervals, k_prime):
     return labels
 
 
-def smooth_scores(scores, k_prime, borders="discard"):
-    """Simple average over [i - k', i + k'] (MEAN Eq. 11).
+def smooth_scores(scores, k_prime, borders="discard", method="centered"):
+    """Smoothed spotting scores, an array as long as ``scores``.
 
-    Returns an array as long as ``scores``. ``borders="discard"`` (the paper):
-    the k' frames at each end are NaN, so no interval leaves the video.
-    ``borders="shrink"``: there, the average of the frames of the window that
-    exist (used only for clips shorter than 2k' + 1, see ``spot_video``).
+    ``method``:
+
+    - ``"centered"`` (the paper, MEAN Eq. 11): the simple average over [i - k', i + k'].
+      ``borders="discard"``: the k' frames at each end are NaN, so no interval
+      leaves the video; ``borders="shrink"``: there, the average of the frames of
+      the window that exist (only for clips shorter than 2k' + 1, see ``spot_video``);
+    - ``"same"`` (the authors' code): an even window of 2k' frames, [i - k', i + k' - 1],
+      with zeros outside the video, divided by 2k' everywhere; no frame is dropped,
+      so the borders are damped but can still hold the peak;
+    - ``"gaussian1"``, ``"gaussian3"``, ``"exponential1"``, ``"exponential3"``: the
+      weighted windows of the paper's MEAN Table 7 ablation (scipy's Gaussian window with
+      sigma 1 or 3 and exponential window with tau 1 or 3, 2k' + 1 frames, normalised),
+      borders dropped as in MEAN Eq. 11.
     """
     scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+    if method == "same":
+        padded = np.concatenate([np.zeros(k_prime), scores, np.zeros(k_prime)])
+        sums = np.concatenate([[0.0], np.cumsum(padded)])
+        index = np.arange(len(scores))  # window [i - k', i + k' - 1] is padded[i : i + 2k']
+        return (sums[index + 2 * k_prime] - sums[index]) / (2 * k_prime)
     width = 2 * k_prime + 1
     if borders == "shrink":
         index = np.arange(len(scores))
@@ -48,8 +62,24 @@ def smooth_scores(scores, k_prime, borders="discard"):
         return (sums[stop] - sums[first]) / (stop - first)
     smoothed = np.full(scores.shape, np.nan)
     if len(scores) >= width:
-        smoothed[k_prime:len(scores) - k_prime] = np.convolve(scores, np.ones(width) / width, mode="valid")
+        weights = _window(method, width)
+        smoothed[k_prime:len(scores) - k_prime] = np.convolve(scores, weights[::-1], mode="valid")
     return smoothed
+
+
+def _window(method, width):
+    """Normalised weights of a centred window of ``width`` frames (MEAN Eq. 11 and MEAN Table 7)."""
+    from scipy.signal import windows
+
+    if method == "centered":
+        weights = np.ones(width)
+    elif method.startswith("gaussian"):
+        weights = windows.gaussian(width, std=float(method[len("gaussian"):]))
+    elif method.startswith("exponential"):
+        weights = windows.exponential(width, tau=float(method[len("exponential"):]))
+    else:
+        raise ValueError(f"unknown smoothing {method!r}")
+    return weights / weights.sum()
 
 
 def peak_threshold(smoothed, p=0.55):
@@ -78,9 +108,12 @@ def find_spot_peaks(smoothed, k_prime, p=0.55, multiple=True):
     return [int(first + peak) for peak in peaks]
 
 
-def spotted_interval(peak, k_prime):
-    """The spotted ME, [F_p - k', F_p + k' - 1] (section 3.4)."""
-    return peak - k_prime, peak + k_prime - 1
+def spotted_interval(peak, k_prime, end=-1):
+    """The spotted ME, [F_p - k', F_p + k' - 1] (section 3.4; ``end=-1``).
+
+    ``end=0``: [F_p - k', F_p + k'], one frame more, as the authors' code did.
+    """
+    return peak - k_prime, peak + k_prime + end
 
 
 def onset_to_apex_interval(peak, k_prime):
@@ -88,13 +121,28 @@ def onset_to_apex_interval(peak, k_prime):
     return peak - k_prime, peak - 1
 
 
-def vote_emotion(class_probabilities, peak, k_prime):
-    """The mode of the per-frame predicted classes over [F_p - k', F_p - 1] (case 1, section 3.4).
+VOTE_CASES = {"onset_apex": (-1, -1), "apex": (0, 0), "onset_offset": (-1, 1)}  # (first, last) in units of k'
+
+
+def voted_interval(peak, k_prime, case="onset_apex"):
+    """Frames whose classes are voted (section 3.4, MEAN Table 8): case 1 ``onset_apex`` [F_p - k', F_p - 1],
+    case 2 ``apex`` [F_p], case 3 ``onset_offset`` [F_p - k', F_p + k' - 1]."""
+    if case == "onset_apex":
+        return onset_to_apex_interval(peak, k_prime)
+    if case == "apex":
+        return peak, peak
+    if case == "onset_offset":
+        return spotted_interval(peak, k_prime)
+    raise ValueError(f"unknown analysis interval {case!r}; choose one of {tuple(VOTE_CASES)}")
+
+
+def vote_emotion(class_probabilities, peak, k_prime, case="onset_apex"):
+    """The mode of the per-frame predicted classes over the voted interval (case 1 by default, section 3.4).
 
     Ties go to the class seen first; frames outside the video are skipped.
     """
     probabilities = np.asarray(class_probabilities)
-    first, last = onset_to_apex_interval(peak, k_prime)
+    first, last = voted_interval(peak, k_prime, case)
     first, last = max(0, first), min(len(probabilities) - 1, last)
     if last < first:
         first = last = min(max(peak, 0), len(probabilities) - 1)
@@ -102,15 +150,21 @@ def vote_emotion(class_probabilities, peak, k_prime):
     return int(Counter(classes.tolist()).most_common(1)[0][0])
 
 
-def spot_video(scores, k_prime, p=0.55, multiple=True):
+def spot_video(scores, k_prime, p=0.55, multiple=True, smoothing="centered", interval_end=-1, empty_spot="none"):
     """Spotted MEs of one video: [{"peak", "interval", "score"}], score = smoothed score at the peak.
 
     A short video (one peak) shorter than 2k' + 1 scores has no frame left by
     MEAN Eq. 11; it is then smoothed with shrinking border windows so that it still
-    gets its one spot, as the authors' code (which never drops borders) does.
+    gets its one spot. ``smoothing``, ``interval_end``: see ``smooth_scores`` and
+    ``spotted_interval``. ``empty_spot="dummy"``: a long video without a peak
+    above T gets the spot (0, 0) with score 0, as the authors' code added one
+    (it counts as a false positive).
     """
-    smoothed = smooth_scores(scores, k_prime)
+    smoothed = smooth_scores(scores, k_prime, method=smoothing)
     if not multiple and np.isnan(smoothed).all() and len(smoothed):
         smoothed = smooth_scores(scores, k_prime, borders="shrink")
-    return [{"peak": peak, "interval": spotted_interval(peak, k_prime), "score": float(smoothed[peak])}
-            for peak in find_spot_peaks(smoothed, k_prime, p, multiple)]
+    spots = [{"peak": peak, "interval": spotted_interval(peak, k_prime, interval_end), "score": float(smoothed[peak])}
+             for peak in find_spot_peaks(smoothed, k_prime, p, multiple)]
+    if not spots and empty_spot == "dummy":
+        spots = [{"peak": 0, "interval": (0, 0), "score": 0.0}]
+    return spots

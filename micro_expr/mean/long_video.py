@@ -1,0 +1,115 @@
+"""MEAN over whole long videos (section 3.4, "ME spotting" on CAS(ME)^2 and SAMM-LV): a sliding window of
+frame pairs (F_i, F_{i+k}) over every frame, all peaks above the threshold T (MEAN Eq. 12), several MEs per video.
+
+Videos come from ``data_prep.long_videos`` (frame files on disk). Frames are
+read one at a time and cut to the 128 x 128 face at once, so a SAMM-LV video
+of thousands of 2040 x 1088 frames needs only its small faces in memory.
+``evaluate_published`` runs the authors' per-fold checkpoints: fold s<i> on
+the i-th subject of ``data_prep.long_videos.fold_subjects``.
+"""
+import logging
+
+import numpy as np
+
+from micro_expr.mean import features as feat
+from micro_expr.mean import metrics, pipeline, spotting
+
+log = logging.getLogger(__name__)
+
+
+def _read_rgb(path):
+    import cv2
+
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        from data_prep.errors import FrameError
+
+        raise FrameError(f"{path}: cannot read this frame")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def video_faces(video, config):
+    """The 128 x 128 faces of every frame of ``video`` and the landmarks on them (``config.face_crop``).
+
+    The face box is found on the first frame and kept for the whole video, as the authors' code did.
+    """
+    from data_prep.face import crop_box, detect_landmarks, face_box
+
+    first = _read_rgb(video.frames[0])
+    if config.face_crop == "detector":
+        box = feat.detector_box(first, source=str(video.frames[0]))
+        faces = [feat.detector_crop(_read_rgb(path)[None], box)[0][0] for path in video.frames]
+        return np.stack(faces), feat.detector_crop(first[None], box)[1]
+    landmarks = detect_landmarks(first, source=str(video.frames[0]))
+    box = face_box(landmarks)
+    faces = [feat.to_gray(feat._resize(crop_box(_read_rgb(path), box), (feat.FACE_SIZE,) * 2)[None])[0]
+             for path in video.frames]
+    return np.stack(faces), feat.landmarks_in_crop(landmarks, box)
+
+
+def video_features(video, k, config, faces=None):
+    """Spotting features (T - k, 42, 42, 3) of every pair (F_i, F_{i+k}) of the video."""
+    faces, landmarks = faces if faces is not None else video_faces(video, config)
+    return feat.spotting_features(faces, k, landmarks, config.roi_layout, config.flow, config.strain)
+
+
+def truths_and_labels(video, num_classes=3):
+    """ME intervals as indices of the spotting features, and their class indices (None outside the classes)."""
+    classes = pipeline.class_names(num_classes)
+    labels = [classes.index(e.megc_class) if e.megc_class in classes else None for e in video.expressions]
+    return video.intervals(), labels
+
+
+def analyse_long_video(key, scores, probabilities, truths, labels, k_prime, config, threshold=0.5):
+    """Spots of one long video (all peaks above T), their matches among the truths, and the voted classes."""
+    spots = spotting.spot_video(scores, k_prime, config.peak_p, True, config.smoothing, config.interval_end,
+                                config.empty_spot)
+    matches = metrics.match_intervals([s["interval"] for s in spots], truths, threshold, config.hit_rule)
+    for spot, match in zip(spots, matches):
+        spot["true_positive"], spot["match"] = match is not None, match
+        spot["predicted_class"] = spotting.vote_emotion(probabilities, spot["peak"], k_prime,
+                                                        config.analysis_interval)
+    return {"key": key, "truths": truths, "labels": labels, "truth": truths[0] if truths else (0, 0),
+            "label": labels[0] if labels else None, "spots": spots}
+
+
+def evaluate_video(model, video, k, k_prime, config, num_classes=3):
+    """Analysed row of one long video with a combined MEAN model."""
+    scores, probabilities = pipeline.predict(model, video_features(video, k, config))
+    truths, labels = truths_and_labels(video, num_classes)
+    return analyse_long_video(video.key, scores, probabilities, truths, labels, k_prime, config)
+
+
+def k_prime_of(videos, config):
+    """k' of the config, else (N + 1) / 2 over every ME of the videos (section 3.3)."""
+    if config.k_prime is not None:
+        return config.k_prime
+    return spotting.half_expression_length([i for video in videos for i in video.intervals()])
+
+
+def evaluate_published(folder, videos, config):
+    """Run the published per-fold ``spot_recog`` files of ``folder`` on long videos: (rows, summary).
+
+    Fold s<i> is the i-th subject of ``data_prep.long_videos.fold_subjects`` (the authors' order).
+    """
+    from data_prep.errors import InputError
+    from data_prep.long_videos import fold_subjects
+    from micro_expr.mean.published import build_model_for, fold_files, read_checkpoint, set_published_weights
+
+    folds = fold_files(folder)
+    subjects = fold_subjects(videos)
+    if sorted(folds) != list(range(1, len(subjects) + 1)):
+        raise InputError(f"{folder}: {len(folds)} fold files for the {len(subjects)} subjects with MEs "
+                         f"({', '.join(subjects[:6])}{' ...' if len(subjects) > 6 else ''})")
+    k = pipeline.flow_k(config, videos[0].fps)
+    k_prime = k_prime_of(videos, config)
+    first = read_checkpoint(folds[1])
+    model = build_model_for("spot_recog", first.num_classes)
+    rows = []
+    for fold, subject in enumerate(subjects, start=1):
+        set_published_weights(model, read_checkpoint(folds[fold]))
+        for video in (v for v in videos if v.subject == subject):
+            rows.append(evaluate_video(model, video, k, k_prime, config, first.num_classes))
+        log.info("fold s%d (subject %s) done", fold, subject)
+    summary = {"k": k, "k_prime": k_prime, **pipeline.summarise(rows, first.num_classes, config=config)}
+    return rows, summary

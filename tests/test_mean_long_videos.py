@@ -1,0 +1,290 @@
+"""Long-video readers (CAS(ME)^2, SAMM-LV, SMIC-E) on synthetic trees in each layout, and long-video spotting."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from data_prep import long_videos
+from data_prep.errors import InputError
+
+
+def _frames(folder, numbers, name="img{}.jpg"):
+    import cv2
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in numbers:
+        cv2.imwrite(str(folder / name.format(number)), np.full((8, 8, 3), number % 255, np.uint8))
+
+
+def _casme_sq_tree(root):
+    rawpic = root / "rawpic"
+    _frames(rawpic / "s15" / "15_0101disgustingteeth", range(1, 41))
+    _frames(rawpic / "s15" / "15_0102eatingworms", range(1, 31))
+    _frames(rawpic / "s16" / "16_0101disgustingteeth", range(1, 31))
+    _frames(rawpic / "s2" / "2_0101disgustingteeth", range(1, 31))   # natural order: s2 before s15
+    rows = [  # subject number, video name, onset, apex, offset, AUs, emotion, type, self-report
+        (1, "disgustingteeth_1", 5, 8, 12, "4", "negative", "micro-expression", "disgust"),
+        (1, "disgustingteeth_1", 20, 22, 0, "12", "positive", "micro-expression", "happy"),   # offset 0 -> apex
+        (1, "disgustingteeth_1", 30, 33, 39, "4", "negative", "macro-expression", "disgust"),  # not an ME
+        (1, "eatingworms_2", 3, 4, 9, "1+2", "surprise", "micro-expression", "surprise"),
+        (2, "disgustingteeth_1", 3, 5, 8, "14", "others", "micro-expression", "?"),           # spotting only
+        (3, "disgustingteeth_1", 10, 12, 15, "4", "negative", "micro-expression", "disgust"),
+    ]
+    coding = root / "code_final.xlsx"
+    with pd.ExcelWriter(coding) as writer:
+        pd.DataFrame(rows).to_excel(writer, sheet_name="code", header=False, index=False)
+        pd.DataFrame([("casme_015", "s15", 1), ("casme_016", "s16", 2), ("casme_002", "s2", 3)]).to_excel(
+            writer, sheet_name="naming rule2", header=False, index=False)
+        pd.DataFrame([("0101", "disgustingteeth"), ("0102", "eatingworms")]).to_excel(
+            writer, sheet_name="naming rule1", header=False, index=False)
+    return coding
+
+
+def test_casme_sq_reader_groups_several_mes_per_video(tmp_path):
+    coding = _casme_sq_tree(tmp_path)
+    videos, failures = long_videos.read_casme_sq(tmp_path, coding)
+    assert not failures
+    by_key = {v.key: v for v in videos}
+    assert sorted(by_key) == ["casme_sq/s15/15_0101disgustingteeth", "casme_sq/s15/15_0102eatingworms",
+                              "casme_sq/s16/16_0101disgustingteeth", "casme_sq/s2/2_0101disgustingteeth"]
+    teeth = by_key["casme_sq/s15/15_0101disgustingteeth"]
+    assert [(e.onset, e.offset, e.megc_class) for e in teeth.expressions] == [(5, 12, "negative"),
+                                                                             (20, 22, "positive")]
+    assert teeth.intervals() == [(4, 11), (19, 21)] and teeth.n_frames == 40 and teeth.fps == 30.0
+    assert by_key["casme_sq/s16/16_0101disgustingteeth"].expressions[0].megc_class is None   # 'others'
+    assert long_videos.fold_subjects(videos) == ["s2", "s15", "s16"]
+
+
+def test_sammlv_reader_takes_emotions_from_the_samm_sheet(tmp_path):
+    folder = tmp_path / "SAMM_longvideos"
+    _frames(folder / "006_1", range(1, 51), "006_1_{:04d}.jpg")
+    _frames(folder / "007_3", range(1, 41), "007_3_{:04d}.jpg")
+    _frames(folder / "010_2", range(1, 41), "010_2_{:04d}.jpg")
+    rows = [("006", "006_1_1", "1", 5, 8, 12, 8, "Micro - 1/2", "4", ""),
+            ("006", "006_1_2", "1", 20, 25, 30, 11, "Micro - 1/2", "12", ""),
+            ("006", "006_1_3", "1", 35, 40, 48, 14, "Macro", "12", ""),
+            ("007", "007_3_1", "3", 0, 10, 30, 30, "Micro - 1/2", "4", ""),     # onset 0: left out
+            ("010", "010_2_1", "2", 4, 6, 9, 6, "Micro - 1/2", "1+2", "")]
+    sheet = tmp_path / "SAMM_LongVideos_V2_Release.xlsx"
+    pd.DataFrame([["note"]] * 9 + [["Subject"]] + [list(r) for r in rows]).to_excel(sheet, header=False,
+                                                                                     index=False)
+    samm = tmp_path / "samm.xlsx"
+    header = pd.DataFrame([["notes"]] * 13)
+    body = pd.DataFrame({"Subject": ["006", "006", "007", "010"],
+                         "Filename": ["006_1_1", "006_1_2", "007_3_1", "010_2_1"],
+                         "Onset Frame": [1] * 4, "Apex Frame": [2] * 4, "Offset Frame": [3] * 4,
+                         "Action Units": ["4"] * 4, "Estimated Emotion": ["Anger", "Happiness", "Fear", "Other"]})
+    with pd.ExcelWriter(samm) as writer:
+        header.to_excel(writer, header=False, index=False)
+        body.to_excel(writer, startrow=13, index=False)
+    videos, failures = long_videos.read_sammlv(tmp_path, sheet, samm)
+    assert not failures
+    assert [v.key for v in videos] == ["sammlv/006/006_1", "sammlv/010/010_2"]
+    assert [(e.onset, e.offset, e.megc_class) for e in videos[0].expressions] == [(5, 12, "negative"),
+                                                                                 (20, 30, "positive")]
+    assert videos[1].expressions[0].megc_class is None and videos[0].fps == 200.0
+    assert long_videos.fold_subjects(videos) == ["006", "010"]   # 007's only ME had onset 0
+
+
+@pytest.mark.parametrize("modality, fps", [("HS", 100.0), ("VIS", 25.0), ("NIR", 25.0)])
+def test_smic_e_reader_in_each_modality(tmp_path, modality, fps):
+    base = tmp_path / f"{modality}_long"
+    videos_dir = base / f"SMIC-{modality}-E" / modality
+    _frames(videos_dir / "s01" / "s1_ne_01", range(559700, 559730), "image{}.jpg")
+    _frames(videos_dir / "s10" / "s10_po_02", range(1000, 1020), "image{}.jpg")
+    _frames(videos_dir / "s02" / "s2_sur_01", range(50, 70), "image{}.jpg")
+    pd.DataFrame({"Subject": [1, 10, 2, None], "Filename": ["s1_ne_01", "s10_po_02", "s2_sur_01", "note: ..."],
+                  "OnsetF": [559705, 1003, 52, None], "OffsetF": [559720, 1011, 60, None],
+                  "Emotion": ["negative", "positive", "surprise", None], "FirstF": [559700, 1000, 50, None]}
+                 ).to_excel(base / f"SMIC-{modality}-E_annotation.xlsx", index=False)
+    videos, failures = long_videos.read_smic_e(tmp_path, modality)
+    assert not failures
+    prefix = f"smic_{modality.lower()}"
+    assert [v.key for v in videos] == [f"{prefix}/s01/s1_ne_01", f"{prefix}/s02/s2_sur_01", f"{prefix}/s10/s10_po_02"]
+    assert videos[0].intervals() == [(5, 20)] and videos[0].fps == fps
+    assert [v.expressions[0].megc_class for v in videos] == ["negative", "surprise", "positive"]
+    assert long_videos.fold_subjects(videos) == ["s01", "s02", "s10"]
+
+
+def test_missing_folders_are_named(tmp_path):
+    with pytest.raises(InputError, match="SMIC-E VIS folder"):
+        long_videos.read_smic_e(tmp_path, "VIS")
+    with pytest.raises(InputError, match="unknown long-video dataset"):
+        long_videos.read_long_videos("casme3", tmp_path)
+
+
+def test_casme_sq_video_folder_missing_is_a_failure(tmp_path):
+    coding = _casme_sq_tree(tmp_path)
+    import shutil
+
+    shutil.rmtree(tmp_path / "rawpic" / "s16")
+    videos, failures = long_videos.read_casme_sq(tmp_path, coding)
+    assert len(videos) == 3 and len(failures) == 1 and "s16" in failures[0].message
+
+
+# ---------------------------------------------------------------- spotting over a whole long video
+
+
+def test_long_video_spots_every_peak_and_matches_several_truths():
+    from micro_expr.mean import config as mean_config
+    from micro_expr.mean import long_video, pipeline
+
+    scores = np.zeros(60)
+    scores[10:16] = 1.0    # an ME around frame 12
+    scores[40:46] = 1.0    # another one around frame 42
+    probabilities = np.eye(3)[np.where(np.arange(60) < 30, 1, 2)]   # class 1 early, class 2 late
+    truths, labels = [(9, 16), (39, 46), (50, 55)], [1, 0, None]
+    paper = mean_config.get_preset("paper")
+    row = long_video.analyse_long_video("v", scores, probabilities, truths, labels, 3, paper)
+    # box of 7 frames: plateaus 12..13 and 42..43, peaks at their middle (scipy takes the left one of two)
+    assert [s["peak"] for s in row["spots"]] == [12, 42]
+    assert [s["interval"] for s in row["spots"]] == [(9, 14), (39, 44)]        # [F_p - 3, F_p + 2]
+    assert [s["match"] for s in row["spots"]] == [0, 1]                        # IoU 6/8 each
+    assert [s["predicted_class"] for s in row["spots"]] == [1, 2]
+    summary = pipeline.summarise([row], 3, config=paper)
+    assert (summary["spotting"]["tp"], summary["spotting"]["fp"], summary["spotting"]["fn"]) == (2, 0, 1)
+    # analysis over TPs with their own truth's label: (1 -> 1) right, (0 -> 2) wrong
+    assert summary["analysis"]["n"] == 2 and summary["analysis"]["accuracy"] == 0.5
+    code = long_video.analyse_long_video("v", scores, probabilities, truths, labels, 3,
+                                         mean_config.get_preset("original"))
+    assert [s["interval"] for s in code["spots"]] == [(10, 16), (40, 46)]       # even window: half a frame later
+
+
+def test_long_video_faces_from_frame_files(face_clips, tmp_path):
+    from tests.conftest import write_frames
+
+    from data_prep.long_videos import LongVideo
+    from micro_expr.mean import config as mean_config
+    from micro_expr.mean import long_video
+
+    write_frames(tmp_path / "v", face_clips["single_face"][:4], first=1)
+    video = LongVideo("casme_sq", "s15", "v", tmp_path / "v", [1, 2, 3, 4],
+                      [tmp_path / "v" / f"img{n}.jpg" for n in (1, 2, 3, 4)], [], 30.0)
+    for name, shape in (("paper", (4, 128, 128)), ("original", (4, 128, 128))):
+        config = mean_config.get_preset(name, flow="farneback")
+        faces, landmarks = long_video.video_faces(video, config)
+        assert faces.shape == shape and landmarks.shape == (68, 2)
+        features = long_video.video_features(video, 1, config, faces=(faces, landmarks))
+        assert features.shape == (3, 42, 42, 3) and np.isfinite(features).all()
+
+
+# ---------------------------------------------------------------- the long-video demo
+
+
+def test_ping_pong_never_jumps():
+    from data_prep.demo.long_video import ping_pong
+
+    assert ping_pong(10, 4).tolist() == [0, 1, 2, 3, 2, 1, 0, 1, 2, 3]
+
+
+def test_planned_mes_keep_neutral_stretches_between_them():
+    from data_prep.demo.long_video import plan_events
+
+    events = plan_events(300, 3, np.random.default_rng(0))
+    assert len(events) == 3 and events[0].onset >= 40
+    for before, after in zip(events, events[1:]):
+        assert after.onset - before.offset > 40
+    assert all(9 <= e.offset - e.onset + 1 <= 15 and e.onset < e.apex < e.offset for e in events)
+    assert events[-1].offset < 300 - 40
+    with pytest.raises(ValueError, match="cannot hold"):
+        plan_events(100, 3, np.random.default_rng(0))
+
+
+def test_long_video_demo_is_read_back_by_the_casme_sq_reader(pyfeat_wheel, tmp_path):
+    import json
+
+    from data_prep.demo.long_video import build_long_video_demo
+
+    truth = build_long_video_demo(tmp_path, seconds=4, n_mes=1, seed=1)
+    videos, failures = long_videos.read_casme_sq(tmp_path, tmp_path / "code_final.xlsx")
+    assert not failures and len(videos) == 2 and long_videos.fold_subjects(videos) == ["s1", "s2"]
+    assert all(v.n_frames == 120 for v in videos)
+    assert [(e.onset, e.offset, e.megc_class) for v in videos for e in v.expressions] == \
+        [(t["onset"], t["offset"], t["class"]) for t in truth]
+    assert json.loads((tmp_path / "truth.json").read_text())["frames"] == 120
+
+
+# ---------------------------------------------------------------- the published weight sets through their readers
+
+WEIGHT_SET_FOLDS = {"CASME_sq": 14, "SAMMLV": 29, "SMIC_HS": 16, "SMIC_VIS": 8, "SMIC_NIR": 8}
+
+
+def _tree(weight_set, root, n_subjects, frames):
+    """A tree in the reader's layout with one video of ``frames`` and one ME per subject; returns the reader args."""
+    from tests.conftest import write_frames
+
+    n = len(frames)
+    if weight_set == "CASME_sq":
+        for s in range(1, n_subjects + 1):
+            write_frames(root / "rawpic" / f"s{s}" / f"{s}_0101demo", frames, first=1)
+        with pd.ExcelWriter(root / "code.xlsx") as writer:
+            pd.DataFrame([(s, "demo_1", 2, 3, n - 1, "4", "negative", "micro-expression", "")
+                          for s in range(1, n_subjects + 1)]).to_excel(writer, header=False, index=False)
+            pd.DataFrame([(f"x{s}", f"s{s}", s) for s in range(1, n_subjects + 1)]).to_excel(
+                writer, sheet_name="b", header=False, index=False)
+            pd.DataFrame([("0101", "demo")]).to_excel(writer, sheet_name="c", header=False, index=False)
+        return ("casme_sq", root, root / "code.xlsx", None)
+    if weight_set == "SAMMLV":
+        names = [f"{s:03d}_1" for s in range(6, 6 + n_subjects)]
+        for name in names:
+            write_frames(root / "SAMM_longvideos" / name, frames, first=1, name=name + "_{:04d}.jpg")
+        rows = [(name[:3], f"{name}_1", "1", 2, 3, n - 1, 3, "Micro - 1/2", "4", "") for name in names]
+        pd.DataFrame([["note"]] * 10 + [list(r) for r in rows]).to_excel(root / "lv.xlsx", header=False, index=False)
+        with pd.ExcelWriter(root / "samm.xlsx") as writer:
+            pd.DataFrame([["notes"]] * 13).to_excel(writer, header=False, index=False)
+            pd.DataFrame({"Subject": [r[0] for r in rows], "Filename": [r[1] for r in rows], "Onset Frame": 1,
+                          "Apex Frame": 2, "Offset Frame": 3, "Action Units": "4", "Estimated Emotion": "Anger"}
+                         ).to_excel(writer, startrow=13, index=False)
+        return ("sammlv", root, root / "lv.xlsx", root / "samm.xlsx")
+    modality = weight_set.split("_")[1]
+    base = root / f"{modality}_long"
+    names = [f"s{s}_ne_01" for s in range(1, n_subjects + 1)]
+    for s, name in enumerate(names, start=1):
+        write_frames(base / f"SMIC-{modality}-E" / modality / f"s{s:02d}" / name, frames, first=100, name="image{}.jpg")
+    pd.DataFrame({"Subject": range(1, n_subjects + 1), "Filename": names, "OnsetF": 101, "OffsetF": 100 + n - 2,
+                  "Emotion": "negative", "FirstF": 100}).to_excel(base / f"SMIC-{modality}-E_annotation.xlsx",
+                                                                  index=False)
+    return (f"smic_{modality.lower()}", root, None, None)
+
+
+@pytest.mark.parametrize("weight_set", sorted(WEIGHT_SET_FOLDS))
+def test_published_weight_sets_run_through_their_readers(weight_set, mean_weights, face_clips, tmp_path):
+    """Every published long-video weight set, all its folds, on a synthetic tree with as many subjects."""
+    from micro_expr.mean import config as mean_config
+    from micro_expr.mean import long_video
+
+    dataset, root, coding, samm = _tree(weight_set, tmp_path, WEIGHT_SET_FOLDS[weight_set],
+                                        face_clips["single_face"][:5])
+    videos, failures = long_videos.read_long_videos(dataset, root, coding, samm)
+    assert not failures and len(long_videos.fold_subjects(videos)) == WEIGHT_SET_FOLDS[weight_set]
+    # quick inputs: Farneback flow, k = 1 frame (the published models only need 42 x 42 x 3 inputs)
+    config = mean_config.get_preset("original", flow="farneback", flow_seconds=0.01, face_crop="landmarks")
+    rows, summary = long_video.evaluate_published(mean_weights / weight_set / "spot_recog", videos, config)
+    assert len(rows) == WEIGHT_SET_FOLDS[weight_set] and summary["spotting"]["tp"] + summary["spotting"]["fn"] == \
+        WEIGHT_SET_FOLDS[weight_set]
+    assert all(row["spots"] for row in rows)   # the code's dummy spot at least
+
+
+def test_casme2_weights_run_through_the_region_cache_runner(mean_weights, tmp_path, monkeypatch):
+    """The sixth weight set, CASME2 (26 folds, 5 classes), is a short-video set: region cache and `mer mean`."""
+    import json
+
+    import data_prep.cache
+    from data_prep.cache import SampleInfo
+    from micro_expr.cli import main
+    from tests.test_mean_spotting import FakeCache, _canvas
+
+    emotions = ("disgust", "happiness", "others", "surprise", "repression")
+    samples, canvases = [], {}
+    for index in range(26):
+        subject = f"sub{index + 1:02d}"
+        key = f"casme2/{subject}/EP01_01"
+        samples.append(SampleInfo(key, "casme2", subject, "EP01_01", 6, list(range(1, 7)), onset=2, apex=3,
+                                  offset=4, emotion=emotions[index % 5], fps=10.0))
+        canvases[key] = _canvas(6, 1, 3, seed=index)
+    monkeypatch.setattr(data_prep.cache, "RegionCache", lambda path: FakeCache(path, samples, canvases))
+    out = tmp_path / "out"
+    assert main(["mean", "evaluate", "--preset", "original", "--weights", str(mean_weights), "--dataset", "casme2",
+                 "--cache", "fake.h5", "--out", str(out), "--flow", "farneback"]) == 0
+    summary = json.loads((out / "metrics.json").read_text())
+    assert summary["folds"] == 26 and len(summary["classes"]) == 5
+    assert summary["spotting"]["tp"] + summary["spotting"]["fn"] == 26
