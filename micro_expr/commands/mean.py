@@ -35,14 +35,14 @@ def register(subparsers):
     _common_arguments(train, default_layout="paper")
     train.add_argument("--classes", type=int, choices=(3, 5), default=None,
                        help="recognition classes: 3 (MEGC) or 5 (CASME II emotions); default 5 for casme2, else 3")
-    train.add_argument("--epochs-spot", type=int, default=200, help="spotting epochs (paper: 200)")
-    train.add_argument("--epochs-recog", type=int, default=800, help="recognition epochs (paper: 800)")
-    train.add_argument("--batch-size", type=int, default=32)
-    train.add_argument("--learning-rate", type=float, default=5e-4, help="Adam learning rate (paper: 5e-4)")
-    train.add_argument("--ratio", type=int, default=8, help="non-ME windows kept per ME window (paper: 8)")
+    train.add_argument("--epochs-spot", type=int, help="spotting epochs (paper 200, code 10; default: the preset's)")
+    train.add_argument("--epochs-recog", type=int, help="recognition epochs (paper 800, code 100)")
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--learning-rate", type=float, help="Adam learning rate (paper: 5e-4)")
+    train.add_argument("--ratio", type=int, help="non-ME windows kept per ME window (paper 8, code 5)")
     train.add_argument("--max-folds", type=int, default=None,
                        help="only the first N folds, results over those (quick runs; same as --folds 0-(N-1))")
-    train.add_argument("--seed", type=int, default=1)
+    train.add_argument("--seed", type=int)
     parser.set_defaults(func=run)
 
 
@@ -53,28 +53,29 @@ def _common_arguments(parser, default_layout):
     parser.add_argument("--out", type=Path, default=Path("runs/mean"), help="run folder")
     parser.add_argument("--preset", choices=("paper", "original"), default="paper",
                         help="paper (default) or original (the authors' code)")
-    parser.add_argument("--roi-layout", choices=("paper", "code"), default=default_layout,
+    parser.add_argument("--roi-layout", choices=("paper", "code"),
                         help="eye ROIs as two 21x21 pieces (paper) or one 21x42 piece (authors' code, "
-                             f"which trained the published weights); default {default_layout}")
-    parser.add_argument("--flow", choices=("tvl1", "farneback"), default="tvl1", help="optical flow method")
-    parser.add_argument("--peak-p", dest="p", type=float, default=0.55,
-                        help="p of the peak threshold, MEAN Eq. 12 (used with --multiple-peaks)")
+                             f"which trained the published weights); default {default_layout} or the preset's")
+    parser.add_argument("--flow", choices=("tvl1", "farneback"), help="optical flow method (default tvl1)")
+    parser.add_argument("--peak-p", dest="p", type=float,
+                        help="p of the peak threshold, MEAN Eq. 12 (default 0.55; used with --multiple-peaks)")
     parser.add_argument("--multiple-peaks", action="store_true",
                         help="long-video spotting: all peaks above the threshold (default: the highest only)")
     parser.add_argument("--folds", metavar="SEL", help='folds to run, e.g. "0-3,7"')
 
 
 def overrides_from_args(args):
-    """MEANConfig fields of the alias options."""
-    overrides = {"dataset": args.dataset, "roi_layout": args.roi_layout, "flow": args.flow, "peak_p": args.p,
-                 "multiple_peaks": args.multiple_peaks}
+    """MEANConfig fields of the alias options that were given (the preset supplies the rest)."""
+    given = {"dataset": args.dataset, "roi_layout": args.roi_layout, "flow": args.flow, "peak_p": args.p,
+             "multiple_peaks": args.multiple_peaks or None}
     if args.mean_action == "evaluate":
-        overrides["weights"] = str(args.weights)
+        given["weights"] = str(args.weights)
+        if args.roi_layout is None:
+            given["roi_layout"] = "code"   # the published weights were trained on the code's ROI layout
     else:
-        overrides.update(classes=args.classes, epochs_spot=args.epochs_spot, epochs_recog=args.epochs_recog,
-                         batch_size=args.batch_size, learning_rate=args.learning_rate, ratio=args.ratio,
-                         seed=args.seed)
-    return overrides
+        given.update(classes=args.classes, epochs_spot=args.epochs_spot, epochs_recog=args.epochs_recog,
+                     batch_size=args.batch_size, learning_rate=args.learning_rate, ratio=args.ratio, seed=args.seed)
+    return {key: value for key, value in given.items() if value is not None}
 
 
 def run(args):

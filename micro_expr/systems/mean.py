@@ -123,7 +123,8 @@ class MEAN(RecognitionSystem):
         if self.config.weights:
             folder, folds, first = self._published(dataset)
             self.num_classes_ = first.num_classes
-        kept = [info for info in samples if pipeline.class_index(info, self.num_classes_) is not None]
+        kept = [info for info in pipeline.select_samples(samples, self.config)
+                if pipeline.class_index(info, self.num_classes_) is not None]
         if len(kept) < len(samples):
             import logging
 
@@ -139,13 +140,10 @@ class MEAN(RecognitionSystem):
 
     def load_inputs(self, cache, items):
         """MEAN's features of every clip (:class:`micro_expr.mean.pipeline.PreparedSample`)."""
-        from micro_expr.mean import spotting
-        from micro_expr.mean.features import flow_distance
-
         by_key = {info.key: info for info in cache.samples}
         infos = [by_key[item.key] for item in items]
-        self.k_ = flow_distance(infos[0].fps)
-        self.k_prime_ = spotting.half_expression_length([pipeline.truth_interval(info) for info in infos])
+        self.k_ = pipeline.flow_k(self.config, infos[0].fps)
+        self.k_prime_ = pipeline.k_prime_for(self.config, infos)
         import logging
 
         logging.getLogger(__name__).info("%s: %d samples, k = %d, k' = %d", self.dataset_, len(infos), self.k_,
@@ -248,7 +246,8 @@ class MEAN(RecognitionSystem):
                    "dataset": first["dataset"], "k": first["k"], "k_prime": first["k_prime"],
                    "folds": len({p["fold"] for p in predictions}), "n_folds": len(run["folds"]),
                    "n_samples": len(predictions),
-                   **pipeline.summarise(rows, first["num_classes"]), "timings": {"fold_seconds_total": seconds}}
+                   **pipeline.summarise(rows, first["num_classes"], config=MEANConfig.from_dict(run["config"])),
+                   "timings": {"fold_seconds_total": seconds}}
         if run["config"].get("weights"):
             summary["weights"] = run["config"]["weights"]
         if note:
