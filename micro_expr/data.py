@@ -4,7 +4,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from data_prep.errors import InputError
-from data_prep.labels import AU5_CLASSES, protocol_classes, region_label
+from data_prep.labels import AU5_CLASSES, emotion_region_label, protocol_classes, region_label
 from data_prep.protocols import DATASET_ORDER, MEGC_CASME2_EXCLUDED
 from data_prep.objective_classes import ROMAN
 
@@ -18,6 +18,7 @@ class Item:
     subject: str      # the LOSO group: "<dataset>/<subject>"
     label: int        # index into the protocol's classes
     n_frames: int
+    emotion: str = ""  # the coding sheet's emotion; region labels per emotion need it (Aouayeb et al. 2021, Table 1)
 
 
 def protocol_class(info, protocol):
@@ -41,7 +42,7 @@ def protocol_items(cache, protocol, datasets=None):
         name = protocol_class(info, protocol)
         if name is not None:
             items.append(Item(info.key, info.dataset, f"{info.dataset}/{info.subject}", classes.index(name),
-                              info.n_frames))
+                              info.n_frames, info.emotion))
     if not items:
         raise InputError(f"{cache.path}: no sample of the {protocol} protocol"
                          + (f" in datasets {sorted(datasets)}" if datasets else ""))
@@ -50,10 +51,17 @@ def protocol_items(cache, protocol, datasets=None):
 
 
 def region_targets(items, config):
-    """Per region input, the label index of every item (spec section 3, or whole-face labels)."""
+    """Per region input, the label index of every item (spec section 3, or whole-face labels).
+
+    ``config.region_label_mode == 'emotion'`` labels a region by the item's
+    emotion (Aouayeb et al. 2021, Table 1) instead of its class.
+    """
     classes = protocol_classes(config.protocol)
     if config.region_mode == "whole_face":
         return [np.array([item.label for item in items])]
+    if config.region_labels and config.region_label_mode == "emotion":
+        return [np.array([emotion_region_label(config.protocol, r, classes[item.label], item.emotion)
+                          for item in items]) for r in config.regions]
     return [np.array([region_label(config.protocol, r, classes[item.label], config.region_labels)
                       for item in items]) for r in config.regions]
 
