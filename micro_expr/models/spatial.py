@@ -12,6 +12,7 @@ import numpy as np
 from keras import layers
 
 from micro_expr.config import keras_initializer
+from micro_expr.models.classic_cnn import classic_encoder
 from micro_expr.models.patch_cnn import ENCODER_CHANNELS, SelectPatch, patch_encoder
 from micro_expr.models.se import SPATIAL_SE, spatial_se
 
@@ -29,7 +30,9 @@ def build_spatial_model(spatial_config, patch_hw, n_classes, name="spatial"):
     scale, offset = _SCALING[spatial_config.input_scaling]
     x = layers.Rescaling(scale, offset, name="scaling")(inputs)
 
-    maps = [patch_encoder(SelectPatch(i, name=f"p{i}")(x), f"p{i}", spatial_config.conv_init) for i in range(m)]
+    # Aouayeb et al. 2021 Table 6: the classic CNN of its Figure 10 instead of the inception encoder.
+    encoder = classic_encoder if spatial_config.encoder == "classic" else patch_encoder
+    maps = [encoder(SelectPatch(i, name=f"p{i}")(x), f"p{i}", spatial_config.conv_init) for i in range(m)]
     x = layers.Concatenate(name="patches_concat")(maps)  # FM of Eq. 4, 72m channels
     x = spatial_se(x, spatial_config)
     x = layers.GlobalAveragePooling2D(name="gap")(x)
