@@ -26,6 +26,7 @@ from data_prep.labels import protocol_classes
 from micro_expr import training
 from micro_expr.checkpoints import load_h5_weights
 from micro_expr.data import load_frames, protocol_items, region_targets
+from micro_expr.splits import frame50_indices
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,8 @@ def run_protocol(cache_path, config, out, folds_kind="loso", datasets=None, trai
                 keras.utils.set_random_seed(config.seed)  # once: initial weights, dropout and shuffles
                 arrays, owner = load_frames(cache, items, config)
                 spatial, temporal = training.SpatialStage(config), training.TemporalStage(config)
-                shared = (_shared_spatial(config, spatial, out, items, arrays, owner)
+                shared = (_shared_spatial(config, spatial, out, items, arrays, owner,
+                                          test_dataset if folds_kind == "cross" else None)
                           if config.spatial.split == "frame50" else None)
                 for number, fold in enumerate(todo, 1):
                     log.info("fold %d/%d (%s): %d training samples, %d test samples", number, len(todo),
@@ -181,7 +183,7 @@ def _frame_labels(items, owner, config):
     return [labels[owner] for labels in per_item]
 
 
-def _shared_spatial(config, spatial, out, items, arrays, owner):
+def _shared_spatial(config, spatial, out, items, arrays, owner, test_dataset=None):
     """The code's once-for-all spatial training on a random half of all frames (leaky, spec section 2).
 
     Returns every item's feature sequences; the trained models are saved in
@@ -192,10 +194,11 @@ def _shared_spatial(config, spatial, out, items, arrays, owner):
         for name, model in spatial.models.items():
             load_h5_weights(model, folder / f"{name}.h5")
     else:
-        rng = np.random.default_rng(config.spatial.split_seed)
-        chosen = np.sort(rng.permutation(len(owner))[: int(len(owner) * config.spatial.split_fraction)])
+        # Cross-dataset: the draw leaves out the test dataset's frames (micro_expr.splits).
+        chosen = frame50_indices(owner, items, test_dataset, config.spatial.split_fraction, config.spatial.split_seed)
         labels = _frame_labels(items, owner, config)
-        log.info("spatial (frame50, all subjects mixed): %d of %d frames", len(chosen), len(owner))
+        log.info("spatial (frame50, all %s mixed): %d of %d frames", "subjects" if test_dataset is None
+                 else f"training-dataset subjects, none of {test_dataset}", len(chosen), len(owner))
         history = spatial.fit([a[chosen] for a in arrays], [y[chosen] for y in labels],
                               predicted_labels=labels, seed=config.seed)
         _save_spatial(spatial.models, folder, config, history)
