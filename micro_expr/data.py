@@ -32,12 +32,18 @@ def protocol_class(info, protocol):
     return ROMAN[info.objective_class]
 
 
-def protocol_items(cache, protocol, datasets=None):
-    """The cache's samples used by ``protocol`` (optionally only some datasets), in LOSO order."""
+def protocol_items(cache, protocol, datasets=None, exclude=()):
+    """The cache's samples used by ``protocol`` (optionally only some datasets), in LOSO order.
+
+    ``exclude``: "dataset/subject/sample" keys left out (``STFFConfig.exclude_samples``).
+    """
     classes = protocol_classes(protocol)
+    exclude = set(exclude)
     items = []
     for info in cache.samples:
         if datasets and info.dataset not in datasets:
+            continue
+        if f"{info.dataset}/{info.subject}/{info.sample}" in exclude:
             continue
         name = protocol_class(info, protocol)
         if name is not None:

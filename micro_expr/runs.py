@@ -144,7 +144,7 @@ def run_protocol(cache_path, config, out, folds_kind="loso", datasets=None, trai
     try:
         with RegionCache(cache_path) as cache:
             wanted = set(train_datasets or []) | {test_dataset} if folds_kind == "cross" else datasets
-            items = protocol_items(cache, config.protocol, wanted)
+            items = protocol_items(cache, config.protocol, wanted, config.exclude_samples)
             folds = (loso_folds(items) if folds_kind == "loso"
                      else cross_dataset_folds(items, set(train_datasets), test_dataset))
             _check_run_folder(out, {"config": config.to_dict(), "prep_config": json.loads(cache.config.to_json()),
