@@ -346,6 +346,13 @@ def get_cnn_lstm_preset(name=CNN_LSTM_DEFAULT_PRESET, **overrides):
     return override(STFFConfig(preset=CNN_LSTM_PREFIX + name), **{**CNN_LSTM_PRESET_OVERRIDES[name], **overrides})
 
 
+def preset_config(name, **overrides):
+    """Any preset by its ``STFFConfig.preset`` name: an STFF preset ("strict") or a predecessor one ("cnn_lstm_paper")."""
+    if name.startswith(CNN_LSTM_PREFIX):
+        return get_cnn_lstm_preset(name[len(CNN_LSTM_PREFIX):], **overrides)
+    return get_preset(name, **overrides)
+
+
 # --- overrides ------------------------------------------------------------------------------
 
 def override(config, **changes):
