@@ -168,8 +168,11 @@ def run_variant(cache, config, folder, folds=None, datasets=None):
     return scores(folder)
 
 
-def scores(folder):
-    """Metrics of the held-out predictions of a run folder's finished folds (all folds: the run's result)."""
+def scores(folder, dataset=None):
+    """Metrics of the held-out predictions of a run folder's finished folds (all folds: the run's result).
+
+    ``dataset``: only the predictions of that dataset's samples (a "part" of a composite LOSO run).
+    """
     from data_prep.labels import protocol_classes
     from micro_expr.metrics import evaluate
     from micro_expr.predict import finished_folds, fold_folder, read_run
@@ -179,6 +182,8 @@ def scores(folder):
     done = finished_folds(folder)
     for fold in done:
         predictions += json.loads((fold_folder(folder, fold) / "predictions.json").read_text())
+    if dataset is not None:
+        predictions = [p for p in predictions if p["dataset"] == dataset]
     classes = protocol_classes(run["config"]["protocol"])
     result = evaluate([p["label"] for p in predictions], [p["predicted"] for p in predictions], len(classes),
                       folds=[p["subject"] for p in predictions], class_names=classes)
