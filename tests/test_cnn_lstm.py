@@ -180,3 +180,20 @@ def test_classic_cnn_learns_a_bright_bar():
     history = model.fit(images, labels, batch_size=16, epochs=25, verbose=0)
     assert history.history["accuracy"][-1] >= 0.9
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+
+
+def test_summary_prints_the_predecessor(capsys):
+    import json
+
+    from micro_expr.cli import main
+
+    assert main(["summary", "--system", "cnn_lstm", "--json"]) == 0
+    counts = json.loads(capsys.readouterr().out)
+    assert counts == {"spatial": {r: INCEPTION + head(72, k) for r, k in K_EMOTION.items()},
+                      "temporal": 6 * lstm(20) + 6 * 64 * 256 + 256 + 256 * 3 + 3}
+    assert main(["summary", "--system", "cnn_lstm", "--encoder", "classic", "--protocol", "au5"]) == 0
+    out = capsys.readouterr().out
+    # au5 falls back to the per-class involvement: k(r) = 5, 5, 2, 2, 2, 4 (spec section 3)
+    assert f"R0: {CLASSIC + head(16, 5):,} parameters, k = 5" in out
+    assert "preset cnn_lstm_paper, protocol au5, m = 1, fusion none, spatial SE 'none', encoder classic" in out
+    assert main(["summary", "--system", "cnn_lstm", "--preset", "original"]) == 2
