@@ -32,9 +32,12 @@ import sys
 import time
 from pathlib import Path
 
-from data_prep.errors import InputError
-from experiments import ablations
-from experiments.ablations import Ablation
+if __package__ in (None, ""):  # run as a script: make the repository root importable, as ``python -m`` would
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from data_prep.errors import InputError  # noqa: E402
+from experiments import ablations  # noqa: E402
+from experiments.ablations import Ablation  # noqa: E402
 
 DEFAULT_PRESET = "cnn_lstm_strict"
 SOURCE = "Aouayeb et al. 2021"
