@@ -106,7 +106,7 @@ def load_inputs(cache_path, config, max_frames=None, seed=0):
         arrays, owner = load_frames(cache, items, config)
         frame_numbers = np.concatenate([cache.info(item.key).frame_numbers for item in items])
     seconds = time.perf_counter() - start
-    labels = [targets[owner] for targets in region_targets(items, config)]
+    labels = [targets[owner] for targets in region_targets([item.label for item in items], config)]
     chosen = np.arange(len(owner))
     if max_frames is not None and max_frames < len(owner):
         chosen = np.sort(np.random.default_rng(seed).permutation(len(owner))[:max_frames])

@@ -16,7 +16,7 @@ class PrepConfig:
     upsample: int = 1                 # dlib HOG detector upsampling, as in the original cropper
     canvas_width: int = 240           # contain-resize canvas of the face crop
     canvas_height: int = 280
-    region_sizes: str = "canvas"      # "canvas" boxes, or a row of seed 000 Table 2 (paper preset)
+    region_sizes: str = "canvas"      # "canvas" boxes, or a row of STFF Table 2 (paper preset)
     frames: str = "onset_offset"      # onset..offset inclusive, or "all" frames of the folder
     store_face: bool = False          # also keep the whole face canvas (for MEAN and figures)
 

@@ -1,4 +1,4 @@
-"""Class names of the protocols and the per-region labels of seed 001 (spec section 3).
+"""Class names of the protocols and the per-region labels of Aouayeb et al. 2021 (spec section 3).
 
 Each region gets the sequence's class when the region is involved in it, else
 the extra class "no reaction". A region's model has as many outputs as labels
@@ -13,7 +13,7 @@ NO_REACTION = "no reaction"
 # Which classes each region is involved in, regions in the order R0..R5
 # (left eye, right eye, nose, left cheek, right cheek, mouth).
 # au5: spec section 3, as the authors' code. megc: the project's mapping from
-# seed 001 Table 1 (eyes: disgust, surprise, sadness -> negative, surprise;
+# Aouayeb et al. 2021 Table 1 (eyes: disgust, surprise, sadness -> negative, surprise;
 # nose: disgust -> negative; cheeks: happiness -> positive; mouth: all).
 REGION_INVOLVEMENT = {
     "au5": (
@@ -46,7 +46,7 @@ def protocol_classes(protocol):
 def region_classes(protocol, region_labels=True, regions=range(6)):
     """Class names seen by each region's spatial model.
 
-    With ``region_labels`` (seed 001, paper Table 6 "label based on region"),
+    With ``region_labels`` (Aouayeb et al. 2021; STFF Table 6 "label based on region"),
     the involved classes plus "no reaction" when some class does not involve
     the region; without, every region gets the whole-face classes.
     """
@@ -72,7 +72,7 @@ def region_label(protocol, region, class_name, region_labels=True):
 
 
 # MEGC 2019 composite: emotion of each dataset's coding sheet -> 3-class label
-# (spec section 5; seed 001 Table 3). Emotions not listed are outside MEGC.
+# (spec section 5; Aouayeb et al. 2021 Table 3). Emotions not listed are outside MEGC.
 MEGC_EMOTIONS = {
     "casme2": {"happiness": "positive", "disgust": "negative", "repression": "negative",
                "surprise": "surprise"},
@@ -107,7 +107,7 @@ REGION_LABEL_MODES = ("class", "emotion")
 def involved_regions(protocol, class_name, emotion=None):
     """Regions R0..R5 (indices) involved in a sample of ``class_name`` with ``emotion``.
 
-    Table 1 decides for its six emotions under the MEGC protocol; any other
+    Aouayeb et al. 2021 Table 1 decides for its six emotions under the MEGC protocol; any other
     emotion (SAMM anger and fear, SMIC's own negative / positive / surprise,
     an unknown one) and the 5-AU protocol (whose objective classes are not
     emotions) fall back to the per-class involvement of ``REGION_INVOLVEMENT``.
@@ -139,7 +139,7 @@ def emotion_region_classes(protocol, regions=range(6)):
 
 
 def emotion_region_label(protocol, region, class_name, emotion):
-    """Index of region ``region``'s label for a sample of ``class_name`` and ``emotion`` (Table 1)."""
+    """Index of region ``region``'s label for a sample of ``class_name`` and ``emotion`` (Aouayeb et al. 2021, Table 1)."""
     if class_name not in protocol_classes(protocol):
         raise ValueError(f"{class_name!r} is not a class of protocol {protocol!r}")
     names = emotion_region_classes(protocol, regions=[region])[0]

@@ -10,7 +10,7 @@ from data_prep.regions import REGION_NAMES, grid_side
 
 
 def split_patches(regions, m, size):
-    """Cut frames of one region into m patches, row by row (seed 000 section 3.1).
+    """Cut frames of one region into m patches, row by row (STFF section 3.1).
 
     ``regions``: uint8 or float array/tensor (..., H, W, C). The region is first
     resized (bilinear, antialiased) to (sqrt(m) * size[0], sqrt(m) * size[1])

@@ -38,22 +38,31 @@ def prepare_sample(sample, config):
     """
     if not sample.frames:
         raise FrameError(f"{sample.folder}: no frames selected")
+    return prepare_frames(((str(path), read_frame(path)) for path in sample.frames), config)
+
+
+def prepare_frames(named_frames, config):
+    """:func:`prepare_sample` on decoded frames: ``named_frames`` yields (name for messages, RGB uint8 frame).
+
+    ``mer predict`` prepares videos and arrays this way, with no image files in between.
+    """
     regions = [[] for _ in range(6)]
     faces, all_landmarks, boxes = [], [], []
     sizes = config.sizes()
     landmarks = box = None
-    for index, path in enumerate(sample.frames):
-        frame = read_frame(path)
+    for index, (name, frame) in enumerate(named_frames):
         if index == 0 or config.landmarks == "every":
-            landmarks = detect_landmarks(frame, config.upsample, source=str(path))
+            landmarks = detect_landmarks(frame, config.upsample, source=name)
             box = face_box(landmarks)
             all_landmarks.append(landmarks)
             boxes.append(box)
-        canvas = face_canvas(frame, box, config, str(path))
+        canvas = face_canvas(frame, box, config, name)
         for stack, region in zip(regions, cut_regions(canvas, sizes)):
             stack.append(region)
         if config.store_face:
             faces.append(canvas)
+    if not boxes:
+        raise FrameError("no frames to prepare")
     every = config.landmarks == "every"
     return {
         "regions": [np.stack(stack) for stack in regions],

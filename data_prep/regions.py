@@ -1,4 +1,4 @@
-"""The six facial regions of STFF and the size of their patches (spec section 1, seed 000 Table 2)."""
+"""The six facial regions of STFF and the size of their patches (spec section 1, STFF Table 2)."""
 from dataclasses import dataclass
 
 
@@ -31,7 +31,7 @@ REGIONS = (
 )
 REGION_NAMES = tuple(box.name for box in REGIONS)
 
-# Seed 000 Table 2: region (height, width) per dataset, and the normalised mean.
+# STFF Table 2: region (height, width) per dataset, and the normalised mean.
 # Order: eyes (R0, R1), nose (R2), cheeks (R3, R4), mouth (R5).
 _TABLE2 = {
     "smic": ((68, 72), (68, 82), (48, 40), (50, 106)),
@@ -45,7 +45,7 @@ def region_sizes(table="canvas"):
     """(height, width) of each of the six regions.
 
     ``canvas`` keeps the box sizes of the original cropper; ``smic``, ``casme2``,
-    ``samm`` and ``normalized`` are the rows of seed 000 Table 2.
+    ``samm`` and ``normalized`` are the rows of STFF Table 2.
     """
     if table == "canvas":
         return tuple(box.size for box in REGIONS)

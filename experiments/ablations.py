@@ -6,11 +6,11 @@
 
 Ablations (each variant is one configuration override of the base run):
 
-    table3        seed 000 Table 3: patches per region m = 1, 4, 9, 16 (5-AU protocol, as the paper)
-    table5        seed 000 Table 5: SE fusion none / spatial / temporal / both (MEGC)
-    table6        seed 000 Table 6: whole-face labels vs region labels for the spatial models (MEGC)
-    s001_table5   seed 001 Table 5: whole face / no cheeks / no nose / all regions (MEGC; alias 'regions')
-    s001_table7   seed 001 Table 7: cross-entropy vs focal loss (MEGC; alias 'loss')
+    table3        STFF Table 3: patches per region m = 1, 4, 9, 16 (5-AU protocol, as the paper)
+    table5        STFF Table 5: SE fusion none / spatial / temporal / both (MEGC)
+    table6        STFF Table 6: whole-face labels vs region labels for the spatial models (MEGC)
+    s001_table5   Aouayeb et al. 2021 Table 5: whole face / no cheeks / no nose / all regions (MEGC; alias 'regions')
+    s001_table7   Aouayeb et al. 2021 Table 7: cross-entropy vs focal loss (MEGC; alias 'loss')
 
 Every variant is a :func:`micro_expr.runs.run_protocol` run in its own folder
 (``runs/<protocol>/<override>``, ``baseline`` for the base configuration,
@@ -63,33 +63,33 @@ class Ablation:
 
 ABLATIONS = {
     "table3": Ablation(
-        "table3", "seed 000 Table 3", "Number of patches m per region (5-AU, SAMM + CASME II, LOSO; the paper's "
+        "table3", "STFF Table 3", "Number of patches m per region (5-AU, SAMM + CASME II, LOSO; the paper's "
         "m = 16 used batch 32)", "au5", "spatial.patches",
         (("m = 1", 1), ("m = 4", 4), ("m = 9", 9), ("m = 16", 16)),
         ("accuracy", "weighted_f1", "uar", "uf1"),
         {"m = 1": (0.8493, 0.8389, 0.8190, 0.8110), "m = 4": (0.8503, 0.8400, 0.8193, 0.8126),
          "m = 9": (0.8954, 0.8916, 0.8317, 0.8399), "m = 16": (0.8646, 0.8621, 0.8276, 0.8210)},
-        extra={16: {"spatial.batch_size": 32}}),  # seed 000 Table 3: "m = 16 ... batch size 32"
+        extra={16: {"spatial.batch_size": 32}}),  # STFF Table 3: "m = 16 ... batch size 32"
     "table5": Ablation(
-        "table5", "seed 000 Table 5", "Spatial and temporal SE fusion blocks (MEGC, LOSO)", "megc", "fusion",
+        "table5", "STFF Table 5", "Spatial and temporal SE fusion blocks (MEGC, LOSO)", "megc", "fusion",
         (("Aouayeb et al. (2019) (no fusion)", "none"), ("Spatial fusion", "spatial"),
          ("Temporal fusion", "temporal"), ("Spatiotemporal fusion", "both")),
         ("uar", "uf1", "accuracy"),
         {"Aouayeb et al. (2019) (no fusion)": (0.90, 0.90, 0.92), "Spatial fusion": (0.90, 0.93, 0.96),
          "Temporal fusion": (0.90, 0.91, 0.92), "Spatiotemporal fusion": (0.93, 0.94, 0.96)}),
     "table6": Ablation(
-        "table6", "seed 000 Table 6", "Labels the spatial models learn (MEGC, LOSO)", "megc", "region_labels",
+        "table6", "STFF Table 6", "Labels the spatial models learn (MEGC, LOSO)", "megc", "region_labels",
         (("Label of the whole face", False), ("Label based on region", True)),
         ("uar", "uf1", "accuracy"),
         {"Label of the whole face": (0.82, 0.82, 0.83), "Label based on region": (0.93, 0.94, 0.96)}),
     "s001_table5": Ablation(
-        "s001_table5", "seed 001 Table 5", "Regions used (MEGC FULL, LOSO)", "megc", "regions",
+        "s001_table5", "Aouayeb et al. 2021 Table 5", "Regions used (MEGC FULL, LOSO)", "megc", "regions",
         (("whole face", "whole_face"), ("no cheeks", "no_cheeks"), ("no nose", "no_nose"), ("all regions", "all")),
         ("accuracy", "uar", "uf1"),
         {"whole face": (0.85, 0.84, 0.84), "no cheeks": (0.89, 0.84, 0.84), "no nose": (0.91, 0.84, 0.85),
          "all regions": (0.92, 0.89, 0.89)}),
     "s001_table7": Ablation(
-        "s001_table7", "seed 001 Table 7", "Loss of both stages (MEGC FULL, LOSO)", "megc", "loss",
+        "s001_table7", "Aouayeb et al. 2021 Table 7", "Loss of both stages (MEGC FULL, LOSO)", "megc", "loss",
         (("CE", "cross_entropy"), ("Focal loss (gamma = 2)", "focal")),
         ("accuracy", "uar", "uf1"),
         {"CE": (0.91, 0.87, 0.87), "Focal loss (gamma = 2)": (0.92, 0.89, 0.89)}),
@@ -164,7 +164,7 @@ def run_variant(cache, config, folder, folds=None, datasets=None):
     """Train and evaluate one variant (resumes a killed run); returns its scores on the finished folds."""
     from micro_expr.runs import run_protocol
 
-    run_protocol(cache, config, folder, datasets=datasets, fold_selection=folds, merge=False)
+    run_protocol(config, cache, folder, datasets=datasets, fold_selection=folds, merge=False)
     return scores(folder)
 
 
@@ -175,13 +175,12 @@ def scores(folder, dataset=None):
     """
     from data_prep.labels import protocol_classes
     from micro_expr.metrics import evaluate
-    from micro_expr.predict import finished_folds, fold_folder, read_run
+    from micro_expr.run_folder import RunFolder
 
-    run = read_run(folder)
-    predictions = []
-    done = finished_folds(folder)
-    for fold in done:
-        predictions += json.loads((fold_folder(folder, fold) / "predictions.json").read_text())
+    run_folder = RunFolder(folder)
+    run = run_folder.read()
+    done = run_folder.finished_folds()
+    predictions = run_folder.predictions(done)
     if dataset is not None:
         predictions = [p for p in predictions if p["dataset"] == dataset]
     classes = protocol_classes(run["config"]["protocol"])
@@ -277,7 +276,7 @@ def prepare_quick_cache(out):
     dataset = build_demo_dataset(demo_data_folder(), seed=0, size="quick")
     samples, failures = read_casme2(dataset.root, dataset.coding_sheet)
     cache = Path(out) / "cache.h5"
-    # Whole-face canvases too, for the "whole face" row of seed 001 Table 5.
+    # Whole-face canvases too, for the "whole face" row of Aouayeb et al. 2021 Table 5.
     config = replace(PREP_PRESETS["original"], store_face=True)
     summary = prepare_samples(samples, cache, config, failures, workers=2, progress=False)
     if summary.failures:

@@ -2,7 +2,7 @@
 
 On the demo every clip's ground truth lists the regions that moved
 (``demo_samples.json``: ``moved_regions``). For each held-out sample of each
-finished fold we read the temporal SE weights (seed 000 Eq. 7) of the fold's
+finished fold we read the temporal SE weights (STFF Eq. 7) of the fold's
 model and ask whether the region with the largest weight is one that moved.
 
     python experiments/attention_check.py --run demo_out
@@ -46,10 +46,11 @@ def collect(run_dir, truth):
     from data_prep.cache import RegionCache
     from micro_expr.attention import top_region
     from micro_expr.data import read_inputs
-    from micro_expr.predict import analyse, finished_folds, load_fold, read_run
+    from micro_expr.predict import load_fold
+    from micro_expr.run_folder import RunFolder
 
-    run = read_run(run_dir)
-    folds = finished_folds(run_dir)
+    run = RunFolder(run_dir).read()
+    folds = RunFolder(run_dir).finished_folds()
     if not folds:
         raise InputError(f"{run_dir}: no finished fold to check")
     records = []
@@ -63,11 +64,11 @@ def collect(run_dir, truth):
             for key in fold["test"]:
                 if key not in truth:
                     raise InputError(f"{key}: not in the demo ground truth; is this a run on the demo?")
-                result = analyse(models, read_inputs(cache, key, models.config))
+                result = models.explain([read_inputs(cache, key, models.config)])[0]
                 weights = dict(zip(models.names, map(float, result["region_weights"])))
                 moved = [r for r in truth[key]["moved_regions"] if r in weights]
                 records.append({"key": key, "fold": fold["name"], "class": truth[key]["class"],
-                                "predicted": models.classes[int(np.argmax(result["probabilities"]))],
+                                "predicted": models.classes_[int(np.argmax(result["probabilities"]))],
                                 "moved": moved, "weights": weights, "top": top_region(weights),
                                 "hit": top_region(weights) in moved, "chance": len(moved) / len(weights)})
     return records
@@ -142,7 +143,7 @@ def markdown(summary, records, run_dir):
 
 def run_check(run_dir, out=None, ground_truth_path=None, permutations=10000, seed=0):
     """Collect, score and write the check; returns the summary dict."""
-    from micro_expr.plots import plot_class_recall
+    from micro_expr.plots import plot_class_recall, save_figure
     from micro_expr.predict import class_recall
 
     run_dir = Path(run_dir)
@@ -154,7 +155,8 @@ def run_check(run_dir, out=None, ground_truth_path=None, permutations=10000, see
     summary["seconds"] = round(time.perf_counter() - started, 1)
     (out / "attention_check.json").write_text(json.dumps({"summary": summary, "samples": records}, indent=2))
     (out / "attention_check.md").write_text(markdown(summary, records, run_dir))
-    plot_class_recall(*class_recall(run_dir), out / "class_recall.png", title=f"per-class recall: {run_dir.name}")
+    save_figure(plot_class_recall(*class_recall(run_dir), title=f"per-class recall: {run_dir.name}"),
+                out / "class_recall.png")
     return summary
 
 

@@ -1,4 +1,4 @@
-"""5 objective classes (I-V), CASME II + SAMM, leave-one-subject-out (seed 000 Table 3, seed 001 Tables 9, 11).
+"""5 objective classes (I-V), CASME II + SAMM, leave-one-subject-out (STFF Table 3, Aouayeb et al. 2021 Tables 9, 11).
 
     python experiments/au5_loso.py --cache casme2_samm.h5 --out runs/au5 --preset original
 

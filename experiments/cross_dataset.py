@@ -1,9 +1,9 @@
-"""Cross-dataset evaluation: train on some datasets, test on another (seed 001 Tables 12 and 13).
+"""Cross-dataset evaluation: train on some datasets, test on another (Aouayeb et al. 2021 Tables 12 and 13).
 
     python experiments/cross_dataset.py --cache full.h5 --out runs/cross --table 12
     python experiments/cross_dataset.py --cache full.h5 --out runs/cross --train-datasets casme2 --test-dataset samm
 
-``--table 12`` runs the nine MEGC pairs of seed 001 Table 12, ``--table 13``
+``--table 12`` runs the nine MEGC pairs of Aouayeb et al. 2021 Table 12, ``--table 13``
 the two 5-class pairs of Table 13, each in its own sub-folder, and writes
 ``cross_dataset.md`` with the paper's figures beside ours.
 """
@@ -28,7 +28,7 @@ def run_table(args):
     rows, labels = (TABLE_12, "megc") if args.table == 12 else (TABLE_13, "au5")
     args.labels = labels
     out = Path(args.out)
-    lines = [f"# Cross-dataset, seed 001 Table {args.table} ({labels})", "",
+    lines = [f"# Cross-dataset, Aouayeb et al. 2021 Table {args.table} ({labels})", "",
              "Paper figures are the published ones; ours come from the data in the cache given.", "",
              "| train | test | accuracy (paper) | F1 (paper) | accuracy (ours) | weighted F1 (ours) | UF1 (ours) |",
              "|---|---|---|---|---|---|---|"]
@@ -50,6 +50,7 @@ def run_table(args):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_arguments(parser, protocol_fixed="cross")
-    parser.add_argument("--table", type=int, choices=[12, 13], help="run every pair of seed 001 Table 12 or 13")
+    parser.add_argument("--table", type=int, choices=[12, 13],
+                        help="run every pair of Aouayeb et al. 2021 Table 12 or 13")
     args = parser.parse_args()
     sys.exit(run_command(run_table if args.table else (lambda a: run(a, "cross")), args))

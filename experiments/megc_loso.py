@@ -1,4 +1,4 @@
-"""MEGC 2019 composite, 3 classes, leave-one-subject-out (seed 000 Tables 7-8, seed 001 Table 10).
+"""MEGC 2019 composite, 3 classes, leave-one-subject-out (STFF Tables 7-8, Aouayeb et al. 2021 Table 10).
 
     python experiments/megc_loso.py --cache full.h5 --out runs/megc --preset strict
     python experiments/megc_loso.py --cache full.h5 --out runs/megc_casme2 --datasets casme2

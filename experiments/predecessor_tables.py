@@ -40,51 +40,50 @@ from experiments import ablations  # noqa: E402
 from experiments.ablations import Ablation  # noqa: E402
 
 DEFAULT_PRESET = "cnn_lstm_strict"
-SOURCE = "Aouayeb et al. 2021"
 DATASET_NAMES = {"smic": "SMIC", "casme2": "CASME II", "samm": "SAMM"}
 
-# Tables 5-7: ablations of the predecessor (the paper's figures, Tables 5-7).
+# Aouayeb et al. 2021 Tables 5-7: ablations of the predecessor, with the paper's figures.
 ABLATION_TABLES = {
     "table5": Ablation(
-        "table5", f"{SOURCE} Table 5", "Regions used (MEGC FULL, LOSO)", "megc", "regions",
+        "table5", "Aouayeb et al. 2021 Table 5", "Regions used (MEGC FULL, LOSO)", "megc", "regions",
         (("whole face", "whole_face"), ("no cheeks", "no_cheeks"), ("no nose", "no_nose"), ("all regions", "all")),
         ("accuracy", "uar", "uf1"),
         {"whole face": (0.85, 0.84, 0.84), "no cheeks": (0.89, 0.84, 0.84), "no nose": (0.91, 0.84, 0.85),
          "all regions": (0.92, 0.89, 0.89)}),
     "table6": Ablation(
-        "table6", f"{SOURCE} Table 6", "CNN of the spatial models (MEGC FULL, LOSO)", "megc", "spatial.encoder",
+        "table6", "Aouayeb et al. 2021 Table 6", "CNN of the spatial models (MEGC FULL, LOSO)", "megc", "spatial.encoder",
         (("Simple CNN (Figure 10)", "classic"), ("proposed model", "inception")),
         ("accuracy", "uar", "uf1"),
         {"Simple CNN (Figure 10)": (0.85, 0.79, 0.79), "proposed model": (0.92, 0.89, 0.89)}),
     "table7": Ablation(
-        "table7", f"{SOURCE} Table 7", "Loss of both stages (MEGC FULL, LOSO)", "megc", "loss",
+        "table7", "Aouayeb et al. 2021 Table 7", "Loss of both stages (MEGC FULL, LOSO)", "megc", "loss",
         (("CE", "cross_entropy"), ("Focal loss (alpha = 1/2, gamma = 2)", "focal")),
         ("accuracy", "uar", "uf1"),
         {"CE": (0.91, 0.87, 0.87), "Focal loss (alpha = 1/2, gamma = 2)": (0.92, 0.89, 0.89)}),
 }
 
-# Tables 10-11: one LOSO run, scored on the composite and on each dataset part (None = all samples).
+# Aouayeb et al. 2021 Tables 10-11: one LOSO run, scored on the composite and on each dataset part (None = all samples).
 PART_TABLES = {
-    "table10": {"source": f"{SOURCE} Table 10 (and Table 8's row)", "protocol": "megc",
+    "table10": {"source": "Aouayeb et al. 2021 Table 10 (and Table 8's row)", "protocol": "megc",
                 "caption": "LOSO under the MEGC 2019 conditions", "metrics": ("uf1", "uar"),
                 "rows": (("FULL", None, (0.90, 0.90)), ("SMIC part", "smic", (0.88, 0.88)),
                          ("CASME II part", "casme2", (0.98, 0.98)), ("SAMM part", "samm", (0.78, 0.81)))},
-    "table11": {"source": f"{SOURCE} Table 11 (and Table 9's row)", "protocol": "au5",
+    "table11": {"source": "Aouayeb et al. 2021 Table 11 (and Table 9's row)", "protocol": "au5",
                 "caption": "LOSO, 5 classes based on AUs", "metrics": ("uf1", "accuracy"),
                 "rows": (("CASME II + SAMM", None, (0.83, 0.86)), ("CASME II part", "casme2", (0.84, 0.88)),
                          ("SAMM part", "samm", (0.82, 0.79)))},
 }
 
-# Tables 12-13: cross-dataset runs, (train datasets, test dataset, paper accuracy, paper F1-score).
+# Aouayeb et al. 2021 Tables 12-13: cross-dataset runs, (train datasets, test dataset, paper accuracy, paper F1-score).
 CROSS_TABLES = {
-    "table12": {"source": f"{SOURCE} Table 12", "protocol": "megc",
+    "table12": {"source": "Aouayeb et al. 2021 Table 12", "protocol": "megc",
                 "caption": "Cross-dataset under the MEGC 2019 conditions",
                 "rows": ((("casme2", "smic"), "samm", (0.89, 0.83)), (("casme2", "samm"), "smic", (0.75, 0.75)),
                          (("smic", "samm"), "casme2", (0.92, 0.91)), (("casme2",), "smic", (0.70, 0.71)),
                          (("casme2",), "samm", (0.87, 0.79)), (("smic",), "casme2", (0.75, 0.79)),
                          (("smic",), "samm", (0.79, 0.75)), (("samm",), "casme2", (0.90, 0.88)),
                          (("samm",), "smic", (0.75, 0.76)))},
-    "table13": {"source": f"{SOURCE} Table 13", "protocol": "au5",
+    "table13": {"source": "Aouayeb et al. 2021 Table 13", "protocol": "au5",
                 "caption": "Cross-dataset, 5 classes based on AUs",
                 "rows": ((("casme2",), "samm", (0.75, 0.59)), (("samm",), "casme2", (0.82, 0.69)))},
 }
@@ -118,7 +117,7 @@ def _table(title, context, headers, lines, notes):
 
 
 def run_part_table(name, cache, out, preset, overrides, folds, present):
-    """Table 10 or 11: the preset's baseline LOSO run, scored on the composite and on each part."""
+    """Aouayeb et al. 2021 Table 10 or 11: the preset's baseline LOSO run, scored on the composite and on each part."""
     spec = PART_TABLES[name]
     base = ablations.base_config(preset, spec["protocol"], overrides)
     wanted = [d for d in DATASET_NAMES if d in present]
@@ -126,7 +125,7 @@ def run_part_table(name, cache, out, preset, overrides, folds, present):
     if not wanted:
         return {"name": name, "rows": [{"label": label, "skipped": f"the cache has no {spec['protocol']} samples"}
                                        for label, _, _ in spec["rows"]]}
-    folder = ablations.variant_folder(out, base, "loss", base.loss)  # the baseline run, shared with Tables 5-7
+    folder = ablations.variant_folder(out, base, "loss", base.loss)  # the baseline run, shared with Aouayeb et al. 2021 Tables 5-7
     print(f"[{name}] LOSO {spec['protocol']} on {', '.join(wanted)}: {folder}", flush=True)
     ablations.run_variant(cache, base, folder, folds)
     for label, dataset, _ in spec["rows"]:
@@ -138,7 +137,7 @@ def run_part_table(name, cache, out, preset, overrides, folds, present):
 
 
 def run_cross_table(name, cache, out, preset, overrides, present):
-    """Table 12 or 13: one cross-dataset run per row (train datasets -> test dataset)."""
+    """Aouayeb et al. 2021 Table 12 or 13: one cross-dataset run per row (train datasets -> test dataset)."""
     from micro_expr.runs import run_protocol
 
     spec = CROSS_TABLES[name]
@@ -152,7 +151,7 @@ def run_cross_table(name, cache, out, preset, overrides, present):
             continue
         folder = Path(out) / "runs" / base.preset / base.protocol / "cross" / f"{'+'.join(train)}_to_{test}"
         print(f"[{name}] {label}: {folder}", flush=True)
-        run_protocol(cache, base, folder, folds_kind="cross", train_datasets=list(train), test_dataset=test,
+        run_protocol(base, cache, folder, folds_kind="cross", train_datasets=list(train), test_dataset=test,
                      merge=False)
         rows.append({"label": label, "folder": str(folder), "scores": ablations.scores(folder)})
     return {"name": name, "rows": rows}

@@ -1,10 +1,10 @@
 """Where the model looks: the two SE gates of STFF read out per patch, per region and over time.
 
-- Spatial SE (seed 000 Eq. 2-4): the m patch maps of a region are concatenated
+- Spatial SE (STFF Eq. 2-4): the m patch maps of a region are concatenated
   (72 channels per patch) and the SE block gives every channel a weight in
   (0, 1). The mean weight of a patch's 72 channels says how much the region's
   model relied on that patch; it is read for every frame of a sequence.
-- Temporal SE (seed 000 Eq. 7): the per-region LSTM outputs STF(r) (64 units
+- Temporal SE (STFF Eq. 7): the per-region LSTM outputs STF(r) (64 units
   each) are concatenated and re-weighted; the mean weight of a region's 64
   units says how much the classifier relied on that region for the sequence.
 - Feature change: the distance of each frame's spatial feature SF (Eq. 5) to
@@ -32,7 +32,7 @@ def spatial_readout(spatial_model):
     outputs = [spatial_model.get_layer(FEATURES).output]
     try:
         outputs.append(spatial_attention_model(spatial_model).output)
-    except ValueError:  # se='none': the Table 5 variants without spatial fusion have no gate
+    except ValueError:  # se='none': the STFF Table 5 variants without spatial fusion have no gate
         pass
     return keras.Model(spatial_model.input, outputs, name=f"{spatial_model.name}_readout")
 

@@ -18,7 +18,6 @@ def save_checkpoint(model, stem, metadata):
     ``load_weights`` it into the same architecture.
     """
     import h5py
-    from keras.src.legacy.saving import legacy_h5_format
 
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
@@ -26,15 +25,82 @@ def save_checkpoint(model, stem, metadata):
 
     def write_h5(path):
         with h5py.File(path, "w") as handle:
-            legacy_h5_format.save_weights_to_hdf5_group(handle, model)
+            write_keras2_weights(handle, model)
             handle.attrs["micro_expr_metadata"] = json.dumps(metadata)
 
     _atomic(stem.with_suffix(".h5"), write_h5)
     _atomic(stem.with_suffix(".json"), lambda path: Path(path).write_text(json.dumps(metadata, indent=2)))
 
 
+# --- the Keras 2 weight layout, written and read with h5py and public Keras APIs only -----------------
+# Keras 2's `save_weights("x.h5")` wrote: attributes `layer_names`, `backend`, `keras_version` on the root;
+# one group per layer (in name order) with attribute `weight_names` and one dataset per name; weights in the
+# legacy order (trainable, then non-trainable). Its loader matched layers with weights by position.
+
+_ATTRIBUTE_LIMIT = 64 * 1024  # HDF5 object header limit: longer lists are split into name0, name1, ...
+
+
+def _write_names(group, name, values):
+    values = [v.encode("utf8") for v in values]
+    chunks = max(1, -(-sum(len(v) + 8 for v in values) // _ATTRIBUTE_LIMIT))
+    if chunks == 1:
+        group.attrs[name] = values
+        return
+    size = -(-len(values) // chunks)
+    for index in range(chunks):
+        group.attrs[f"{name}{index}"] = values[index * size:(index + 1) * size]
+
+
+def _read_names(group, name):
+    if name in group.attrs:
+        values = list(group.attrs[name])
+    else:
+        values, index = [], 0
+        while f"{name}{index}" in group.attrs:
+            values += list(group.attrs[f"{name}{index}"])
+            index += 1
+    return [v.decode("utf8") if hasattr(v, "decode") else str(v) for v in values]
+
+
+def _legacy_weights(layer):
+    return layer.trainable_weights + layer.non_trainable_weights
+
+
+def write_keras2_weights(handle, model):
+    """Write ``model``'s weights into an open h5py file in the Keras 2 ``save_weights`` layout."""
+    import keras
+    import numpy as np
+
+    _write_names(handle, "layer_names", [layer.name for layer in model.layers])
+    handle.attrs["backend"] = keras.backend.backend().encode("utf8")
+    handle.attrs["keras_version"] = keras.__version__.encode("utf8")
+    for layer in sorted(model.layers, key=lambda layer: layer.name):
+        group = handle.create_group(layer.name)
+        weights = _legacy_weights(layer)
+        _write_names(group, "weight_names", [str(w.path) for w in weights])
+        for weight in weights:
+            group.create_dataset(str(weight.path), data=np.asarray(weight.numpy()))
+
+
+def read_keras2_weights(handle, model):
+    """Set ``model``'s weights from a Keras 2-layout h5py file: layers with weights matched by position."""
+    layers = [layer for layer in model.layers if _legacy_weights(layer)]
+    saved = [name for name in _read_names(handle, "layer_names") if _read_names(handle[name], "weight_names")]
+    if len(saved) != len(layers):
+        raise ValueError(f"the file has {len(saved)} layers with weights, the model {len(layers)}")
+    for layer, name in zip(layers, saved):
+        group = handle[name]
+        values = [group[weight_name][()] for weight_name in _read_names(group, "weight_names")]
+        variables = _legacy_weights(layer)
+        if [v.shape for v in values] != [tuple(w.shape) for w in variables]:
+            raise ValueError(f"layer {layer.name} (file: {name}) expects shapes "
+                             f"{[tuple(w.shape) for w in variables]}, the file has {[v.shape for v in values]}")
+        for variable, value in zip(variables, values):
+            variable.assign(value)
+
+
 def _atomic(path, write):
-    temporary = path.with_name(path.stem + ".tmp" + path.suffix)  # keep the suffix: Keras checks it
+    temporary = path.with_name(f"{path.stem}.{os.getpid()}.tmp{path.suffix}")  # keep the suffix: Keras checks it
     write(str(temporary))
     os.replace(temporary, path)
 
@@ -67,12 +133,11 @@ def load_h5_weights(model, path):
     (Keras sets layer by layer, so a late mismatch would otherwise half-load it).
     """
     import h5py
-    from keras.src.legacy.saving import legacy_h5_format
 
     before = [variable.numpy() for variable in model.weights]
     try:
         with h5py.File(path, "r") as handle:
-            legacy_h5_format.load_weights_from_hdf5_group(handle, model)
+            read_keras2_weights(handle, model)
     except (OSError, ValueError, KeyError) as error:
         for variable, value in zip(model.weights, before):
             variable.assign(value)

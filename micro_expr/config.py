@@ -1,9 +1,9 @@
 """Typed configuration of STFF and its three presets (spec: shared/spec/original-code.md).
 
-Every place where the authors' code differs from the paper (seed 000) is one
+Every place where the authors' code differs from the paper (STFF) is one
 named field, so an ablation flips one switch at a time:
 
-- ``paper``: what seed 000 writes (sections 3.1-3.4, Eq. 1-9);
+- ``paper``: what STFF writes (sections 3.1-3.4, Eq. 1-9);
 - ``original``: what the authors' Keras 2 scripts did (spec sections 1-4);
 - ``strict`` (default): ``paper`` with the spatial models trained inside each
   LOSO fold on the training subjects only (spec section 2, "protocol flaw").
@@ -17,7 +17,7 @@ Initialiser fields hold either a float, the standard deviation of a
 zero-mean normal distribution, or the name of a Keras initialiser
 ("glorot_uniform" is the Keras default the code fell back to where it gave none).
 Biases always start at zero (Keras default; the code said so explicitly).
-Seed 000 section 3.4 initialises "all the layers" with normal(0, 1); the paper
+STFF section 3.4 initialises "all the layers" with normal(0, 1); the paper
 presets read that literally: every kernel, the LSTM recurrent kernels included.
 """
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -38,7 +38,7 @@ ENCODERS = ("inception", "classic")  # Aouayeb et al. 2021 Table 6: proposed sha
 
 FUSIONS = ("none", "spatial", "temporal", "both")
 STANDARDIZE_MODES = ("sequence", "training", "none")
-# Named region subsets of seed 001 Table 5 ("whole face, without cheeks, without nose").
+# Named region subsets of Aouayeb et al. 2021 Table 5 ("whole face, without cheeks, without nose").
 REGION_SUBSETS = {
     "all": (0, 1, 2, 3, 4, 5),
     "no_cheeks": (0, 1, 2, 5),   # drop R3, R4
@@ -56,29 +56,29 @@ def _check(name, value, choices):
 
 @dataclass(frozen=True)
 class SpatialConfig:
-    """The per-region spatial model and its training (seed 000 section 3.2, spec section 2)."""
+    """The per-region spatial model and its training (STFF section 3.2, spec section 2)."""
 
-    patches: int = 9                       # m; seed 000 Table 3 picks 9 (1, 4, 9, 16 tested)
+    patches: int = 9                       # m; STFF Table 3 picks 9 (1, 4, 9, 16 tested)
     patch_mode: str = "paper"              # 'paper' splits the region; 'original' = half the region size (spec 2)
-    region_size_table: str = "normalized"  # region sizes: seed 000 Table 2 'normalized'; code: 'canvas' boxes (spec 1)
-    input_scaling: str = "unit"            # 'unit' [0,1] (seed 000 3.4) vs 'symmetric' x/127.5-1 (spec 2)
-    se: str = "paper"                      # 'paper' SE with GAP squeeze (Eq. 2-4); 'original' per-pixel
+    region_size_table: str = "normalized"  # region sizes: STFF Table 2 'normalized'; code: 'canvas' boxes (spec 1)
+    input_scaling: str = "unit"            # 'unit' [0,1] (STFF 3.4) vs 'symmetric' x/127.5-1 (spec 2)
+    se: str = "paper"                      # 'paper' SE with GAP squeeze (STFF Eq. 2-4); 'original' per-pixel
     #                                        gate + 1x1 conv 162 (spec 2); 'none' (no spatial fusion)
-    se_ratio: float = 0.25                 # seed 000 Eq. 2 "se < 1", value not given: 0.25 = the code's C/4
+    se_ratio: float = 0.25                 # STFF Eq. 2 "se < 1", value not given: 0.25 = the code's C/4
     original_se_filters: int = 162         # the code's 1x1 conv after the gate, fixed 162 for every m (spec 2)
-    head_units: Tuple[int, ...] = (2048, 256)  # seed 000 Eq. 5; the last is SF (seed 001: 1024, 250, 20)
-    dropout: float = 0.5                   # seed 000 3.2, after each FCL
-    conv_init: Init = 1.0                  # seed 000 3.4 normal(0, 1); code normal(0, 0.1) (spec 2)
+    head_units: Tuple[int, ...] = (2048, 256)  # STFF Eq. 5; the last is SF (Aouayeb et al. 2021: 1024, 250, 20)
+    dropout: float = 0.5                   # STFF 3.2, after each FCL
+    conv_init: Init = 1.0                  # STFF 3.4 normal(0, 1); code normal(0, 0.1) (spec 2)
     se_init: Init = 1.0                    # SE kernels; code: its 1x1 convs normal(0, 0.1)
-    encoder: str = "inception"             # 'inception' (seed 000 Eq. 1) or 'classic' (Aouayeb et al. 2021, Fig. 10)
+    encoder: str = "inception"             # 'inception' (STFF Eq. 1) or 'classic' (Aouayeb et al. 2021, Fig. 10)
     dense_init: Init = 1.0                 # dense 2048/256; code normal(0, 0.01)
     classifier_init: Init = 1.0            # dense k(r) softmax; code gave none (Keras default glorot_uniform)
-    focal: str = "paper"                   # 'paper' Eq. 9 alpha from training labels; 'original_spatial' (spec 2);
+    focal: str = "paper"                   # 'paper' STFF Eq. 9 alpha from training labels; 'original_spatial' (spec 2);
     #                                        'constant': every class alpha = focal_alpha (Aouayeb et al. 2021, Table 7)
-    focal_gamma: float = 2.0               # seed 000 Eq. 9 "often set to 2"; code 2
+    focal_gamma: float = 2.0               # STFF Eq. 9 "often set to 2"; code 2
     focal_alpha: float = 0.5               # 'constant' focal only: Aouayeb et al. 2021 Table 7, alpha = 1/2
-    learning_rate: float = 1e-4            # Adam; seed 000 3.4 and code agree
-    batch_size: int = 128                  # seed 000 3.4: 128 (32 for m=16, Table 3); code 32
+    learning_rate: float = 1e-4            # Adam; STFF 3.4 and code agree
+    batch_size: int = 128                  # STFF 3.4: 128 (32 for m=16, Table 3); code 32
     epochs: int = 60                       # paper gives none: the code's 60 (spec 2)
     shuffle_buffer: int = 400              # the code's tf.data shuffle buffer (spec 2)
     split: str = "per_fold"                # 'per_fold': LOSO training subjects; 'frame50': code, leaky (spec 2)
@@ -102,17 +102,17 @@ class SpatialConfig:
 
 @dataclass(frozen=True)
 class TemporalConfig:
-    """The LSTM temporal model and classifier (seed 000 section 3.3, spec section 4)."""
+    """The LSTM temporal model and classifier (STFF section 3.3, spec section 4)."""
 
-    units: int = 64                        # LSTM units per region (seed 000 Eq. 6, code)
-    lstm_dropout: float = 0.2              # dropout after each LSTM (seed 000 3.3, code)
+    units: int = 64                        # LSTM units per region (STFF Eq. 6, code)
+    lstm_dropout: float = 0.2              # dropout after each LSTM (STFF 3.3, code)
     leaky_slope: float = 0.01              # LeakyReLU negative slope (code; paper says LeakyReLU only)
-    se: bool = True                        # temporal SE fusion (seed 000 Eq. 7)
+    se: bool = True                        # temporal SE fusion (STFF Eq. 7)
     se_ratio: float = 0.25                 # squeeze size se*F; the code's 96 = 384/4
-    se_activation: str = "relu"            # squeeze activation: ReLU per Eq. 2; code LeakyReLU 0.01
-    head_units: int = 256                  # classifier FCL (seed 000 Eq. 8)
+    se_activation: str = "relu"            # squeeze activation: ReLU per STFF Eq. 2; code LeakyReLU 0.01
+    head_units: int = 256                  # classifier FCL (STFF Eq. 8)
     dropout: float = 0.5                   # after the 256 FCL
-    lstm_init: Init = 1.0                  # LSTM input kernel; seed 000 3.4 normal(0, 1); code normal(0, 0.01)
+    lstm_init: Init = 1.0                  # LSTM input kernel; STFF 3.4 normal(0, 1); code normal(0, 0.01)
     lstm_recurrent_init: Init = 1.0        # LSTM recurrent kernel; paper "all layers"; code Keras default 'orthogonal'
     se_squeeze_init: Init = 1.0            # SE dense se*F; code normal(0, 0.01)
     se_excite_init: Init = 1.0             # SE dense F sigmoid; code Keras default
@@ -124,15 +124,15 @@ class TemporalConfig:
     truncating: str = "post"               # longer sequences are cut at the end (code); paper silent
     masking: bool = True                   # mask the zero padding (our choice for 'post'; the code had none)
     cast_int32: bool = False               # the code's padding helper truncated features to int32 (spec 4)
-    standardize: str = "sequence"          # seed 000 3.4 "the input sequence ... mean 0, std 1": 'sequence'
+    standardize: str = "sequence"          # STFF 3.4 "the input sequence ... mean 0, std 1": 'sequence'
     #                                        (each sequence's own mean, training std), 'training' (training
     #                                        frames' mean and std) or 'none' (code); see Standardizer
-    focal: str = "paper"                   # 'paper' Eq. 9 vs 'original_temporal' per-class binary focal (spec 4);
+    focal: str = "paper"                   # 'paper' STFF Eq. 9 vs 'original_temporal' per-class binary focal (spec 4);
     #                                        'constant': alpha = focal_alpha for every class (Aouayeb et al. 2021)
-    focal_gamma: float = 2.0               # seed 000 Eq. 9; code 2
+    focal_gamma: float = 2.0               # STFF Eq. 9; code 2
     focal_alpha: float = 0.5               # 'constant' focal only: Aouayeb et al. 2021 Table 7, alpha = 1/2
-    learning_rate: float = 5e-5            # Adam; seed 000 3.4: 5e-5; code 1e-4
-    batch_size: int = 128                  # seed 000 3.4 and code
+    learning_rate: float = 5e-5            # Adam; STFF 3.4: 5e-5; code 1e-4
+    batch_size: int = 128                  # STFF 3.4 and code
     epochs: int = 250                      # paper gives none: the code's 250, no early stopping
 
     def __post_init__(self):
@@ -157,12 +157,12 @@ class STFFConfig:
 
     preset: str = DEFAULT_PRESET           # name of the preset this was built from (informational)
     protocol: str = "megc"                 # 'megc' 3 classes or 'au5' 5 objective classes (spec 5)
-    region_mode: str = "regions"           # six regions, or one 'whole_face' region (seed 001 Table 5)
-    regions: Tuple[int, ...] = REGION_SUBSETS["all"]  # region indices used (seed 001 Table 5 subsets)
-    region_labels: bool = True             # per-region labels (seed 001 3.1, seed 000 Table 6) or whole-face label
+    region_mode: str = "regions"           # six regions, or one 'whole_face' region (Aouayeb et al. 2021 Table 5)
+    regions: Tuple[int, ...] = REGION_SUBSETS["all"]  # region indices used (Aouayeb et al. 2021 Table 5 subsets)
+    region_labels: bool = True             # region labels (Aouayeb et al. 2021 3.1, STFF Table 6) or whole-face label
     region_label_mode: str = "class"       # region labels per 3-class label ('class', spec 3) or per emotion
     #                                        ('emotion', Aouayeb et al. 2021 Table 1; data_prep.labels)
-    loss: str = "focal"                    # 'focal' (Eq. 9 / code variants) or plain 'cross_entropy' (seed 001 Eq. 4)
+    loss: str = "focal"                    # 'focal' (STFF Eq. 9, code variants) or 'cross_entropy' (Aouayeb et al. 2021 Eq. 4)
     seed: int = 42                         # global seed (weights, shuffling); the code's split seed is also 42
     exclude_samples: Tuple[str, ...] = ()  # "dataset/subject/sample" keys left out of the protocol; the code left
     #                                        out two CASME II sequences, which ones is unknown (spec 4; docs/presets.md)
@@ -185,7 +185,7 @@ class STFFConfig:
 
     @property
     def fusion(self):
-        """'none', 'spatial', 'temporal' or 'both': which SE fusions are on (seed 000 Table 5)."""
+        """'none', 'spatial', 'temporal' or 'both': which SE fusions are on (STFF Table 5)."""
         spatial, temporal = self.spatial.se != "none", self.temporal.se
         return {(False, False): "none", (True, False): "spatial",
                 (False, True): "temporal", (True, True): "both"}[(spatial, temporal)]
@@ -307,10 +307,10 @@ assert set(PRESET_OVERRIDES) == set(PRESETS)
 CNN_LSTM_PAPER = {
     "spatial.patches": 1,                    # whole regions, no patch split (section 3.2)
     "spatial.region_size_table": "casme2",   # section 3.1: eyes 80x100, nose 80x120, cheeks 60x60, mouth 60x160
-    "spatial.se": "none", "temporal.se": False,  # no SE block in either stage (Eq. 2, Eq. 7)
-    "spatial.head_units": (1024, 250, 20),   # Eq. 2: SF = FCL_20(FCL_250(FCL_1024(B)))
-    "region_label_mode": "emotion",          # Table 1, per emotion
-    "spatial.focal": "constant", "temporal.focal": "constant",  # Table 7: focal, alpha = 1/2, gamma = 2
+    "spatial.se": "none", "temporal.se": False,  # no SE block in either stage (Aouayeb et al. 2021 Eq. 2, 7)
+    "spatial.head_units": (1024, 250, 20),   # Aouayeb et al. 2021 Eq. 2: SF = FCL_20(FCL_250(FCL_1024(B)))
+    "region_label_mode": "emotion",          # Aouayeb et al. 2021 Table 1, per emotion
+    "spatial.focal": "constant", "temporal.focal": "constant",  # Aouayeb et al. 2021 Table 7: focal, alpha = 1/2, gamma = 2
     # The paper names no initialiser: Keras' defaults (what its Keras 2.2.4 used when none was given).
     "spatial.conv_init": "glorot_uniform", "spatial.dense_init": "glorot_uniform",
     "spatial.classifier_init": "glorot_uniform", "temporal.lstm_init": "glorot_uniform",
@@ -381,7 +381,7 @@ def override(config, **changes):
 
 
 def set_fusion(config, fusion):
-    """Switch the SE blocks as seed 000 Table 5: 'none' is the CNN-LSTM without any SE.
+    """Switch the SE blocks as STFF Table 5: 'none' is the CNN-LSTM without any SE.
 
     Turning the spatial SE on keeps the config's variant, or 'paper' if it was off.
     """
@@ -399,3 +399,32 @@ def set_regions(config, name):
         return replace(config, region_mode=WHOLE_FACE, regions=REGION_SUBSETS["all"])
     _check("region subset", name, tuple(REGION_SUBSETS) + (WHOLE_FACE,))
     return replace(config, region_mode="regions", regions=REGION_SUBSETS[name])
+
+
+# --- the preset table of the docs (generated, so it cannot drift) -------------------------------------
+
+def _flat(config):
+    flat = {}
+    for key, value in config.to_dict().items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{name}": item for name, item in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
+def preset_table_markdown():
+    """Every field on which a preset differs from the field defaults, one row each, as a Markdown table.
+
+    docs/presets.md holds this table between ``<!-- preset-table -->`` markers; a test checks it is current.
+    """
+    defaults = _flat(replace(STFFConfig(), preset=DEFAULT_PRESET))
+    presets = {name: _flat(get_preset(name)) for name in PRESETS}
+    keys = [key for key in defaults if key != "preset" and any(p[key] != defaults[key] for p in presets.values())]
+    lines = ["| field | default | " + " | ".join(f"`{name}`" for name in PRESETS) + " |",
+             "|---|---|" + "---|" * len(PRESETS)]
+    for key in keys:
+        cells = [f"`{defaults[key]}`"] + [("**" if presets[n][key] != defaults[key] else "") + f"`{presets[n][key]}`"
+                                          + ("**" if presets[n][key] != defaults[key] else "") for n in PRESETS]
+        lines.append(f"| `{key}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

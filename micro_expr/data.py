@@ -28,7 +28,7 @@ def protocol_class(info, protocol):
             return None
         return info.megc_class
     if info.objective_class is None or info.objective_class > len(AU5_CLASSES):
-        return None  # classes VI and VII are dropped (seed 001 section 4.2)
+        return None  # classes VI and VII are dropped (Aouayeb et al. 2021 section 4.2)
     return ROMAN[info.objective_class]
 
 
@@ -56,20 +56,24 @@ def protocol_items(cache, protocol, datasets=None, exclude=()):
     return sorted(items, key=lambda item: (order.get(item.dataset, 9), item.subject, item.key))
 
 
-def region_targets(items, config):
-    """Per region input, the label index of every item (spec section 3, or whole-face labels).
+def region_targets(labels, config, emotions=None):
+    """Per region input, the label index of every clip of sequence class ``labels`` (spec section 3,
+    or whole-face labels).
 
-    ``config.region_label_mode == 'emotion'`` labels a region by the item's
-    emotion (Aouayeb et al. 2021, Table 1) instead of its class.
+    ``config.region_label_mode == 'emotion'`` labels a region by the clip's
+    emotion (``emotions``, one per clip; Aouayeb et al. 2021, Table 1) instead of its class.
     """
     classes = protocol_classes(config.protocol)
+    labels = np.asarray(labels, dtype=int)
     if config.region_mode == "whole_face":
-        return [np.array([item.label for item in items])]
+        return [labels]
     if config.region_labels and config.region_label_mode == "emotion":
-        return [np.array([emotion_region_label(config.protocol, r, classes[item.label], item.emotion)
-                          for item in items]) for r in config.regions]
-    return [np.array([region_label(config.protocol, r, classes[item.label], config.region_labels)
-                      for item in items]) for r in config.regions]
+        if emotions is None or len(emotions) != len(labels):
+            raise ValueError("region labels per emotion need the emotion of every clip")
+        return [np.array([emotion_region_label(config.protocol, r, classes[label], emotion)
+                          for label, emotion in zip(labels, emotions)], dtype=int) for r in config.regions]
+    return [np.array([region_label(config.protocol, r, classes[label], config.region_labels)
+                      for label in labels], dtype=int) for r in config.regions]
 
 
 def read_inputs(cache, key, config):

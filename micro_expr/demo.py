@@ -80,7 +80,7 @@ def run_demo(out, size="quick", preset="strict", seed=0, control=None, overrides
     config = get_preset(preset, seed=seed, **{**SCHEDULES[size], **(overrides or {})})
     print(f"[3/3] STFF, preset {preset}, MEGC 3 classes, leave-one-subject-out "
           f"(m = {config.spatial.patches}, fusion {config.fusion}); log: {out / 'train.log'}", flush=True)
-    results = run_protocol(out / "cache.h5", config, out, fold_selection=folds, note=DEMO_NOTE)
+    results = run_protocol(config, out / "cache.h5", out, fold_selection=folds, note=DEMO_NOTE, progress=progress)
     if results is not None:
         results["timings"]["demo_seconds"] = round(time.perf_counter() - started, 1)
     return results

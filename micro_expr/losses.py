@@ -1,4 +1,4 @@
-"""Losses of STFF: the paper's focal loss (seed 000 Eq. 9) and the code's two variants (spec 2, 4).
+"""Losses of STFF: the paper's focal loss (STFF Eq. 9) and the code's two variants (spec 2, 4).
 
 - ``FocalLoss``: -sum_i alpha_i y_i (1 - p_i)^gamma log p_i, p renormalised to
   sum 1 and clipped to [eps, 1 - eps] (as Keras and the code do). alpha is one
@@ -30,7 +30,7 @@ def _class_counts(labels, n_classes):
 
 
 def inverse_frequency_alpha(labels, n_classes):
-    """alpha_i of Eq. 9: inverse class frequency of ``labels``, normalised to sum 1 (so alpha_i in [0, 1]).
+    """alpha_i of STFF Eq. 9: inverse class frequency of ``labels``, normalised to sum 1 (so alpha_i in [0, 1]).
 
     A class without any label gets 0: no training sample carries it, so its
     alpha never enters the loss.
@@ -59,7 +59,7 @@ def _clip(probabilities):
 
 @keras.saving.register_keras_serializable(package="micro_expr")
 class FocalLoss(keras.losses.Loss):
-    """Seed 000 Eq. 9 with per-class ``alpha`` (list of K floats, or None for no weighting)."""
+    """STFF Eq. 9 with per-class ``alpha`` (list of K floats, or None for no weighting)."""
 
     def __init__(self, alpha=None, gamma=2.0, name="focal_loss", **kwargs):
         super().__init__(name=name, **kwargs)
@@ -100,14 +100,14 @@ class BinaryFocalLoss(keras.losses.Loss):
 def class_weights(config, stage, n_classes, train_labels, predicted_labels=None):
     """Per-class weights of one stage's loss, or None when the loss is unweighted.
 
-    paper focal (Eq. 9): alpha = inverse class frequency of ``train_labels``;
+    paper focal (STFF Eq. 9): alpha = inverse class frequency of ``train_labels``;
     the code's spatial focal: sklearn 'balanced' weights of ``predicted_labels``
     (the labels of the frames the model is then run on, spec section 2;
     defaults to ``train_labels``); the code's temporal loss and plain
     cross-entropy: none.
     """
     if config.loss == "cross_entropy":
-        return None  # seed 001 Eq. 4, unweighted
+        return None  # Aouayeb et al. 2021 Eq. 4, unweighted
     focal = getattr(config, stage).focal
     if focal == "paper":
         return inverse_frequency_alpha(train_labels, n_classes)

@@ -1,4 +1,4 @@
-"""Evaluation metrics of STFF (seed 000 Eq. 10-11, seed 001 "F1-score"; spec section 4).
+"""Evaluation metrics of STFF (Eq. 10-11; Aouayeb et al. 2021 "F1-score"; spec section 4).
 
 MEGC convention (composite LOSO evaluation, See et al. 2019): UF1 and UAR come
 from the predictions of all folds pooled, i.e. from the confusion matrix summed
@@ -23,7 +23,7 @@ def confusion(y_true, y_pred, n_classes):
 
 
 def scores_from_confusion(cm):
-    """Accuracy, UF1 (Eq. 10), UAR (Eq. 11), weighted F1 and per-class scores of a confusion matrix."""
+    """Accuracy, UF1 (STFF Eq. 10), UAR (Eq. 11), weighted F1 and per-class scores of a confusion matrix."""
     cm = np.asarray(cm, dtype=float)
     tp = np.diag(cm)
     support = cm.sum(axis=1)          # N_c, true samples per class
@@ -38,7 +38,7 @@ def scores_from_confusion(cm):
         "accuracy_pooled": float(tp.sum() / total) if total else None,
         "uf1": float(f1[present].mean()) if present.any() else None,
         "uar": float(recall[present].mean()) if present.any() else None,
-        "weighted_f1": float((f1 * support).sum() / total) if total else None,  # seed 001 "F1-score"
+        "weighted_f1": float((f1 * support).sum() / total) if total else None,  # Aouayeb et al. 2021 "F1-score"
         "per_class_f1": [float(v) if ok else None for v, ok in zip(f1, present)],
         "per_class_recall": [float(v) if ok else None for v, ok in zip(recall, present)],
         "support": [int(n) for n in support],
@@ -67,7 +67,7 @@ def evaluate(y_true, y_pred, n_classes, folds=None, class_names=None):
 
 
 def per_dataset_breakdown(y_true, y_pred, datasets, n_classes=None, folds=None, class_names=None):
-    """:func:`evaluate` on each dataset part and on all samples ("FULL"), as seed 000 Table 7."""
+    """:func:`evaluate` on each dataset part and on all samples ("FULL"), as STFF Table 7."""
     y_true, y_pred, datasets = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int), np.asarray(datasets)
     if n_classes is None:
         n_classes = len(class_names) if class_names is not None else int(max(y_true.max(), y_pred.max())) + 1

@@ -1,24 +1,41 @@
-"""Figures of a run: confusion matrix with per-class recall, and training curves per fold."""
+"""Figures of a run: confusion matrix with per-class recall, training curves per fold, attention maps.
+
+Every function returns a :class:`matplotlib.figure.Figure` built without pyplot
+(no global state, no backend to choose: it works on machines without a screen
+and inside notebooks alike); :func:`save_figure` writes one to a file.
+"""
 import numpy as np
 
+from data_prep.regions import REGIONS
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no screen needed
-    import matplotlib.pyplot as plt
-
-    return plt
+# Plain names of the regions for axis labels ("R0 left eye"): R0..R5 alone say little.
+REGION_LABELS = {box.name: f"{box.name} {box.description.split(' +')[0]}" for box in REGIONS}
 
 
-def plot_confusion(matrix, class_names, path, title="Confusion matrix"):
+def _figure(figsize):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize)
+
+
+def save_figure(figure, path, dpi=110):
+    """Write ``figure`` to ``path`` (format from the suffix) and return the path."""
+    figure.savefig(path, dpi=dpi, bbox_inches="tight")
+    return path
+
+
+def region_label(name):
+    return REGION_LABELS.get(name, name)
+
+
+def plot_confusion(matrix, class_names, title="Confusion matrix"):
     """Counts and row-normalised recall in each cell; per-class recall on the right."""
-    plt = _pyplot()
     matrix = np.asarray(matrix, dtype=float)
     rows = matrix.sum(axis=1, keepdims=True)
     recall = np.divide(matrix, rows, out=np.zeros_like(matrix), where=rows > 0)
     n = len(class_names)
-    fig, ax = plt.subplots(figsize=(1.4 * n + 2.5, 1.2 * n + 1.5))
+    fig = _figure((1.4 * n + 2.5, 1.2 * n + 1.5))
+    ax = fig.subplots()
     image = ax.imshow(recall, cmap="Blues", vmin=0, vmax=1)
     for i in range(n):
         for j in range(n):
@@ -31,17 +48,16 @@ def plot_confusion(matrix, class_names, path, title="Confusion matrix"):
     ax.set_title(title)
     fig.colorbar(image, ax=ax, fraction=0.046, label="share of the true class")
     fig.tight_layout()
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
+    return fig
 
 
-def plot_training_curves(histories, path):
-    """Loss per epoch of the spatial and temporal stages, one line per fold."""
-    plt = _pyplot()
+def plot_training_curves(histories, stages=("spatial", "temporal")):
+    """Loss per epoch of each training stage, one line per fold; the loss axis starts at zero."""
     from matplotlib.ticker import MaxNLocator
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for stage, ax in zip(("spatial", "temporal"), axes):
+    fig = _figure((5.5 * len(stages), 4))
+    axes = np.atleast_1d(fig.subplots(1, len(stages)))
+    for stage, ax in zip(stages, axes):
         for fold, history in histories.items():
             loss = history.get(stage, {}).get("loss")
             if loss:
@@ -50,17 +66,17 @@ def plot_training_curves(histories, path):
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.25 on short runs
         ax.set_ylabel("loss")
+        ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
-    if len(histories) <= 12:
-        axes[1].legend(fontsize=7)
+    if len(histories) <= 12 and axes[-1].get_legend_handles_labels()[0]:
+        axes[-1].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
 
 
 # --- where the model looks (micro_expr.attention) -------------------------------------------
 
-def plot_patch_attention(canvas, boxes, weights, path, title="Spatial SE: weight of each patch"):
+def plot_patch_attention(canvas, boxes, weights, title="Spatial SE: weight of each patch"):
     """Mean spatial SE weight of each patch (seed 000 Eq. 2-4) drawn over the face canvas at the region boxes.
 
     ``boxes``: the region boxes (:func:`micro_expr.attention.input_boxes`);
@@ -71,12 +87,14 @@ def plot_patch_attention(canvas, boxes, weights, path, title="Spatial SE: weight
 
     from micro_expr.attention import patch_boxes
 
-    plt = _pyplot()
+    from matplotlib import colormaps
+
     values = np.concatenate([np.ravel(w) for w in weights])
     # The gates are sigmoids in (0, 1) that often differ by little: stretch the colours to their range.
     norm = colors.Normalize(vmin=float(values.min()), vmax=float(max(values.max(), values.min() + 1e-6)))
-    cmap = plt.get_cmap("inferno")
-    fig, ax = plt.subplots(figsize=(5.2, 5.6))
+    cmap = colormaps["inferno"]
+    fig = _figure((5.2, 5.6))
+    ax = fig.subplots()
     ax.imshow(np.asarray(canvas).mean(axis=-1), cmap="gray", vmin=0, vmax=255)
     for box, region_weights in zip(boxes, weights):
         m = len(region_weights)
@@ -94,76 +112,71 @@ def plot_patch_attention(canvas, boxes, weights, path, title="Spatial SE: weight
     fig.colorbar(cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, fraction=0.046,
                  label="mean SE gate of the patch's 72 channels")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return fig
 
 
-def plot_patch_attention_frames(names, per_frame, path):
+def plot_patch_attention_frames(names, per_frame):
     """Spatial SE weight of every patch (rows) in every frame (columns), one panel per region, one colour scale."""
-    plt = _pyplot()
     arrays = [np.asarray(weights).T for weights in per_frame]  # each (m, T)
     low = float(min(a.min() for a in arrays))
     high = float(max(max(a.max() for a in arrays), low + 1e-6))
-    fig, axes = plt.subplots(len(names), 1, figsize=(7, 1.0 + 0.6 * len(names)), squeeze=False, sharex=True)
+    fig = _figure((7, 1.0 + 0.6 * len(names)))
+    axes = fig.subplots(len(names), 1, squeeze=False, sharex=True)
     for ax, name, weights in zip(axes[:, 0], names, arrays):
         image = ax.imshow(weights, aspect="auto", cmap="inferno", interpolation="nearest", vmin=low, vmax=high)
-        ax.set_ylabel(name, rotation=0, ha="right", va="center")
+        ax.set_ylabel(region_label(name), rotation=0, ha="right", va="center")
         ax.set_yticks([])
     axes[-1, 0].set_xlabel("frame (rows inside a panel: the region's patches, row by row)")
     axes[0, 0].set_title("spatial SE weight of each patch in each frame", fontsize=9)
     fig.colorbar(image, ax=axes[:, 0].tolist(), fraction=0.03, pad=0.02, label="SE gate")
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    return fig
 
 
-def plot_region_weights(names, weights, path, per_fold=None, title="Temporal SE: weight of each region"):
-    """Bar chart of the temporal SE weight of each region (seed 000 Eq. 7); dots: the single folds."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 3.4))
+def plot_region_weights(names, weights, per_fold=None, title="Temporal SE: weight of each region"):
+    """Bar chart of the temporal SE weight of each region (STFF Eq. 7); dots: the single folds.
+
+    The axis starts at zero, so bar heights compare truthfully.
+    """
+    fig = _figure((6.5, 3.4))
+    ax = fig.subplots()
     positions = np.arange(len(names))
     ax.bar(positions, weights, color="tab:blue", alpha=0.8, label="mean over folds")
     if per_fold and len(per_fold) > 1:
         for fold_weights in per_fold:
             ax.plot(positions, fold_weights, "k.", alpha=0.5)
         ax.plot([], [], "k.", label="single folds")
-    ax.set_xticks(positions, names)
+    ax.set_xticks(positions, [region_label(n) for n in names], rotation=20, ha="right")
     ax.set_ylabel("mean SE gate of 64 LSTM units")
-    low, high = float(np.min(weights)), float(np.max(weights))
-    ax.set_ylim(max(0.0, low - 0.1 * (high - low + 0.05)), min(1.0, high + 0.1 * (high - low + 0.05)))
+    ax.set_ylim(0, 1)
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return fig
 
 
-def plot_feature_change(changes, path, frames_used=None):
+def plot_feature_change(changes, frames_used=None):
     """Distance of each frame's spatial feature SF to the first frame's, one line per region."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.5, 3.4))
+    fig = _figure((6.5, 3.4))
+    ax = fig.subplots()
     for name, values in changes.items():
-        ax.plot(range(len(values)), values, label=name)
+        ax.plot(range(len(values)), values, label=region_label(name))
     if frames_used is not None and frames_used < max(len(v) for v in changes.values()):
         ax.axvline(frames_used - 0.5, color="gray", linestyle="--", label="temporal model stops")
     ax.set_xlabel("frame")
     ax.set_ylabel("|SF(t) - SF(0)|")
+    ax.set_ylim(bottom=0)
     ax.set_title("How much each region's spatial feature changes over the clip", fontsize=9)
     ax.legend(fontsize=7, ncol=2)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return fig
 
 
-def plot_class_recall(class_names, recall, support, path, title="Per-class recall"):
+def plot_class_recall(class_names, recall, support, title="Per-class recall"):
     """Recall of every class over a run's held-out predictions; the dashed line is chance (1 / K)."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    fig = _figure((5.5, 3.2))
+    ax = fig.subplots()
     positions = np.arange(len(class_names))
     ax.bar(positions, recall, color="tab:green", alpha=0.8)
     for x, r, n in zip(positions, recall, support):
@@ -175,6 +188,4 @@ def plot_class_recall(class_names, recall, support, path, title="Per-class recal
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return fig

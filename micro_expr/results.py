@@ -1,12 +1,9 @@
-"""results.json and results.md of a run: every metric, labelled, with the configuration and versions."""
-import json
+"""results.json and results.md of a classification run: every metric, labelled, with configuration and versions."""
 import platform
 import time
-from pathlib import Path
 
 import numpy as np
 
-from data_prep.labels import protocol_classes
 from micro_expr.metrics import per_dataset_breakdown
 
 DEMO_NOTE = ("Scores on the bundled demo (synthetic micro-movements on real faces) show that the pipeline "
@@ -23,33 +20,31 @@ def versions():
             "tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__}
 
 
-def write_results(out, run, predictions, histories, seconds, note=None):
-    """Compute the metrics of the merged predictions and write results.json, results.md and figures."""
+def classification_results(run, predictions, histories, seconds, note, classes, stages=("spatial", "temporal")):
+    """(results dict, Markdown, figures) of merged classification predictions (UF1, UAR, accuracy per part)."""
     from micro_expr.plots import plot_confusion, plot_training_curves
 
-    out = Path(out)
     config = run["config"]
-    classes = list(protocol_classes(config["protocol"]))
     y_true = [p["label"] for p in predictions]
     y_pred = [p["predicted"] for p in predictions]
     metrics = per_dataset_breakdown(y_true, y_pred, [p["dataset"] for p in predictions], len(classes),
-                                    folds=[p["subject"] for p in predictions], class_names=classes)
+                                    folds=[p["subject"] for p in predictions], class_names=list(classes))
     results = {
-        "protocol": config["protocol"], "preset": config["preset"], "folds_kind": run["folds_kind"],
-        "n_samples": len(predictions), "n_folds": len(run["folds"]), "classes": classes,
+        "system": run.get("system", "stff"), "citation": run.get("citation"),
+        "protocol": config.get("protocol"), "preset": config.get("preset"), "folds_kind": run["folds_kind"],
+        "n_samples": len(predictions), "n_folds": len(run["folds"]), "classes": list(classes),
+        "chance_uar": 1 / len(classes),
         "accuracy": metrics["FULL"]["accuracy_pooled"], "uf1": metrics["FULL"]["uf1"], "uar": metrics["FULL"]["uar"],
-        "metrics": metrics, "config": config, "seed": config["seed"], "versions": versions(),
+        "metrics": metrics, "config": config, "seed": config.get("seed"), "versions": versions(),
         "timings": {"fold_seconds_total": seconds}, "written": time.strftime("%Y-%m-%d %H:%M:%S"),
         "cache": run["cache"],
     }
     if note:
         results["note"] = note
-    (out / "results.json").write_text(json.dumps(results, indent=2))
-    (out / "results.md").write_text(results_markdown(results))
-    plot_confusion(metrics["FULL"]["confusion_matrix"], classes, out / "confusion_matrix.png",
-                   title=f"{config['protocol']} {run['folds_kind']}, preset {config['preset']}")
-    plot_training_curves(histories, out / "training_curves.png")
-    return results
+    title = f"{results['system']} {results['protocol']} {run['folds_kind']}, preset {results['preset']}"
+    figures = {"confusion_matrix": plot_confusion(metrics["FULL"]["confusion_matrix"], list(classes), title=title),
+               "training_curves": plot_training_curves(histories, stages)}
+    return results, results_markdown(results), figures
 
 
 def _fmt(value):
@@ -57,8 +52,12 @@ def _fmt(value):
 
 
 def results_markdown(results):
-    """A table shaped like seed 000 Table 7 / seed 001 Table 10 (per dataset part and FULL)."""
-    lines = [f"# {results['protocol']} ({results['folds_kind']}), preset `{results['preset']}`", ""]
+    """A table shaped like STFF Table 7 / Aouayeb et al. 2021 Table 10 (per dataset part and FULL)."""
+    k = len(results["classes"])
+    lines = [f"# {results.get('system', 'stff')}: {results['protocol']} ({results['folds_kind']}), "
+             f"preset `{results['preset']}`", ""]
+    if results.get("citation"):
+        lines += [f"System: {results['citation']}.", ""]
     if results.get("note"):
         lines += [f"> {results['note']}", ""]
     lines += ["| data | samples | UF1 | UAR | accuracy (pooled) | accuracy (mean of folds, as the code) "
@@ -71,7 +70,13 @@ def results_markdown(results):
     for name, f1, recall, support in zip(results["classes"], full["per_class_f1"], full["per_class_recall"],
                                          full["support"]):
         lines.append(f"| {name} | {_fmt(f1)} | {_fmt(recall)} | {support} |")
-    lines += ["", "UF1 and UAR come from the confusion matrix summed over all folds (seed 000 Eq. 10-11).",
+    lines += ["",
+              "UF1 (unweighted F1) is the mean of the per-class F1 scores; UAR (unweighted average recall) is the "
+              "mean of the per-class recalls; both come from the confusion matrix summed over all folds "
+              "(STFF Eq. 10-11), so every class counts the same however rare it is.",
+              f"Chance level: UAR {1 / k:.4f} (1 / {k} classes) for any classifier that ignores the input; "
+              "accuracy by always answering the largest class: "
+              f"{max(full['support']) / max(1, sum(full['support'])):.4f}.",
               f"Folds: {results['n_folds']}; seed {results['seed']}; "
               f"TensorFlow {results['versions']['tensorflow']}, Keras {results['versions']['keras']}."]
     return "\n".join(lines) + "\n"

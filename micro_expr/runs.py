@@ -1,19 +1,20 @@
-"""Run a protocol fold by fold: LOSO (MEGC, 5-AU) or cross-dataset; resumable and splittable.
+"""One protocol runner for every recognition system: LOSO or cross-dataset, any fold subset, resumable.
 
-A run folder holds::
+The runner knows folds and the run folder (:class:`micro_expr.run_folder.RunFolder`);
+everything about a model is the system's (:class:`micro_expr.systems.base.RecognitionSystem`):
 
-    run.json                  configuration, samples, folds (a rerun must match it)
-    train.log                 progress of every fold, stage and epoch
-    spatial_shared/           spatial models of the 'frame50' split (trained once, spec section 2)
-    folds/NN_<subject>/       checkpoints, predictions.json, history.json, done.json (written last)
-    results.json, results.md, confusion_matrix.png, training_curves.png   (when every fold is done)
+    items   = system.protocol_items(cache)            which clips, labels, subject groups
+    folds   = loso_folds(items) / cross_dataset_folds(...)
+    X       = system.load_inputs(cache, items)        read once
+    shared  = system.fit_shared(X, y, folder)         only systems with a stage trained once for all folds
+    per fold: system.for_fold(fold).fit(X[train], y[train]); .fold_predictions(X[test]); .save(fold folder)
+    merge:  system.results(...) -> results.json, results.md, figures
 
-A killed run restarts at the first fold without ``done.json``; ``folds=`` runs
-only some folds (e.g. one per cluster job) and :func:`merge_results` combines them.
+A killed run restarts at its first unfinished fold; ``fold_selection`` runs
+only some folds (e.g. one per cluster job; other processes may work on other
+folds of the same folder at the same time) and :func:`merge_results` combines them.
 """
-import json
 import logging
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -22,11 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from data_prep.errors import InputError
-from data_prep.labels import protocol_classes
-from micro_expr import training
-from micro_expr.checkpoints import load_h5_weights
-from micro_expr.data import load_frames, protocol_items, region_targets
-from micro_expr.splits import frame50_indices
+from micro_expr.run_folder import RunFolder, fold_folder_name
 
 log = logging.getLogger(__name__)
 
@@ -42,22 +39,29 @@ class Fold:
 
     @property
     def folder(self):
-        return f"{self.index:02d}_{re.sub(r'[^A-Za-z0-9_.-]+', '_', self.name)}"
+        return fold_folder_name(self.index, self.name)
+
+    def entry(self, items):
+        """The fold as run.json records it."""
+        return {"index": self.index, "name": self.name, "test": [items[i].key for i in self.test]}
 
 
-def loso_folds(items):
-    """Leave-one-subject-out folds (sklearn's LeaveOneGroupOut), one per subject."""
-    from sklearn.model_selection import LeaveOneGroupOut
+def loso_folds(items, order=sorted):
+    """Leave-one-subject-out folds, one per subject group, in ``order`` of the groups.
 
+    With the default order this is sklearn's LeaveOneGroupOut (groups sorted).
+    """
     groups = np.array([item.subject for item in items])
     folds = []
-    for index, (train, test) in enumerate(LeaveOneGroupOut().split(np.zeros(len(items)), groups=groups)):
-        folds.append(Fold(index, str(groups[test[0]]), tuple(int(i) for i in train), tuple(int(i) for i in test)))
+    for index, group in enumerate(order(set(groups.tolist()))):
+        test = np.flatnonzero(groups == group)
+        train = np.flatnonzero(groups != group)
+        folds.append(Fold(index, str(group), tuple(int(i) for i in train), tuple(int(i) for i in test)))
     return folds
 
 
 def cross_dataset_folds(items, train_datasets, test_dataset):
-    """One fold: train on ``train_datasets``, test on ``test_dataset`` (seed 001 Tables 12-13)."""
+    """One fold: train on ``train_datasets``, test on ``test_dataset`` (Aouayeb et al. 2021, Tables 12-13)."""
     train = tuple(i for i, item in enumerate(items) if item.dataset in train_datasets)
     test = tuple(i for i, item in enumerate(items) if item.dataset == test_dataset)
     if not train or not test:
@@ -75,6 +79,8 @@ def select_folds(folds, selection):
         part = part.strip()
         if re.fullmatch(r"\d+-\d+", part):
             low, high = map(int, part.split("-"))
+            if low > high:
+                raise InputError(f"--folds: range {part!r} is empty (write the smaller index first, e.g. {high}-{low})")
             chosen.update(range(low, high + 1))
         elif part.isdigit():
             chosen.add(int(part))
@@ -90,38 +96,8 @@ def select_folds(folds, selection):
     return [f for f in folds if f.index in chosen]
 
 
-def _write_json(path, data):
-    temporary = Path(str(path) + ".tmp")
-    temporary.write_text(json.dumps(data, indent=2, default=_json_default))
-    os.replace(temporary, path)
-
-
-def _json_default(value):
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"not JSON-able: {type(value)}")
-
-
-def _check_run_folder(out, description):
-    """Create run.json, or check that the folder holds the same run (no silent mixing)."""
-    path = out / "run.json"
-    if path.exists():
-        found = json.loads(path.read_text())
-        if found["config"] != description["config"] or found["items"] != description["items"]:
-            changed = sorted(k for k in description["config"]
-                             if found["config"].get(k) != description["config"][k])
-            raise InputError(f"{path}: this folder holds a run with other settings or samples "
-                             f"(differs in: {', '.join(changed) or 'samples'}); choose another --out")
-    else:
-        _write_json(path, description)
-
-
-def _add_log_file(out):
-    handler = logging.FileHandler(out / "train.log")
+def _add_log_file(path):
+    handler = logging.FileHandler(path)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("micro_expr")
     root.addHandler(handler)
@@ -129,144 +105,134 @@ def _add_log_file(out):
     return handler
 
 
-def run_protocol(cache_path, config, out, folds_kind="loso", datasets=None, train_datasets=None,
-                 test_dataset=None, fold_selection=None, merge=True, note=None):
-    """Train and evaluate ``config`` fold by fold on a prepared cache; returns the results (or None).
+def _prep_settings(cache):
+    """The cache's preparation settings as a dict (None for caches that do not record them)."""
+    import json
 
+    config = getattr(cache, "config", None)
+    return json.loads(config.to_json()) if hasattr(config, "to_json") else None
+
+
+def plan_run(system, cache, folds_kind="loso", datasets=None, train_datasets=None, test_dataset=None, note=None,
+             cache_path=None):
+    """(items, folds, run description) of a run; checks everything before any folder is touched."""
+    if folds_kind == "cross":
+        if not train_datasets or not test_dataset:
+            raise InputError("a cross-dataset run needs training datasets and a test dataset")
+        items = system.protocol_items(cache, set(train_datasets) | {test_dataset})
+        folds = cross_dataset_folds(items, set(train_datasets), test_dataset)
+    elif folds_kind == "loso":
+        items = system.protocol_items(cache, datasets)
+        folds = loso_folds(items, system.group_order)
+        if len(folds) < 2:
+            raise InputError(f"{cache_path or cache.path}: leave-one-subject-out needs two subjects or more, "
+                             f"found {len(folds)}")
+    else:
+        raise InputError(f"unknown kind of folds {folds_kind!r} (loso or cross)")
+    description = {"system": system.name, "citation": system.citation, "config": system.config.to_dict(),
+                   "prep_config": _prep_settings(cache), "folds_kind": folds_kind, "note": note,
+                   "cache": str(cache_path or cache.path), "items": [i.key for i in items],
+                   "folds": [f.entry(items) for f in folds]}
+    return items, folds, description
+
+
+def run_protocol(system, cache_path, out, folds_kind="loso", datasets=None, train_datasets=None, test_dataset=None,
+                 fold_selection=None, merge=True, note=None, progress=False, partial=False):
+    """Train and evaluate ``system`` fold by fold on a prepared cache; returns the results (or None).
+
+    ``system``: a :class:`RecognitionSystem` (an STFF configuration is accepted too).
     ``folds_kind``: "loso" or "cross". Finished folds are skipped, so a killed
-    run resumes; results are written when every fold is done.
+    run resumes; results are written when every fold is done (or, with
+    ``partial``, over the finished folds, marked as partial).
     """
-    from data_prep.cache import RegionCache
+    import data_prep.cache
+    from micro_expr.systems import as_system
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    handler = _add_log_file(out)
-    try:
-        with RegionCache(cache_path) as cache:
-            wanted = set(train_datasets or []) | {test_dataset} if folds_kind == "cross" else datasets
-            items = protocol_items(cache, config.protocol, wanted, config.exclude_samples)
-            folds = (loso_folds(items) if folds_kind == "loso"
-                     else cross_dataset_folds(items, set(train_datasets), test_dataset))
-            _check_run_folder(out, {"config": config.to_dict(), "prep_config": json.loads(cache.config.to_json()),
-                                    "folds_kind": folds_kind, "note": note,
-                                    "cache": str(cache_path), "items": [i.key for i in items],
-                                    "folds": [{"index": f.index, "name": f.name, "test": [items[i].key for i in f.test]}
-                                              for f in folds]})
-            todo = [f for f in select_folds(folds, fold_selection) if not (out / "folds" / f.folder / "done.json").exists()]
-            log.info("%s: %d samples, %d folds, %d to run", config.protocol, len(items), len(folds), len(todo))
+    system = as_system(system)
+    run = RunFolder(out)
+    with data_prep.cache.RegionCache(cache_path) as cache:
+        items, folds, description = plan_run(system, cache, folds_kind, datasets, train_datasets, test_dataset,
+                                             note, cache_path)
+        chosen = select_folds(folds, fold_selection)
+        run.claim(description)
+        handler = _add_log_file(run.log_path)
+        try:
+            todo = [f for f in chosen if not run.is_done(f)]
+            log.info("%s, %s: %d samples, %d folds, %d to run", system.name, folds_kind, len(items), len(folds),
+                     len(todo))
             if todo:
-                import keras
-
-                keras.utils.set_random_seed(config.seed)  # once: initial weights, dropout and shuffles
-                arrays, owner = load_frames(cache, items, config)
-                spatial, temporal = training.SpatialStage(config), training.TemporalStage(config)
-                shared = (_shared_spatial(config, spatial, out, items, arrays, owner,
-                                          test_dataset if folds_kind == "cross" else None)
-                          if config.spatial.split == "frame50" else None)
-                for number, fold in enumerate(todo, 1):
-                    log.info("fold %d/%d (%s): %d training samples, %d test samples", number, len(todo),
-                             fold.name, len(fold.train), len(fold.test))
-                    run_fold(config, fold, items, arrays, owner, out / "folds" / fold.folder, spatial, temporal,
-                             shared)
-        done = [f for f in folds if (out / "folds" / f.folder / "done.json").exists()]
-        if merge and len(done) == len(folds):
-            return merge_results(out, note)
-        log.info("%d of %d folds done; results are written when all are", len(done), len(folds))
-        return None
-    finally:
-        logging.getLogger("micro_expr").removeHandler(handler)
-        handler.close()
+                _run_folds(system, cache, items, todo, run, progress)
+        finally:
+            logging.getLogger("micro_expr").removeHandler(handler)
+            handler.close()
+    done = [f for f in folds if run.is_done(f)]
+    if merge and (len(done) == len(folds) or (partial and done)):
+        return merge_results(out, note, system=system)
+    log.info("%d of %d folds done; results are written when all are", len(done), len(folds))
+    return None
 
 
-def _frame_labels(items, owner, config):
-    per_item = region_targets(items, config)
-    return [labels[owner] for labels in per_item]
+def _run_folds(system, cache, items, todo, run, progress):
+    y = np.array([item.label for item in items])
+    X = system.load_inputs(cache, items)
+    if system.has_shared_stage:
+        with run.shared_lock():
+            system.fit_shared(X, y, run.shared_folder, items=items, done=run.shared_done())
+            if not run.shared_done():
+                run.finish_shared(system.history_)
+    bar = _progress(todo, progress)
+    for number, fold in enumerate(todo, 1):
+        with run.fold_lock(fold) as mine:
+            if not mine:
+                log.info("fold %s is being trained by another process; skipped here", fold.name)
+            elif not run.is_done(fold):   # another process may have finished it meanwhile
+                log.info("fold %d/%d (%s): %d training samples, %d test samples", number, len(todo), fold.name,
+                         len(fold.train), len(fold.test))
+                run_fold(system, fold, items, X, y, run)
+        bar.update(1)
+    bar.close()
 
 
-def _shared_spatial(config, spatial, out, items, arrays, owner, test_dataset=None):
-    """The code's once-for-all spatial training on a random half of all frames (leaky, spec section 2).
+def _progress(todo, enabled):
+    from tqdm import tqdm
 
-    Returns every item's feature sequences; the trained models are saved in
-    ``spatial_shared/`` and reused by a resumed run.
-    """
-    folder = out / "spatial_shared"
-    if (folder / "done.json").exists():
-        for name, model in spatial.models.items():
-            load_h5_weights(model, folder / f"{name}.h5")
-    else:
-        # Cross-dataset: the draw leaves out the test dataset's frames (micro_expr.splits).
-        chosen = frame50_indices(owner, items, test_dataset, config.spatial.split_fraction, config.spatial.split_seed)
-        labels = _frame_labels(items, owner, config)
-        log.info("spatial (frame50, all %s mixed): %d of %d frames", "subjects" if test_dataset is None
-                 else f"training-dataset subjects, none of {test_dataset}", len(chosen), len(owner))
-        history = spatial.fit([a[chosen] for a in arrays], [y[chosen] for y in labels],
-                              predicted_labels=labels, seed=config.seed)
-        _save_spatial(spatial.models, folder, config, history)
-    return training.per_item(spatial.features(arrays), owner, len(items))
+    return tqdm(total=len(todo), desc="folds", unit="fold", disable=not enabled, dynamic_ncols=True)
 
 
-def _save_spatial(models, folder, config, history):
-    from micro_expr.checkpoints import save_checkpoint
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for (name, model), classes in zip(models.items(), config.region_class_names):
-        save_checkpoint(model, folder / name, {"stage": "spatial", "region": name, "classes": list(classes),
-                                               "config": config.to_dict()})
-    _write_json(folder / "history.json", history)
-    _write_json(folder / "done.json", {"finished": time.time()})
-
-
-def run_fold(config, fold, items, arrays, owner, folder, spatial, temporal, shared_features=None):
-    """Train both stages on the fold's training samples and predict its test samples."""
-    from micro_expr.checkpoints import save_checkpoint
-
+def run_fold(system, fold, items, X, y, run):
+    """Fit the fold's estimator on its training items, predict its test items, save everything."""
     start = time.perf_counter()
-    folder.mkdir(parents=True, exist_ok=True)
-    history = {}
-    if shared_features is None:  # strict: spatial models see the training subjects only
-        train_frames = np.isin(owner, fold.train)
-        labels = _frame_labels(items, owner, config)
-        history["spatial"] = spatial.fit([a[train_frames] for a in arrays], [y[train_frames] for y in labels],
-                                         seed=config.seed)
-        _save_spatial(spatial.models, folder / "spatial", config, history["spatial"])
-        features = training.per_item(spatial.features(arrays), owner, len(items))
-    else:
-        features = shared_features
-    standardizer = training.Standardizer.for_config(config)
-    if standardizer is not None:
-        standardizer.fit([[seqs[i] for i in fold.train] for seqs in features])
-    y_train = np.array([items[i].label for i in fold.train])
-    history["temporal"] = temporal.fit(training.sequences_for(features, fold.train, config, standardizer), y_train,
-                                       seed=config.seed)
-    probabilities = temporal.predict(training.sequences_for(features, fold.test, config, standardizer))
-    classes = protocol_classes(config.protocol)
-    save_checkpoint(temporal.model, folder / "temporal", {
-        "stage": "temporal", "classes": list(classes), "regions": list(config.region_names),
-        "config": config.to_dict(), "fold": fold.name,
-        "standardizer": None if standardizer is None else standardizer.to_stats()})
-    predictions = [{"key": items[i].key, "dataset": items[i].dataset, "subject": items[i].subject,
-                    "label": int(items[i].label), "predicted": int(np.argmax(p)),
-                    "probabilities": [float(v) for v in p]} for i, p in zip(fold.test, probabilities)]
-    _write_json(folder / "predictions.json", predictions)
-    _write_json(folder / "history.json", history)
+    estimator = system.for_fold(fold)
+    train, test = list(fold.train), list(fold.test)
+    estimator.fit([X[i] for i in train], y[train])
+    predictions = estimator.fold_predictions([X[i] for i in test], [items[i] for i in test])
+    estimator.save(run.fold_folder(fold))
     seconds = time.perf_counter() - start
-    accuracy = float(np.mean([p["label"] == p["predicted"] for p in predictions]))
-    log.info("fold %s done in %.1f s: accuracy %.3f on %d samples", fold.name, seconds, accuracy, len(predictions))
-    _write_json(folder / "done.json", {"seconds": seconds, "accuracy": accuracy})  # written last: marks the fold done
+    scored = [p for p in predictions if "predicted" in p and p.get("label") is not None]
+    accuracy = float(np.mean([p["label"] == p["predicted"] for p in scored])) if scored else None
+    log.info("fold %s done in %.1f s%s on %d samples", fold.name, seconds,
+             f": accuracy {accuracy:.3f}" if accuracy is not None else "", len(predictions))
+    run.finish_fold(fold, predictions, estimator.history_, seconds, accuracy=accuracy)
 
 
-def merge_results(out, note=None):
-    """Combine every fold's predictions into results.json, results.md and the figures."""
-    from micro_expr.results import write_results
+def merge_results(out, note=None, system=None):
+    """Combine the finished folds' predictions into results.json, results.md and the figures."""
+    from micro_expr.systems import system_class
 
-    out = Path(out)
-    run = json.loads((out / "run.json").read_text())
-    predictions, histories, seconds = [], {}, 0.0
-    for fold in run["folds"]:
-        folder = out / "folds" / Fold(fold["index"], fold["name"], (), ()).folder
-        if not (folder / "done.json").exists():
-            raise InputError(f"{folder}: fold {fold['name']} is not finished; run it before merging")
-        predictions += json.loads((folder / "predictions.json").read_text())
-        histories[fold["name"]] = json.loads((folder / "history.json").read_text())
-        seconds += json.loads((folder / "done.json").read_text())["seconds"]
-    return write_results(out, run, predictions, histories, seconds, note or run.get("note"))
+    run_folder = RunFolder(out)
+    run = run_folder.read()
+    if system is None:
+        system = system_class(run.get("system", "stff")).from_config_dict(run["config"])
+    finished = run_folder.finished_folds()
+    if not finished:
+        raise InputError(f"{out}: no finished fold to merge")
+    predictions = run_folder.predictions(finished)
+    histories = {fold["name"]: run_folder.fold_history(fold) for fold in finished}
+    seconds = sum(run_folder.fold_seconds(fold) for fold in finished)
+    results, markdown, figures = system.results(run, predictions, histories, seconds, note or run.get("note"))
+    if len(finished) < len(run["folds"]):
+        results["partial"] = f"{len(finished)} of {len(run['folds'])} folds"
+        markdown = f"**Partial: {results['partial']}.**\n\n" + markdown
+    with run_folder.merge_lock():
+        run_folder.write_results(results, markdown, figures)
+    return results

@@ -35,7 +35,7 @@ def sample_weights(weights, labels):
     return np.asarray(weights, dtype=np.float32)[labels]
 
 
-def _joint(models, outputs_of=lambda model: model.output):
+def joint_model(models, outputs_of=lambda model: model.output):
     """One Keras model running several region models side by side (dict in, dict out)."""
     import keras
 
@@ -138,9 +138,9 @@ class SpatialStage(_Stage):
         self.models = build_spatial_models(config)
         self.names = list(self.models)
         self.sizes = [len(classes) for classes in config.region_class_names]
-        self._setup(_joint(self.models), {name: stage_loss(config, "spatial") for name in self.names},
+        self._setup(joint_model(self.models), {name: stage_loss(config, "spatial") for name in self.names},
                     config.spatial.learning_rate)
-        self.extractor = _joint(self.models, lambda model: model.get_layer(FEATURES).output)
+        self.extractor = joint_model(self.models, lambda model: model.get_layer(FEATURES).output)
 
     def fit(self, arrays, frame_labels, predicted_labels=None, seed=0):
         """Train on frames: ``arrays`` per input uint8 (N, H, W, 3), ``frame_labels`` per input (N,)."""
@@ -158,10 +158,15 @@ class SpatialStage(_Stage):
 
     def features(self, arrays, batch_size=256):
         """SF (Eq. 5) of every frame: per input float32 (N, 256)."""
-        cfg = self.config
-        data = frame_dataset(arrays, self.names, cfg.spatial.patches, cfg.patch_sizes, batch_size)
-        features = self.extractor.predict(data, verbose=0)
-        return [np.asarray(features[name], dtype=np.float32) for name in self.names]
+        return frame_features(self.extractor, arrays, self.config, batch_size)
+
+
+def frame_features(extractor, arrays, config, batch_size=256):
+    """SF (STFF Eq. 5) of every frame with a joint feature extractor: per input float32 (N, 256)."""
+    names, cfg = list(config.region_names), config
+    data = frame_dataset(arrays, names, cfg.spatial.patches, cfg.patch_sizes, batch_size)
+    features = extractor.predict(data, verbose=0)
+    return [np.asarray(features[name], dtype=np.float32) for name in names]
 
 
 class TemporalStage(_Stage):

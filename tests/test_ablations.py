@@ -43,15 +43,15 @@ def test_paper_figures_are_the_seeds_figures():
     """Every figure we print as 'paper' appears in the seed paper it is attributed to."""
     if not SEEDS.is_dir():
         pytest.skip(f"seed papers not found at {SEEDS}")
-    texts = {"seed 000": (SEEDS / "000_2cf5e85c636f9cf2.txt").read_text(),
-             "seed 001": (SEEDS / "001_ae5b1337345f4e21.txt").read_text()}
+    texts = {"STFF": (SEEDS / "000_2cf5e85c636f9cf2.txt").read_text(),
+             "Aouayeb et al. 2021": (SEEDS / "001_ae5b1337345f4e21.txt").read_text()}
     for ablation in ablations.ABLATIONS.values():
-        text = texts[ablation.source[:8]]
+        text = texts[ablation.source.split(" Table")[0]]
         for label, figures in ablation.paper.items():
             for value in figures:
                 shown = f"{value:.4f}" if ablation.name == "table3" else f"{value:.2f}"
                 assert shown in text, f"{ablation.source} {label}: {shown} not in the seed"
-    table3 = re.search(r"\n9 ([\d. ]+)\n", texts["seed 000"]).group(1).split()
+    table3 = re.search(r"\n9 ([\d. ]+)\n", texts["STFF"]).group(1).split()
     assert [float(v) for v in table3] == list(ablations.ABLATIONS["table3"].paper["m = 9"])
 
 
@@ -80,7 +80,7 @@ def test_whole_face_is_skipped_with_a_note_when_the_cache_has_no_faces(tmp_path,
 
 
 def test_a_real_ablation_on_a_prepared_cache_resumes(tiny_cache, tmp_path, monkeypatch):
-    # Seed 001 Table 7 with its cross-entropy row only: one real run (training is what costs time here).
+    # Aouayeb et al. 2021 Table 7 with its cross-entropy row only: one real run (training is what costs time here).
     loss = ablations.ABLATIONS["s001_table7"]
     monkeypatch.setitem(ablations.ABLATIONS, "s001_table7", replace(loss, variants=loss.variants[:1]))
     out = tmp_path / "abl"
@@ -94,7 +94,7 @@ def test_a_real_ablation_on_a_prepared_cache_resumes(tiny_cache, tmp_path, monke
     assert row["scores"]["n_samples"] == len(predictions) == 3  # one subject's three clips held out
     assert row["scores"]["accuracy"] == np.mean([p["label"] == p["predicted"] for p in predictions])
     table = (out / "ablations.md").read_text()
-    assert "seed 001 Table 7" in table and "data actually used" in table
+    assert "Aouayeb et al. 2021 Table 7" in table and "data actually used" in table
     assert f"| CE | **{row['scores']['accuracy']:.3f}** (0.91) |" in table
     assert json.loads((out / "ablations.json").read_text())["results"][0]["name"] == "s001_table7"
 

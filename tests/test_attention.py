@@ -97,16 +97,17 @@ def test_figures_are_written_and_show_the_weights(tmp_path):
     boxes = input_boxes([box.name for box in REGIONS])
     low = [[0.4, 0.5, 0.6, 0.45]] * 6
     high = [[0.6, 0.5, 0.4, 0.45]] * 6
-    first = plots.plot_patch_attention(canvas, boxes, low, tmp_path / "a.png")
-    second = plots.plot_patch_attention(canvas, boxes, high, tmp_path / "b.png")
+    save = plots.save_figure
+    first = save(plots.plot_patch_attention(canvas, boxes, low), tmp_path / "a.png")
+    second = save(plots.plot_patch_attention(canvas, boxes, high), tmp_path / "b.png")
     assert first.read_bytes() != second.read_bytes()  # the weights are drawn, not just the boxes
     names = [box.name for box in REGIONS]
-    paths = [first, plots.plot_patch_attention_frames(names, [np.random.rand(10, 4)] * 6, tmp_path / "c.png"),
-             plots.plot_region_weights(names, np.linspace(0.4, 0.6, 6), tmp_path / "d.png",
-                                       per_fold=[np.linspace(0.4, 0.6, 6)] * 2),
-             plots.plot_feature_change({n: np.arange(10.0) for n in names}, tmp_path / "e.png", frames_used=8),
-             plots.plot_class_recall(["negative", "positive", "surprise"], [0.5, 1.0, 0.0], [4, 2, 3],
-                                     tmp_path / "f.png")]
+    paths = [first, save(plots.plot_patch_attention_frames(names, [np.random.rand(10, 4)] * 6), tmp_path / "c.png"),
+             save(plots.plot_region_weights(names, np.linspace(0.4, 0.6, 6), per_fold=[np.linspace(0.4, 0.6, 6)] * 2),
+                  tmp_path / "d.png"),
+             save(plots.plot_feature_change({n: np.arange(10.0) for n in names}, frames_used=8), tmp_path / "e.png"),
+             save(plots.plot_class_recall(["negative", "positive", "surprise"], [0.5, 1.0, 0.0], [4, 2, 3]),
+                  tmp_path / "f.png")]
     for path in paths:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and 5_000 < path.stat().st_size < 200_000
 
@@ -169,12 +170,12 @@ def test_attention_check_on_a_trained_demo_run(demo_run, tmp_path):
 
 
 def test_class_recall_of_a_run(demo_run):
-    from micro_expr.predict import class_recall, finished_folds, fold_folder
+    from micro_expr.predict import class_recall
+    from micro_expr.run_folder import RunFolder
 
     run, _ = demo_run
     classes, recall, support = class_recall(run)
-    predictions = [p for f in finished_folds(run) for p in json.loads((fold_folder(run, f) / "predictions.json")
-                                                                        .read_text())]
+    predictions = RunFolder(run).predictions()
     assert classes == ["negative", "positive", "surprise"] and sum(support) == len(predictions)
     for k in range(3):
         mine = [p for p in predictions if p["label"] == k]

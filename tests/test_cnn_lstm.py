@@ -18,7 +18,7 @@ import pytest
 from data_prep.labels import NO_REACTION, emotion_region_classes, emotion_region_label, megc_class, region_label
 from data_prep.protocols import megc_samples
 from micro_expr.config import CNN_LSTM_PRESETS, get_cnn_lstm_preset, get_preset, override
-from micro_expr.data import Item, region_targets
+from micro_expr.data import region_targets
 from micro_expr.losses import class_weights
 
 INCEPTION = 304 + 296 + 144 + 1168 + 3216 + 6288
@@ -33,7 +33,7 @@ def lstm(n_in, units=64):
     return 4 * (units * (n_in + units) + units)
 
 
-# k(r) per region under Table 1 labels: eyes 3, nose 2, cheeks 2, mouth 4 ("no reaction" from sadness).
+# k(r) per region under Aouayeb et al. 2021 Table 1 labels: eyes 3, nose 2, cheeks 2, mouth 4 ("no reaction" from sadness).
 K_EMOTION = {"R0": 3, "R1": 3, "R2": 2, "R3": 2, "R4": 2, "R5": 4}
 
 
@@ -92,7 +92,7 @@ def test_presets_are_the_papers_switches():
     assert get_cnn_lstm_preset("strict").spatial.split == "per_fold"
     assert {get_cnn_lstm_preset(name).preset for name in CNN_LSTM_PRESETS} == \
         {"cnn_lstm_paper", "cnn_lstm_mlsp2019", "cnn_lstm_strict"}
-    # Table 7's focal loss: alpha = 1/2 for every class, in both stages.
+    # Aouayeb et al. 2021 Table 7's focal loss: alpha = 1/2 for every class, in both stages.
     assert class_weights(paper, "spatial", 4, [0, 0, 1]) == [0.5] * 4
     assert class_weights(paper, "temporal", 3, [0, 0, 1]) == [0.5] * 3
     assert class_weights(override(paper, loss="cross_entropy"), "spatial", 4, [0, 1]) is None
@@ -108,7 +108,7 @@ def test_emotion_region_classes():
 
 
 def _labels(sample, region):
-    """Region label name of a MEGC sample (emotion read from the sheet) per Table 1 and per class."""
+    """Region label name of a MEGC sample (emotion read from the sheet) per Aouayeb et al. 2021 Table 1 and per class."""
     emotion = sample.source.removeprefix("emotion ")
     by_emotion = emotion_region_classes("megc", [region])[0]
     by_class = ("negative", "surprise", NO_REACTION) if region < 2 else None
@@ -127,7 +127,7 @@ def test_region_labels_per_emotion_on_the_real_coding_sheets(casme2_coding, samm
         nose, _ = _labels(s, 2)
         mouth, _ = _labels(s, 5)
         if emotion in ("repression", "contempt"):
-            # negative by class, yet Table 1 ticks only the mouth
+            # negative by class, yet Aouayeb et al. 2021 Table 1 ticks only the mouth
             assert (eyes, nose, mouth) == (NO_REACTION, NO_REACTION, "negative")
             assert eyes_by_class == "negative"
         elif emotion == "sadness":
@@ -136,7 +136,7 @@ def test_region_labels_per_emotion_on_the_real_coding_sheets(casme2_coding, samm
             assert (eyes, nose, mouth) == ("negative", "negative", "negative")
         elif emotion == "happiness":
             assert (eyes, mouth, _labels(s, 3)[0]) == (NO_REACTION, "positive", "positive")
-        elif emotion in ("anger", "fear"):  # not in Table 1: the per-class involvement
+        elif emotion in ("anger", "fear"):  # not in Aouayeb et al. 2021 Table 1: the per-class involvement
             assert (eyes, nose, mouth) == ("negative", "negative", "negative")
     # On the eyes, every CASME II repression sample moves from "negative" to "no reaction".
     moved = Counter(s.dataset for s in samples if _labels(s, 0) == (NO_REACTION, "negative"))
@@ -144,17 +144,31 @@ def test_region_labels_per_emotion_on_the_real_coding_sheets(casme2_coding, samm
     assert moved["samm"] == emotions[("samm", "contempt")]
 
 
-def test_region_targets_read_the_items_emotion():
-    items = [Item("a", "casme2", "casme2/sub01", 0, 5, "repression"),
-             Item("b", "samm", "samm/006", 0, 5, "sadness"),
-             Item("c", "casme2", "casme2/sub02", 1, 5, "happiness"),
-             Item("d", "smic", "smic/s01", 0, 5, "negative")]
-    by_emotion = region_targets(items, get_cnn_lstm_preset("paper"))
-    by_class = region_targets(items, override(get_cnn_lstm_preset("paper"), region_label_mode="class"))
+def test_region_targets_read_the_clips_emotion():
+    labels = [0, 0, 1, 0]
+    emotions = ["repression", "sadness", "happiness", "negative"]  # the last: SMIC, not in Aouayeb et al. 2021 Table 1
+    by_emotion = region_targets(labels, get_cnn_lstm_preset("paper"), emotions)
+    by_class = region_targets(labels, override(get_cnn_lstm_preset("paper"), region_label_mode="class"))
     # indices into: eyes (neg, sur, NR), nose (neg, NR), mouth (neg, pos, sur, NR) / by class (neg, pos, sur)
     assert [t.tolist() for t in (by_emotion[0], by_emotion[2], by_emotion[5])] == \
         [[2, 0, 2, 0], [1, 1, 1, 0], [0, 3, 1, 0]]
     assert [t.tolist() for t in (by_class[0], by_class[5])] == [[0, 0, 2, 0], [0, 0, 1, 0]]
+    with pytest.raises(ValueError, match="emotion of every clip"):
+        region_targets(labels, get_cnn_lstm_preset("paper"))
+
+
+def test_the_system_feeds_the_clips_emotions_to_the_spatial_labels():
+    from micro_expr.systems import as_system, build_system
+    from micro_expr.systems.cnn_lstm import CNNLSTM, EmotionClip
+
+    system = build_system("cnn_lstm", "mlsp2019")
+    assert isinstance(system, CNNLSTM) and system.config.preset == "cnn_lstm_mlsp2019"
+    assert isinstance(as_system(get_cnn_lstm_preset("strict")), CNNLSTM)
+    assert type(as_system(get_preset("strict"))).__name__ == "STFF"
+    clips = [EmotionClip([np.zeros((2, 4, 4, 3), np.uint8)], e) for e in ("repression", "disgust")]
+    system._emotions = [clip.emotion for clip in clips]
+    eyes = system._frame_labels(np.array([0, 0]), np.array([0, 0, 1, 1]))[0]
+    assert eyes.tolist() == [2, 2, 0, 0]  # repression: no reaction on the eyes; disgust: negative
 
 
 def test_classic_cnn_learns_a_bright_bar():

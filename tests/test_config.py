@@ -136,7 +136,7 @@ def test_region_subsets_and_whole_face():
 
 
 def test_patch_sizes_per_mode():
-    # paper: normalised region (seed 000 Table 2) split 3 x 3; original: half the canvas box.
+    # paper: normalised region (STFF Table 2) split 3 x 3; original: half the canvas box.
     assert get_preset("paper").patch_sizes == ((27, 34), (27, 34), (27, 40), (20, 20), (20, 20), (20, 53))
     assert get_preset("original").patch_sizes == ((40, 50), (40, 50), (40, 60), (30, 30), (30, 30), (30, 80))
 

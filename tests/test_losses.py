@@ -1,4 +1,4 @@
-"""Focal losses (seed 000 Eq. 9; spec sections 2 and 4) against Keras and hand-computed values."""
+"""Focal losses (STFF Eq. 9; spec sections 2 and 4) against Keras and hand-computed values."""
 import math
 
 import keras

@@ -1,4 +1,4 @@
-"""MEAN (seed 004): the Keras 3 architecture, the published checkpoints, and refusal of wrong files."""
+"""MEAN (Liong et al. 2023): the Keras 3 architecture, the published checkpoints, and refusal of wrong files."""
 import shutil
 
 import h5py

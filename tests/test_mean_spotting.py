@@ -1,4 +1,4 @@
-"""MEAN (seed 004): features, spotting post-processing and metrics on hand-made examples, and `mer mean`."""
+"""MEAN (Liong et al. 2023): features, spotting post-processing and metrics on hand-made examples, and `mer mean`."""
 import csv
 import json
 import shutil
@@ -23,7 +23,7 @@ def test_optical_strain_of_a_linear_flow_is_constant():
     rows, cols = np.mgrid[0:20, 0:30].astype(float)  # y, x
     a, b, c, d = 0.1, 0.2, -0.05, 0.3
     u, v = a * cols + b * rows, c * cols + d * rows  # u_x = a, u_y = b, v_x = c, v_y = d
-    expected = np.sqrt(a ** 2 + d ** 2 + 0.5 * (b + c) ** 2)  # Eq. 3: sqrt(0.11125) = 0.33354
+    expected = np.sqrt(a ** 2 + d ** 2 + 0.5 * (b + c) ** 2)  # MEAN Eq. 3: sqrt(0.11125) = 0.33354
     np.testing.assert_allclose(features.optical_strain(u, v), expected, atol=1e-12)
     assert expected == pytest.approx(0.333542, abs=1e-6)
 
@@ -144,13 +144,13 @@ def test_half_expression_length():
 
 
 def test_pseudo_labels_mark_windows_that_overlap_the_expression():
-    # window [j, j + 2] (k' = 3) overlaps [8, 11] for j = 6 .. 11 (Eqs. 5-6)
+    # window [j, j + 2] (k' = 3) overlaps [8, 11] for j = 6 .. 11 (MEAN Eqs. 5-6)
     labels = spotting.pseudo_labels(20, [(8, 11)], k_prime=3)
     assert labels.tolist() == [0] * 6 + [1] * 6 + [0] * 8
 
 
 def test_smoothing_averages_2k_plus_1_frames_and_drops_the_borders():
-    smoothed = spotting.smooth_scores([0, 0, 0, 3, 0, 0, 0], k_prime=1)  # Eq. 11, window of 3
+    smoothed = spotting.smooth_scores([0, 0, 0, 3, 0, 0, 0], k_prime=1)  # MEAN Eq. 11, window of 3
     assert np.isnan(smoothed[[0, 6]]).all()
     np.testing.assert_allclose(smoothed[1:6], [0, 1, 1, 1, 0])
 
@@ -161,12 +161,12 @@ def test_clips_shorter_than_the_window_still_get_one_spot():
     # windows cut at the ends: [0..2], [0..3], [0..3], [1..3]
     np.testing.assert_allclose(spotting.smooth_scores(scores, 2, borders="shrink"), [1, 2, 2, 7 / 3])
     assert [s["peak"] for s in spotting.spot_video(scores, 2, multiple=False)] == [3]
-    assert spotting.spot_video(scores, 2, multiple=True) == []  # long videos keep Eq. 11 strictly
+    assert spotting.spot_video(scores, 2, multiple=True) == []  # long videos keep MEAN Eq. 11 strictly
 
 
 def test_threshold_and_peaks():
     smoothed = np.array([np.nan, 1, 2, 5, 2, 1, 4, 1, np.nan])
-    # Eq. 12: mean 16/7, max 5 -> T = 16/7 + 0.55 (5 - 16/7) = 3.7786
+    # MEAN Eq. 12: mean 16/7, max 5 -> T = 16/7 + 0.55 (5 - 16/7) = 3.7786
     assert spotting.peak_threshold(smoothed, 0.55) == pytest.approx(16 / 7 + 0.55 * (5 - 16 / 7))
     assert spotting.find_spot_peaks(smoothed, k_prime=2, multiple=True) == [3, 6]
     assert spotting.find_spot_peaks(smoothed, k_prime=4, multiple=True) == [3]   # 6 is closer than k'
@@ -197,8 +197,8 @@ def test_spotting_counts_and_f1():
     tp, fp, fn = metrics.spotting_counts(videos, 0.5)
     assert (tp, fp, fn) == (1, 2, 1)
     scores = metrics.precision_recall_f1(tp, fp, fn)
-    assert scores == pytest.approx({"precision": 1 / 3, "recall": 1 / 2, "f1": 2 / 5})  # Eq. 16: 2 / (2 + 2 + 1)
-    # Table 5, CASME II spotting: TP 159, FP 85, FN 85 -> F1 0.6516
+    assert scores == pytest.approx({"precision": 1 / 3, "recall": 1 / 2, "f1": 2 / 5})  # MEAN Eq. 16: 2 / (2 + 2 + 1)
+    # MEAN Table 5, CASME II spotting: TP 159, FP 85, FN 85 -> F1 0.6516
     assert metrics.precision_recall_f1(159, 85, 85)["f1"] == pytest.approx(0.6516, abs=1e-4)
 
 
@@ -210,7 +210,7 @@ def test_average_precision_by_hand():
     videos = [([((0, 9), 0.9), ((50, 59), 0.8)], [(0, 9)]),   # exact hit, then a miss
               ([((21, 30), 0.7)], [(20, 29)])]                  # IoU 9/11 = 0.818
     # IoU 0.5: ranks TP, FP, TP -> precision 1, 1/2, 2/3 at recall 1/2, 1/2, 1
-    # interpolated: 1 up to recall 1/2, 2/3 up to 1 -> AP = 0.5 * 1 + 0.5 * 2/3 (Eq. 17)
+    # interpolated: 1 up to recall 1/2, 2/3 up to 1 -> AP = 0.5 * 1 + 0.5 * 2/3 (MEAN Eq. 17)
     assert metrics.average_precision(videos, 0.5) == pytest.approx(0.5 + 1 / 3)
     assert metrics.average_precision(videos, 0.85) == pytest.approx(0.5)   # the second hit becomes FP
     # 7 thresholds (0.5 .. 0.8) give 5/6, 3 thresholds (0.85 .. 0.95) give 1/2
@@ -228,17 +228,17 @@ def test_analysis_scores_by_hand():
     # class 0: P 1/2 R 1/2 F1 1/2; class 1: P 2/3 R 1 F1 4/5; class 2: P 0 R 0 F1 0
     scores = metrics.analysis_scores(y_true, y_pred)
     precision, recall = (1 / 2 + 2 / 3) / 3, (1 / 2 + 1) / 3
-    assert scores["precision"] == pytest.approx(precision)                     # Eq. 20
-    assert scores["recall"] == pytest.approx(recall)                           # Eq. 19
-    assert scores["f1"] == pytest.approx(2 * precision * recall / (precision + recall))  # Eq. 21: 0.4375
-    assert scores["uf1"] == pytest.approx((1 / 2 + 4 / 5) / 3)                 # Eq. 22
-    assert scores["uar"] == pytest.approx(0.5)                                 # Eq. 23
-    assert scores["accuracy"] == pytest.approx(3 / 5)                          # Eq. 18
+    assert scores["precision"] == pytest.approx(precision)                     # MEAN Eq. 20
+    assert scores["recall"] == pytest.approx(recall)                           # MEAN Eq. 19
+    assert scores["f1"] == pytest.approx(2 * precision * recall / (precision + recall))  # MEAN Eq. 21: 0.4375
+    assert scores["uf1"] == pytest.approx((1 / 2 + 4 / 5) / 3)                 # MEAN Eq. 22
+    assert scores["uar"] == pytest.approx(0.5)                                 # MEAN Eq. 23
+    assert scores["accuracy"] == pytest.approx(3 / 5)                          # MEAN Eq. 18
 
 
 def test_strs_multiplies_the_two_f1_scores():
     assert metrics.strs(0.5, 0.4375) == pytest.approx(0.21875)
-    assert metrics.strs(0.6516, 0.5927) == pytest.approx(0.3862, abs=1e-4)  # Table 5, CASME II
+    assert metrics.strs(0.6516, 0.5927) == pytest.approx(0.3862, abs=1e-4)  # MEAN Table 5, CASME II
 
 
 def test_apex_spotting_rate():

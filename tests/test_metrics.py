@@ -1,4 +1,4 @@
-"""UF1 (seed 000 Eq. 10), UAR (Eq. 11), accuracies and F1 against sklearn and hand examples."""
+"""UF1 (STFF Eq. 10), UAR (Eq. 11), accuracies and F1 against sklearn and hand examples."""
 import json
 
 import numpy as np

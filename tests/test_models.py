@@ -3,7 +3,7 @@
 Hand counts (a conv has kh*kw*c_in*filters + filters parameters, a dense
 n_in*n_out + n_out, an LSTM 4 * (units * (n_in + units) + units)):
 
-Patch encoder (seed 000 Eq. 1), 3 input channels:
+Patch encoder (STFF Eq. 1), 3 input channels:
     conv 4@5x5  5*5*3*4 + 4   =   304
     conv 8@3x3  3*3*4*8 + 8   =   296
     conv 16@1x1 1*1*8*16 + 16 =   144
@@ -74,7 +74,7 @@ def test_spatial_parameter_counts(preset, m):
 
 
 def test_spatial_counts_without_se():
-    # fusion 'none' (seed 000 Table 5 baseline): 102744 + 648*2048+2048 + 524544 + 771
+    # fusion 'none' (STFF Table 5 baseline): 102744 + 648*2048+2048 + 524544 + 771
     for preset in ("paper", "original"):
         config = get_preset(preset, fusion="none")
         assert build_spatial_model(config.spatial, config.patch_sizes[0], 3).count_params() == 1957211
@@ -198,7 +198,7 @@ def test_forward_pass_features_and_attention():
     probabilities = run(model, x)
     assert probabilities.shape == (2, 3) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-5)
     features = run(feature_extractor(model), x)
-    assert features.shape == (2, 256) and features.min() >= 0  # ReLU output (Eq. 5)
+    assert features.shape == (2, 256) and features.min() >= 0  # ReLU output (STFF Eq. 5)
     gates = run(spatial_attention_model(model), x)
     assert gates.shape == (2, 2, 3, 288)  # per pixel in the code's variant
     weights = per_patch_weights(gates, 4)

@@ -57,7 +57,7 @@ def test_cross_dataset_rows_run_on_the_named_datasets(tmp_path, monkeypatch):
     import micro_expr.runs
 
     calls = []
-    monkeypatch.setattr(micro_expr.runs, "run_protocol", lambda cache, config, folder, **kw: calls.append(kw))
+    monkeypatch.setattr(micro_expr.runs, "run_protocol", lambda config, cache, folder, **kw: calls.append(kw))
     monkeypatch.setattr(ablations, "scores", lambda folder, dataset=None: {"accuracy": 1.0, "weighted_f1": 1.0,
                                                                            "n_samples": 3})
     result = tables.run_cross_table("table13", "c.h5", tmp_path, "cnn_lstm_paper", TINY, {"casme2", "samm"})
@@ -67,7 +67,7 @@ def test_cross_dataset_rows_run_on_the_named_datasets(tmp_path, monkeypatch):
 
 
 def test_table6_on_a_prepared_cache(tiny_cache, tmp_path):
-    """One real run of Table 6's classic-CNN row (one fold); the tables file says what was measured."""
+    """One real run of Aouayeb et al. 2021 Table 6's classic-CNN row (one fold); the tables file says what was measured."""
     classic = tables.ABLATION_TABLES["table6"]
     from dataclasses import replace
 

@@ -41,7 +41,7 @@ def build_trained_run(base):
     prepare_samples(samples, run / "cache.h5", PREP_PRESETS["original"], progress=False)
     (run / "dataset").unlink(missing_ok=True)
     (run / "dataset").symlink_to(dataset.root.resolve(), target_is_directory=True)  # as `mer demo` links it
-    run_protocol(run / "cache.h5", get_preset("strict", **TINY_SCHEDULE), run)
+    run_protocol(get_preset("strict", **TINY_SCHEDULE), run / "cache.h5", run)
     return run, json.loads(dataset.ground_truth.read_text())["samples"]
 
 
@@ -59,15 +59,16 @@ def sample_frames(run, record):
 
 def held_out(run, fold_index=0):
     """(fold entry, its predictions.json) of a fold."""
-    from micro_expr.predict import fold_folder, read_run
+    from micro_expr.run_folder import RunFolder
 
-    fold = read_run(run)["folds"][fold_index]
-    return fold, json.loads((fold_folder(run, fold) / "predictions.json").read_text())
+    folder = RunFolder(run)
+    fold = folder.read()["folds"][fold_index]
+    return fold, folder.fold_predictions(fold)
 
 
 @pytest.fixture(scope="module")
 def loaded():
-    return {}  # fold name -> FoldModels, shared by the tests of this module (loading costs seconds)
+    return {}  # fold name -> fitted STFF, shared by the tests of this module (loading costs seconds)
 
 
 def test_predict_reproduces_the_held_out_prediction_of_its_fold(demo_run, loaded):
@@ -184,7 +185,8 @@ def test_too_few_frames_are_refused(demo_run, tmp_path):
 
 def test_missing_folds_and_checkpoints_are_refused(demo_run, tmp_path):
     from micro_expr.cli import main
-    from micro_expr.predict import fold_folder, predict, read_run
+    from micro_expr.predict import predict
+    from micro_expr.run_folder import RunFolder
 
     run, truth = demo_run
     folder, _ = sample_frames(run, truth[0])
@@ -197,9 +199,9 @@ def test_missing_folds_and_checkpoints_are_refused(demo_run, tmp_path):
     broken = tmp_path / "broken"
     broken.mkdir()
     shutil.copy(run / "run.json", broken / "run.json")
-    first, second = read_run(run)["folds"]
-    fold_folder(broken, first).mkdir(parents=True)
-    shutil.copy(fold_folder(run, first) / "done.json", fold_folder(broken, first) / "done.json")
+    first, second = RunFolder(run).read()["folds"]
+    RunFolder(broken).fold_folder(first).mkdir(parents=True)
+    shutil.copy(RunFolder(run).fold_folder(first) / "done.json", RunFolder(broken).fold_folder(first) / "done.json")
     with pytest.raises(InputError, match="temporal.keras: checkpoint does not exist"):
         predict(broken, folder, fold="all")
     with pytest.raises(InputError, match="is not finished"):

@@ -32,7 +32,7 @@ def test_the_five_excluded_casme2_samples_are_exactly_the_rule_extras(casme2_cod
 
 def test_au5_counts_per_source(casme2_coding, samm_coding):
     from_column = protocols.class_counts(protocols.au5_samples(casme2_coding, samm_coding), "au5")
-    # SAMM v2's column equals seed 001 Table 4; the authors' CASME II file differs
+    # SAMM v2's column equals Aouayeb et al. 2021 Table 4; the authors' CASME II file differs
     # from Table 4 (25/15/99/26/20), see README "Label sources".
     assert list(from_column["samm"].values()) == [24, 13, 20, 8, 3]
     assert list(from_column["casme2"].values()) == [30, 18, 93, 15, 18]

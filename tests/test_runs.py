@@ -36,11 +36,11 @@ def resumed_run(tiny_cache, tmp_path_factory):
     runs.run_fold = killed_at_second
     try:
         with pytest.raises(KeyboardInterrupt):
-            run_protocol(tiny_cache, config, out)
+            run_protocol(config, tiny_cache, out)
     finally:
         runs.run_fold = real_run_fold
     first_done = (out / "folds" / "00_casme2_sub01" / "done.json").stat().st_mtime_ns
-    results = run_protocol(tiny_cache, config, out)
+    results = run_protocol(config, tiny_cache, out)
     return out, results, calls, first_done
 
 
@@ -78,8 +78,8 @@ def test_folds_run_separately_give_the_same_predictions(resumed_run, tiny_cache,
     """--folds splits a run (e.g. over cluster jobs); every fold restarts from the same state."""
     out, _, _, _ = resumed_run
     config = get_preset("strict", **TINY)
-    assert run_protocol(tiny_cache, config, tmp_path, fold_selection="casme2/sub03") is None  # not all done
-    results = run_protocol(tiny_cache, config, tmp_path, fold_selection="0-1")
+    assert run_protocol(config, tiny_cache, tmp_path, fold_selection="casme2/sub03") is None  # not all done
+    results = run_protocol(config, tiny_cache, tmp_path, fold_selection="0-1")
     assert results is not None
     assert predictions(tmp_path) == predictions(out)
 
@@ -87,12 +87,12 @@ def test_folds_run_separately_give_the_same_predictions(resumed_run, tiny_cache,
 def test_a_run_folder_with_other_settings_is_refused(resumed_run, tiny_cache):
     out, _, _, _ = resumed_run
     with pytest.raises(InputError, match=r"run.json: this folder holds a run with other settings .*spatial"):
-        run_protocol(tiny_cache, get_preset("strict", **{**TINY, "spatial.patches": 4}), out)
+        run_protocol(get_preset("strict", **{**TINY, "spatial.patches": 4}), tiny_cache, out)
 
 
 def test_leaky_frame50_split_trains_the_spatial_models_once(tiny_cache, tmp_path):
     config = get_preset("original", **{**TINY, "temporal.sequence_length": 8})
-    results = run_protocol(tiny_cache, config, tmp_path)
+    results = run_protocol(config, tiny_cache, tmp_path)
     assert results["n_samples"] == 9
     assert (tmp_path / "spatial_shared" / "R0.keras").exists()
     assert not (tmp_path / "folds" / "00_casme2_sub01" / "spatial").exists()

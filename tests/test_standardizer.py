@@ -1,4 +1,4 @@
-"""The temporal stage's feature standardisation (seed 000 section 3.4), against scikit-learn."""
+"""The temporal stage's feature standardisation (STFF section 3.4), against scikit-learn."""
 import numpy as np
 import pytest
 from sklearn.preprocessing import StandardScaler

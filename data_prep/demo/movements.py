@@ -13,7 +13,7 @@ boxes R0/R1 and R3/R4 do). FACS codes L/R for the *subject's* side, which is
 the image right/left of a camera facing the person; the AU codes written to the
 coding sheet follow FACS.
 
-Classes (MEGC 3 classes) and their emotions follow seed 001 Table 1:
+Classes (MEGC 3 classes) and their emotions follow Aouayeb et al. 2021 Table 1:
 happiness (cheeks + mouth) -> positive; disgust (eyes, nose, mouth) and
 repression (mouth) -> negative; surprise (eyes + mouth) -> surprise.
 """
@@ -67,7 +67,7 @@ class ActionUnit:
 
 UP, DOWN = (0, -1), (0, 1)
 # Anchors and widths are chosen so that each AU moves the region boxes of the
-# face canvas that seed 001 Table 1 gives its emotion (measured on the 9 demo
+# face canvas that Aouayeb et al. 2021 Table 1 gives its emotion (measured on the 9 demo
 # faces). On the canvas the brows lie mostly above the eye boxes R0/R1 (which
 # start at y = 20), so the brow AUs push hardest on the skin between brow and
 # upper eyelid (the mean of brow and eyelid landmarks), inside R0/R1. The lip
@@ -93,7 +93,7 @@ ACTION_UNITS = {row[0]: ActionUnit(*row) for row in _AU_TABLE}
 class Emotion:
     """A CASME II emotion word, its MEGC class, how often it is drawn, and its AU combinations.
 
-    Every combination moves only regions that seed 001 Table 1 gives the
+    Every combination moves only regions that Aouayeb et al. 2021 Table 1 gives the
     emotion, and is one of Davison et al.'s objective classes I..V.
     """
 
@@ -175,7 +175,7 @@ class Expression:
         return objective_class(self.code())
 
     def class_regions(self):
-        """Region boxes that seed 001 Table 1 involves in this class (data_prep.labels)."""
+        """Region boxes that Aouayeb et al. 2021 Table 1 involves in this class (data_prep.labels)."""
         involved = REGION_INVOLVEMENT["megc"]
         return [name for name, classes in zip(REGION_NAMES, involved) if self.megc_class in classes]
 

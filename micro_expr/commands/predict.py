@@ -19,7 +19,9 @@ def register(subparsers):
                         help="a fold (index, subject name such as casme2/sub01, or folder name) or 'all' "
                              "(default: every finished fold, probabilities averaged)")
     parser.add_argument("--frames", metavar="FIRST-LAST",
-                        help="use only these frames: file numbers in a folder, 0-based indices in a video")
+                        help="use only these frames: file numbers in a folder, 0-based indices in a video "
+                             "(default: a clip of the run's own dataset uses the frames evaluation used, "
+                             "onset..offset; other clips every frame)")
     parser.add_argument("--out", default="predict_out", metavar="DIR", help="report folder (default predict_out)")
     parser.add_argument("--prep-preset", choices=["original", "paper"],
                         help="how frames are prepared, when the run's cache is gone (default: read from the run)")
@@ -27,12 +29,16 @@ def register(subparsers):
 
 
 def run(args):
-    from micro_expr.predict import parse_frame_range, predict, write_report
+    from data_prep.output import check_output_folder
+    from micro_expr.prediction_report import write_report
+    from micro_expr.predict import parse_frame_range, predict
 
+    check_output_folder(args.out)  # before the work, not after it
     result = predict(args.run, args.input, fold=args.fold, frames=parse_frame_range(args.frames),
                      prep=args.prep_preset)
     paths = write_report(result, args.out)
-    print(f"{result['input']}: {result['n_frames']} frames; folds: {', '.join(result['folds'])}")
+    print(f"{result['input']}: frames {result['frame_range']} ({result['n_frames']} frames; {result['frames_note']}); "
+          f"folds: {', '.join(result['folds'])}")
     width = max(len(name) for name in result["classes"])
     for name, probability in result["probabilities"].items():
         marker = "  <- predicted" if name == result["predicted"] else ""

@@ -11,7 +11,7 @@ def register(subparsers):
     parser.add_argument("--coding", metavar="FILE", help="coding sheet (CASME II, SAMM)")
     parser.add_argument("--out", required=True, metavar="CACHE.h5")
     parser.add_argument("--preset", choices=["original", "paper"], default="original",
-                        help="original: canvas boxes; paper: region sizes of seed 000 Table 2")
+                        help="original: canvas boxes; paper: region sizes of STFF Table 2")
     parser.add_argument("--region-sizes", choices=["canvas", "normalized", "casme2", "samm", "smic"],
                         help="override the preset's region size table")
     parser.add_argument("--landmarks", choices=["first", "every"], help="landmarks on the first frame or every frame")

@@ -30,12 +30,12 @@ def run(args):
                          (", --smic-root" if args.protocol == "megc" else ""))
     if args.protocol == "megc":
         samples = protocols.megc_samples(args.casme2_coding, args.samm_coding, args.smic_root)
-        title = "MEGC 2019 composite (seed 001 Table 3: SMIC 70/51/43, CASME II 88/32/25, SAMM 92/26/15)"
+        title = "MEGC 2019 composite (Aouayeb et al. 2021 Table 3: SMIC 70/51/43, CASME II 88/32/25, SAMM 92/26/15)"
         if args.out:
             protocols.write_megc_list(samples, args.out)
     else:
         samples = protocols.au5_samples(args.casme2_coding, args.samm_coding, args.source)
-        title = "5 objective classes (seed 001 Table 4: CASME II 25/15/99/26/20, SAMM 24/13/20/8/3)"
+        title = "5 objective classes (Aouayeb et al. 2021 Table 4: CASME II 25/15/99/26/20, SAMM 24/13/20/8/3)"
         sources = Counter((s.dataset, s.source) for s in samples)
         for (dataset, source), n in sorted(sources.items()):
             print(f"{dataset}: {n} labels from {'the Objective Classes column' if source == 'column' else 'the AU rules'}")

@@ -26,9 +26,9 @@ def register(subparsers):
                         help="class protocol: MEGC 3 classes or 5 objective classes (default megc)")
     labels = parser.add_mutually_exclusive_group()
     labels.add_argument("--region-labels", dest="region_labels", action="store_true", default=None,
-                        help="per-region labels with 'no reaction' (seed 001; the presets' default)")
+                        help="per-region labels with 'no reaction' (Aouayeb et al. 2021; the presets' default)")
     labels.add_argument("--whole-face-labels", dest="region_labels", action="store_false",
-                        help="every region predicts the sequence's class (seed 000 Table 6)")
+                        help="every region predicts the sequence's class (STFF Table 6)")
     parser.add_argument("--json", action="store_true",
                         help='print only {"spatial": {region: n}, "temporal": n}')
     parser.set_defaults(func=run)

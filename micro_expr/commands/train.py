@@ -1,22 +1,27 @@
-"""`mer train`: run a protocol (MEGC LOSO, 5-AU LOSO, cross-dataset) on a prepared cache.
+"""`mer train`: run a protocol (MEGC LOSO, 5-AU LOSO, cross-dataset) with any system on a prepared cache.
 
 The same options serve the scripts in ``experiments/`` (:func:`add_arguments`,
 :func:`config_from_args`, :func:`run`), so a run is reachable both ways.
 """
 import ast
 
-from micro_expr.config import DEFAULT_PRESET, FUSIONS, PRESETS, REGION_SUBSETS, WHOLE_FACE
+from micro_expr.config import DEFAULT_PRESET, FUSIONS, REGION_SUBSETS, WHOLE_FACE
+from micro_expr.systems import DEFAULT_SYSTEM, SYSTEMS
 
 
 def register(subparsers):
     parser = subparsers.add_parser(
-        "train", help="train and evaluate STFF with a protocol on a prepared cache",
-        description="Per fold: train the spatial models, extract features, train the temporal model, predict "
-                    "the held-out samples. Resumable (a killed run restarts at its first unfinished fold); "
-                    "--folds runs a subset, and results are merged when every fold is done.")
-    parser.add_argument("--protocol", choices=["megc", "au5", "cross"], required=True,
+        "train", help="train and evaluate a system (STFF by default) with a protocol on a prepared cache",
+        description="Per fold: fit the system on the training samples and predict the held-out samples "
+                    "(STFF: train the spatial models, extract features, train the temporal model). Resumable "
+                    "(a killed run restarts at its first unfinished fold); --folds runs a subset (several "
+                    "processes may share one run folder), and results are merged when every fold is done.")
+    parser.add_argument("--system", choices=list(SYSTEMS), default=DEFAULT_SYSTEM,
+                        help=f"recognition system (default {DEFAULT_SYSTEM}); the STFF-only options below "
+                             "(--patches, --fusion, ...) apply to stff")
+    parser.add_argument("--protocol", choices=["megc", "au5", "cross"],
                         help="megc: MEGC 2019 3 classes, LOSO; au5: 5 objective classes, LOSO; "
-                             "cross: train on some datasets, test on another")
+                             "cross: train on some datasets, test on another (required for stff)")
     add_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -25,8 +30,9 @@ def add_arguments(parser, protocol_fixed=None):
     """The options of a training run (shared with the experiment scripts)."""
     parser.add_argument("--cache", required=True, metavar="CACHE.h5", help="cache written by `mer prepare`")
     parser.add_argument("--out", required=True, metavar="DIR", help="run folder (checkpoints, logs, results)")
-    parser.add_argument("--preset", choices=PRESETS, default=DEFAULT_PRESET,
-                        help=f"paper, original (the authors' code) or strict (default: {DEFAULT_PRESET})")
+    parser.add_argument("--preset", default=None,
+                        help=f"STFF: paper, original (the authors' code) or strict (default: {DEFAULT_PRESET}); "
+                             "other systems: see docs (e.g. mean: paper, original)")
     if protocol_fixed in (None, "cross"):
         parser.add_argument("--labels", choices=["megc", "au5"], default="megc",
                             help="class scheme of a cross-dataset run (default megc)")
@@ -35,17 +41,19 @@ def add_arguments(parser, protocol_fixed=None):
     parser.add_argument("--train-datasets", metavar="A,B", help="cross: datasets to train on")
     parser.add_argument("--test-dataset", metavar="D", help="cross: dataset to test on")
     parser.add_argument("--patches", type=int, choices=[1, 4, 9, 16], help="patches per region m")
-    parser.add_argument("--fusion", choices=FUSIONS, help="SE fusions switched on (seed 000 Table 5)")
+    parser.add_argument("--fusion", choices=FUSIONS, help="SE fusions switched on (STFF Table 5)")
     parser.add_argument("--regions", choices=sorted(REGION_SUBSETS) + [WHOLE_FACE],
-                        help="region subset (seed 001 Table 5); whole_face needs `mer prepare --store-face`")
+                        help="region subset (Aouayeb et al. 2021, Table 5); whole_face needs "
+                             "`mer prepare --store-face`")
     parser.add_argument("--whole-face-labels", action="store_true",
-                        help="every region learns the sequence's class (seed 000 Table 6)")
-    parser.add_argument("--loss", choices=["focal", "cross_entropy"], help="seed 001 Table 7")
+                        help="every region learns the sequence's class (STFF Table 6)")
+    parser.add_argument("--loss", choices=["focal", "cross_entropy"], help="Aouayeb et al. 2021, Table 7")
     parser.add_argument("--seed", type=int, help="random seed (weights, shuffling, splits)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="any configuration field, e.g. spatial.epochs=10 or temporal.padding=pre (repeatable)")
     parser.add_argument("--folds", metavar="SEL", help='folds to run, e.g. "0-3,7" or a subject "casme2/sub05"')
     parser.add_argument("--no-merge", action="store_true", help="do not merge results even if every fold is done")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars (the log file has everything)")
 
 
 def parse_value(text):
@@ -70,10 +78,18 @@ def overrides_from_set(items):
 
 
 def config_from_args(args, protocol):
-    """The configuration a run's options describe (preset, then each option as one override)."""
+    """The STFF configuration a run's options describe (preset, then each option as one override)."""
     from data_prep.errors import InputError
     from micro_expr.config import get_preset
 
+    overrides = _stff_overrides(args, protocol)
+    try:
+        return get_preset(args.preset or DEFAULT_PRESET, **overrides)
+    except (ValueError, TypeError) as error:
+        raise InputError(f"configuration: {error}") from error
+
+
+def _stff_overrides(args, protocol):
     overrides = {"protocol": protocol}
     for key, option in (("spatial.patches", "patches"), ("fusion", "fusion"), ("regions", "regions"),
                         ("loss", "loss"), ("seed", "seed")):
@@ -82,10 +98,32 @@ def config_from_args(args, protocol):
     if args.whole_face_labels:
         overrides["region_labels"] = False
     overrides.update(overrides_from_set(args.set))
-    try:
-        return get_preset(args.preset, **overrides)
-    except (ValueError, TypeError) as error:
-        raise InputError(f"configuration: {error}") from error
+    return overrides
+
+
+STFF_ONLY = ("patches", "fusion", "regions", "loss")
+
+
+def system_from_args(args, protocol):
+    """The system a run's options describe: ``--system`` built from ``--preset`` and the overrides."""
+    from data_prep.errors import InputError
+    from micro_expr.systems import system_class
+
+    name = getattr(args, "system", DEFAULT_SYSTEM)
+    if name == "stff":
+        from micro_expr.systems.stff import STFF
+
+        return STFF(config_from_args(args, protocol))
+    used = [f"--{option.replace('_', '-')}" for option in STFF_ONLY if getattr(args, option, None) is not None]
+    if used or args.whole_face_labels:
+        raise InputError(f"{', '.join(used) or '--whole-face-labels'}: STFF options; use --set with --system {name}")
+    overrides = overrides_from_set(args.set)
+    if getattr(args, "seed", None) is not None:
+        overrides["seed"] = args.seed
+    cls = system_class(name)
+    if protocol is not None:
+        overrides = {**cls.protocol_overrides(protocol), **overrides}
+    return cls.from_preset(args.preset, **overrides)
 
 
 def _names(text):
@@ -97,24 +135,33 @@ def run(args, protocol=None):
     from micro_expr.runs import run_protocol
 
     protocol = protocol or args.protocol
+    system_name = getattr(args, "system", DEFAULT_SYSTEM)
+    if protocol is None and system_name == "stff":
+        raise InputError("--protocol is required for stff (megc, au5 or cross)")
+    progress = not getattr(args, "no_progress", False)
     if protocol == "cross":
         if not (args.train_datasets and args.test_dataset):
             raise InputError("--protocol cross needs --train-datasets and --test-dataset")
-        config = config_from_args(args, args.labels)
-        results = run_protocol(args.cache, config, args.out, folds_kind="cross",
+        system = system_from_args(args, args.labels)
+        results = run_protocol(system, args.cache, args.out, folds_kind="cross",
                                train_datasets=_names(args.train_datasets), test_dataset=args.test_dataset,
-                               fold_selection=args.folds, merge=not args.no_merge)
+                               fold_selection=args.folds, merge=not args.no_merge, progress=progress)
     else:
-        config = config_from_args(args, protocol)
-        results = run_protocol(args.cache, config, args.out, datasets=_names(getattr(args, "datasets", None)),
-                               fold_selection=args.folds, merge=not args.no_merge)
+        system = system_from_args(args, protocol)
+        results = run_protocol(system, args.cache, args.out, datasets=_names(getattr(args, "datasets", None)),
+                               fold_selection=args.folds, merge=not args.no_merge, progress=progress)
     if results is not None:
         print_results(results)
     return 0
 
 
 def print_results(results):
-    """The headline metrics, per dataset part, and the confusion matrix."""
+    """The headline metrics, per dataset part, and the confusion matrix (or a system's own summary)."""
+    if "metrics" not in results:  # spot-then-recognise systems summarise themselves
+        from micro_expr.systems.mean import format_summary
+
+        print(format_summary(results))
+        return
     print(f"{results['protocol']} ({results['folds_kind']}), preset {results['preset']}, "
           f"{results['n_samples']} samples, {results['n_folds']} folds")
     if results.get("note"):

@@ -1,4 +1,4 @@
-"""MEAN, the spot-then-recognize Micro-Expression Analysis Network (seed 004), in Keras 3.
+"""MEAN, the spot-then-recognize Micro-Expression Analysis Network (Liong et al. 2023), in Keras 3.
 
 Modules:
 - ``model``: the three-stream trunk, the spotting and recognition heads, inductive transfer;

@@ -34,7 +34,7 @@ class MEANConfig:
     classes: Optional[int] = None      # recognition classes: 3 (MEGC) or 5 (CASME II); None: 5 for casme2, else 3
     roi_layout: str = "paper"          # eye ROIs as two 21x21 pieces (paper) or one 21x42 piece ('code')
     flow: str = "tvl1"                 # optical flow: TV-L1 (paper) or Farneback (quick tests)
-    peak_p: float = 0.55               # p of the peak threshold (Eq. 12)
+    peak_p: float = 0.55               # p of the peak threshold (MEAN Eq. 12)
     multiple_peaks: bool = False       # long videos: every peak above the threshold, not only the highest
     epochs_spot: int = 200             # spotting epochs (paper)
     epochs_recog: int = 800            # recognition epochs (paper)

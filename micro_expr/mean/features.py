@@ -1,4 +1,4 @@
-"""MEAN input features (seed 004, section 3.1): optical flow u, v and optical strain on three ROIs.
+"""MEAN input features (Liong et al. 2023, section 3.1): optical flow u, v and optical strain on three ROIs.
 
 Steps, for two frames F_i and F_{i+k} of a sequence:
 
@@ -137,7 +137,7 @@ def optical_flow(frame_a, frame_b, method="tvl1"):
 
 
 def optical_strain(u, v):
-    """Optical strain magnitude |eps| = sqrt(u_x^2 + v_y^2 + 1/2 (u_y + v_x)^2) (Eqs. 2-3).
+    """Optical strain magnitude |eps| = sqrt(u_x^2 + v_y^2 + 1/2 (u_y + v_x)^2) (MEAN Eqs. 2-3).
 
     x is the column axis and y the row axis; derivatives are central
     differences (one-sided at the border), exact for a linear flow field.

@@ -1,4 +1,4 @@
-"""Metrics of seed 004 (section 4.2): spotting F1 and AP@[.5:.95], analysis F1/UF1/UAR, and STRS.
+"""Metrics of MEAN (section 4.2): spotting F1 and AP@[.5:.95], analysis F1/UF1/UAR, and STRS.
 
 Intervals are (first, last) frame numbers with both ends included, so the
 interval (3, 5) holds 3 frames. A "video" for the spotting metrics is a pair
@@ -11,7 +11,7 @@ IOU_THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.5, 0.951, 0.05))  # 0.5,
 
 
 def interval_iou(a, b):
-    """|a ∩ b| / |a ∪ b| of two frame intervals, counting frames (Eqs. 6 and 14)."""
+    """|a ∩ b| / |a ∪ b| of two frame intervals, counting frames (MEAN Eqs. 6 and 14)."""
     overlap = min(a[1], b[1]) - max(a[0], b[0]) + 1
     if overlap <= 0:
         return 0.0
@@ -23,7 +23,7 @@ def match_intervals(spotted, truth, threshold=0.5):
     """For each spotted interval, in order, the index of the ground truth it hits, or None.
 
     A spot is a true positive when its IoU with a not yet matched ground
-    truth is >= ``threshold`` (Eq. 14); it takes the one it overlaps most.
+    truth is >= ``threshold`` (MEAN Eq. 14); it takes the one it overlaps most.
     Each ground truth is matched at most once.
     """
     free = set(range(len(truth)))
@@ -40,7 +40,7 @@ def match_intervals(spotted, truth, threshold=0.5):
 
 
 def spotting_counts(videos, threshold=0.5):
-    """(TP, FP, FN) over videos: A hits among N spots and M truths, FP = N - A, FN = M - A (Eqs. 14-15)."""
+    """(TP, FP, FN) over videos: A hits among N spots and M truths, FP = N - A, FN = M - A (MEAN Eqs. 14-15)."""
     hits = spots = truths = 0
     for spotted, truth in videos:
         hits += sum(match is not None for match in match_intervals(spotted, truth, threshold))
@@ -50,7 +50,7 @@ def spotting_counts(videos, threshold=0.5):
 
 
 def precision_recall_f1(tp, fp, fn):
-    """Recall A/M, precision A/N (Eq. 15) and F1 = 2TP / (2TP + FP + FN) (Eq. 16); 0 when undefined."""
+    """Recall A/M, precision A/N (MEAN Eq. 15) and F1 = 2TP / (2TP + FP + FN) (Eq. 16); 0 when undefined."""
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
@@ -58,7 +58,7 @@ def precision_recall_f1(tp, fp, fn):
 
 
 def average_precision(videos, threshold=0.5):
-    """AP at one IoU threshold (Eq. 17): area under the interpolated precision-recall curve.
+    """AP at one IoU threshold (MEAN Eq. 17): area under the interpolated precision-recall curve.
 
     ``videos``: [([(interval, score), ...], [truth interval, ...]), ...].
     Spots of all videos are ranked by score (highest first); each is a TP or
@@ -88,7 +88,7 @@ def average_precision_range(videos, thresholds=IOU_THRESHOLDS):
 
 
 def apex_spotting_rate(spotted_apexes, truth):
-    """ASR (Eq. 13): share of videos whose spotted apex f* lies strictly inside (onset, offset)."""
+    """ASR (MEAN Eq. 13): share of videos whose spotted apex f* lies strictly inside (onset, offset)."""
     if not truth:
         return 0.0
     inside = [first < apex < last for apex, (first, last) in zip(spotted_apexes, truth)]
@@ -96,7 +96,7 @@ def apex_spotting_rate(spotted_apexes, truth):
 
 
 def analysis_scores(y_true, y_pred, labels=None):
-    """Analysis metrics of predicted classes (Eqs. 18-23), with scikit-learn.
+    """Analysis metrics of predicted classes (MEAN Eqs. 18-23), with scikit-learn.
 
     precision / recall: the means over classes of TP_c / (TP_c + FP_c) and
     TP_c / (TP_c + FN_c) (Eqs. 19-20); f1 = 2 P R / (P + R) (Eq. 21);
@@ -118,5 +118,5 @@ def analysis_scores(y_true, y_pred, labels=None):
 
 
 def strs(spotting_f1, analysis_f1):
-    """Spot-Then-Recognize Score, STRS = F1_s x F1_a (Eq. 24; F1_s of Eq. 16, F1_a of Eq. 21)."""
+    """Spot-Then-Recognize Score, STRS = F1_s x F1_a (MEAN Eq. 24; F1_s of Eq. 16, F1_a of Eq. 21)."""
     return spotting_f1 * analysis_f1

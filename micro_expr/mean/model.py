@@ -1,4 +1,4 @@
-"""MEAN, the Micro-Expression Analysis Network (seed 004, section 3.3), as Keras 3 functional models.
+"""MEAN, the Micro-Expression Analysis Network (Liong et al. 2023, section 3.3), as Keras 3 functional models.
 
 Three input streams of 42 x 42 x 1 (u, v and optical strain, section 3.1) go
 through a shared trunk; two task heads sit on the 14 concatenated channels::
@@ -75,7 +75,7 @@ def stream_inputs():
 
 
 def build_mean(num_classes=3):
-    """The combined two-output model: (spotting score, Eq. 7; class probabilities, Eq. 9)."""
+    """The combined two-output model: (spotting score, MEAN Eq. 7; class probabilities, Eq. 9)."""
     inputs = stream_inputs()
     features = shared_trunk(inputs)
     spot = task_head(features, "spot", 1, "linear")
@@ -84,14 +84,14 @@ def build_mean(num_classes=3):
 
 
 def build_spotting_model():
-    """Trunk + spotting head (regression output, Eq. 7)."""
+    """Trunk + spotting head (regression output, MEAN Eq. 7)."""
     inputs = stream_inputs()
     spot = task_head(shared_trunk(inputs), "spot", 1, "linear")
     return keras.Model(inputs, spot, name="mean_spot")
 
 
 def build_recognition_model(num_classes=3):
-    """Trunk + recognition head (softmax over C classes, Eq. 9)."""
+    """Trunk + recognition head (softmax over C classes, MEAN Eq. 9)."""
     inputs = stream_inputs()
     recog = task_head(shared_trunk(inputs), "recog", num_classes, "softmax")
     return keras.Model(inputs, recog, name="mean_recog")

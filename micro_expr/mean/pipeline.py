@@ -133,7 +133,7 @@ def analyse_video(prepared, scores, probabilities, k_prime, config, threshold=0.
 
 
 def summarise(rows, num_classes, threshold=0.5):
-    """Spotting, analysis (spotted TPs only) and STRS over analysed videos (Table 5 of the paper)."""
+    """Spotting, analysis (spotted TPs only) and STRS over analysed videos (MEAN Table 5)."""
     videos = [([s["interval"] for s in row["spots"]], [row["truth"]]) for row in rows]
     scored = [([(s["interval"], s["score"]) for s in row["spots"]], [row["truth"]]) for row in rows]
     tp, fp, fn = metrics.spotting_counts(videos, threshold)
@@ -171,7 +171,7 @@ def evaluate_fold(model, prepared_samples, k_prime, config):
 
 
 def spotting_training_set(prepared_samples, k_prime, ratio=8, seed=1):
-    """Spotting inputs and pseudo-labels (Eqs. 5-6), non-ME windows kept at ``ratio`` per ME window."""
+    """Spotting inputs and pseudo-labels (MEAN Eqs. 5-6), non-ME windows kept at ``ratio`` per ME window."""
     x = np.concatenate([s.spot_features for s in prepared_samples])
     y = np.concatenate([spotting.pseudo_labels(len(s.spot_features), [s.truth], k_prime) for s in prepared_samples])
     positives, negatives = np.flatnonzero(y == 1), np.flatnonzero(y == 0)

@@ -52,7 +52,7 @@ def _head(features, arrays, task):
     x = max_pool_same(x, 2, 2)
     x = x.reshape(len(x), -1)  # flatten, channels last (row, column, channel)
     z = x @ dense["kernel"] + dense["bias"]
-    return z if task == "spot" else softmax(z)  # Eq. 7 linear, Eq. 9 softmax
+    return z if task == "spot" else softmax(z)  # MEAN Eq. 7 linear, Eq. 9 softmax
 
 
 def reference_outputs(checkpoint, inputs):

@@ -1,4 +1,4 @@
-"""MEAN spotting: pseudo-labels for training and the post-processing of predicted scores (seed 004).
+"""MEAN spotting: pseudo-labels for training and the post-processing of predicted scores (Liong et al. 2023).
 
 Frame indices here are indices of the spotting features: score i belongs to
 the pair (F_i, F_{i+k}). Intervals are (first, last) with both ends included.
@@ -20,7 +20,7 @@ def half_expression_length(intervals):
 
 
 def pseudo_labels(n_frames, intervals, k_prime):
-    """Spotting targets s_j (Eqs. 5-6): 1 when the window [j, j + k' - 1] overlaps an ME, else 0.
+    """Spotting targets s_j (MEAN Eqs. 5-6): 1 when the window [j, j + k' - 1] overlaps an ME, else 0.
 
     g(IoU) is the Heaviside step: any overlap (IoU > 0) gives 1.
     """
@@ -32,7 +32,7 @@ def pseudo_labels(n_frames, intervals, k_prime):
 
 
 def smooth_scores(scores, k_prime, borders="discard"):
-    """Simple average over [i - k', i + k'] (Eq. 11).
+    """Simple average over [i - k', i + k'] (MEAN Eq. 11).
 
     Returns an array as long as ``scores``. ``borders="discard"`` (the paper):
     the k' frames at each end are NaN, so no interval leaves the video.
@@ -53,7 +53,7 @@ def smooth_scores(scores, k_prime, borders="discard"):
 
 
 def peak_threshold(smoothed, p=0.55):
-    """T = S_mean + p (S_max - S_mean) over the video's smoothed scores (Eq. 12)."""
+    """T = S_mean + p (S_max - S_mean) over the video's smoothed scores (MEAN Eq. 12)."""
     valid = np.asarray(smoothed)[~np.isnan(smoothed)]
     return float(valid.mean() + p * (valid.max() - valid.mean()))
 
@@ -61,7 +61,7 @@ def peak_threshold(smoothed, p=0.55):
 def find_spot_peaks(smoothed, k_prime, p=0.55, multiple=True):
     """Spotted peak frames F_p of one video (section 3.4).
 
-    ``multiple`` (long videos): the local maxima above T (Eq. 12) at least k'
+    ``multiple`` (long videos): the local maxima above T (MEAN Eq. 12) at least k'
     apart, with scipy's ``find_peaks``. Otherwise (short videos, section 4.3):
     only the highest frame, without a threshold.
     """
@@ -106,7 +106,7 @@ def spot_video(scores, k_prime, p=0.55, multiple=True):
     """Spotted MEs of one video: [{"peak", "interval", "score"}], score = smoothed score at the peak.
 
     A short video (one peak) shorter than 2k' + 1 scores has no frame left by
-    Eq. 11; it is then smoothed with shrinking border windows so that it still
+    MEAN Eq. 11; it is then smoothed with shrinking border windows so that it still
     gets its one spot, as the authors' code (which never drops borders) does.
     """
     smoothed = smooth_scores(scores, k_prime)

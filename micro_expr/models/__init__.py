@@ -1,4 +1,4 @@
-"""Keras 3 models of STFF (seed 000): per-region spatial CNNs with SE, and the LSTM temporal model.
+"""Keras 3 models of STFF (Aouayeb et al. 2022): per-region spatial CNNs with SE, and the LSTM temporal model.
 
 Typical use::
 

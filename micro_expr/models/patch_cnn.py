@@ -1,4 +1,4 @@
-"""The shallow inception-style patch encoder (seed 000 Eq. 1, Figure 4; spec section 2).
+"""The shallow inception-style patch encoder (STFF Eq. 1, Figure 4; spec section 2).
 
     H   = maxP(Conv_8^3(maxP(Conv_4^5(P))))
     Out = Concat(maxP(Conv_16^i(H)), i in {0, 1, 3, 5, 7})      (Conv^0 = identity)
@@ -16,7 +16,7 @@ from keras import layers
 
 from micro_expr.config import keras_initializer
 
-BRANCH_KERNELS = (1, 3, 5, 7)  # the four parallel convolutions of Eq. 1 (i = 0 is the pool branch)
+BRANCH_KERNELS = (1, 3, 5, 7)  # the four parallel convolutions of STFF Eq. 1 (i = 0 is the pool branch)
 BRANCH_FILTERS = 16
 ENCODER_CHANNELS = 8 + BRANCH_FILTERS * len(BRANCH_KERNELS)  # 72
 
@@ -53,7 +53,7 @@ def _pool(name):
 
 
 def patch_encoder(patch, prefix, conv_init):
-    """Apply Eq. 1 to ``patch`` (batch, h, w, 3); returns the 72-channel map at 1/8 resolution."""
+    """Apply STFF Eq. 1 to ``patch`` (batch, h, w, 3); returns the 72-channel map at 1/8 resolution."""
     x = _conv(4, 5, f"{prefix}_conv5x5", conv_init)(patch)
     x = _pool(f"{prefix}_pool1")(x)
     x = _conv(8, 3, f"{prefix}_conv3x3", conv_init)(x)

@@ -1,4 +1,4 @@
-"""Squeeze-and-excitation fusion blocks (seed 000 Eq. 2-4 and 7; spec sections 2 and 4).
+"""Squeeze-and-excitation fusion blocks (STFF Eq. 2-4 and 7; spec sections 2 and 4).
 
 Every block names its layers ``<name>_squeeze``, ``<name>_act``, ``<name>_gate``
 (the sigmoid weights) and ``<name>_scale`` (input x gate), so the gate values can
@@ -19,7 +19,7 @@ def _activation(kind, leaky_slope, name):
 
 
 def squeeze_excite(x, ratio, name, squeeze_init, excite_init, activation="relu", leaky_slope=0.01):
-    """The paper's SE (Eq. 2-4): GAP -> FCL se*F + activation -> FCL F sigmoid -> scale.
+    """The paper's SE (STFF Eq. 2-4): GAP -> FCL se*F + activation -> FCL F sigmoid -> scale.
 
     On a feature map (batch, h, w, F) the squeeze starts with global average
     pooling, so the gate is one weight per channel; on a vector (batch, F), the
@@ -66,7 +66,7 @@ def spatial_se(x, spatial_config, name=SPATIAL_SE):
 
 
 def temporal_se(x, temporal_config, name=TEMPORAL_SE):
-    """The temporal fusion of the regions' LSTM outputs (Eq. 7), if switched on."""
+    """The temporal fusion of the regions' LSTM outputs (STFF Eq. 7), if switched on."""
     if not temporal_config.se:
         return x
     return squeeze_excite(x, temporal_config.se_ratio, name, temporal_config.se_squeeze_init,

@@ -1,4 +1,4 @@
-"""The per-region spatial model (seed 000 section 3.2, Figure 3, Eq. 1-5; spec section 2).
+"""The per-region spatial model (STFF section 3.2, Figure 3, Eq. 1-5; spec section 2).
 
 Input: one tensor (m, patch height, patch width, 3) holding the m patches of a
 region in row-major order (``data_prep.regions.split_patches``), pixel values in
@@ -16,10 +16,10 @@ from micro_expr.models.classic_cnn import classic_encoder
 from micro_expr.models.patch_cnn import ENCODER_CHANNELS, SelectPatch, patch_encoder
 from micro_expr.models.se import SPATIAL_SE, spatial_se
 
-FEATURES = "spatial_features"  # the layer whose output is SF (Eq. 5)
+FEATURES = "spatial_features"  # the layer whose output is SF (STFF Eq. 5)
 PREDICTIONS = "predictions"
 
-# Rescaling(scale, offset): seed 000 3.4 says [0, 1]; the code used x / 127.5 - 1.
+# Rescaling(scale, offset): STFF 3.4 says [0, 1]; the code used x / 127.5 - 1.
 _SCALING = {"unit": (1 / 255.0, 0.0), "symmetric": (1 / 127.5, -1.0)}
 
 
@@ -33,7 +33,7 @@ def build_spatial_model(spatial_config, patch_hw, n_classes, name="spatial"):
     # Aouayeb et al. 2021 Table 6: the classic CNN of its Figure 10 instead of the inception encoder.
     encoder = classic_encoder if spatial_config.encoder == "classic" else patch_encoder
     maps = [encoder(SelectPatch(i, name=f"p{i}")(x), f"p{i}", spatial_config.conv_init) for i in range(m)]
-    x = layers.Concatenate(name="patches_concat")(maps)  # FM of Eq. 4, 72m channels
+    x = layers.Concatenate(name="patches_concat")(maps)  # FM of STFF Eq. 4, 72m channels
     x = spatial_se(x, spatial_config)
     x = layers.GlobalAveragePooling2D(name="gap")(x)
 
@@ -57,7 +57,7 @@ def build_spatial_models(config):
 
 
 def feature_extractor(spatial_model):
-    """The model up to SF, the 256-d ReLU output (Eq. 5) the temporal stage reads."""
+    """The model up to SF, the 256-d ReLU output (STFF Eq. 5) the temporal stage reads."""
     return keras.Model(spatial_model.input, spatial_model.get_layer(FEATURES).output,
                        name=f"{spatial_model.name}_features")
 

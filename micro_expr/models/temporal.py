@@ -1,4 +1,4 @@
-"""The temporal model and classifier (seed 000 section 3.3, Figure 6, Eq. 6-8; spec section 4).
+"""The temporal model and classifier (STFF section 3.3, Figure 6, Eq. 6-8; spec section 4).
 
 One input per region, named after it ("R0".."R5", or "face"), each a padded
 sequence (N, 256) of spatial features; feed a dict keyed by those names or a
@@ -33,7 +33,7 @@ def build_temporal_model(temporal_config, region_names, n_classes, feature_dim=2
                         recurrent_initializer=keras_initializer(cfg.lstm_recurrent_init),
                         bias_initializer="zeros", name=f"{region}_lstm")(x)
         x = layers.LeakyReLU(negative_slope=cfg.leaky_slope, name=f"{region}_act")(x)
-        stf.append(layers.Dropout(cfg.lstm_dropout, name=f"{region}_dropout")(x))  # STF(r), Eq. 6
+        stf.append(layers.Dropout(cfg.lstm_dropout, name=f"{region}_dropout")(x))  # STF(r), STFF Eq. 6
 
     x = layers.Concatenate(name="stf_concat")(stf)
     x = temporal_se(x, cfg)

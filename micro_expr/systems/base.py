@@ -42,6 +42,11 @@ class RecognitionSystem:
         raise NotImplementedError
 
     @classmethod
+    def protocol_overrides(cls, protocol):
+        """Configuration overrides that select ``--protocol`` (megc, au5) for this system."""
+        return {"protocol": protocol}
+
+    @classmethod
     def from_config_dict(cls, data):
         """The system of a configuration saved with ``config.to_dict()`` (run.json, checkpoints)."""
         return cls(cls.config_class.from_dict(data))
@@ -72,8 +77,11 @@ class RecognitionSystem:
         """True when part of the system is trained once, before any fold (e.g. STFF's 'frame50' split)."""
         return False
 
-    def fit_shared(self, X, y, folder):
-        """Train (or, when ``folder`` holds it already, load) the shared stage; save it in ``folder``."""
+    def fit_shared(self, X, y, folder, items=None, done=False):
+        """Train the shared stage on every clip and save it in ``folder``; with ``done``, load it from there.
+
+        ``items``: the run's items (for systems whose shared split needs to know datasets or subjects).
+        """
         raise NotImplementedError
 
     # --- one fold ---------------------------------------------------------------------------------

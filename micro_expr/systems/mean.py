@@ -1,0 +1,285 @@
+"""MEAN as a recognition system: spot, then recognise (MEAN sections 3.2-3.4), on the common runner.
+
+    mean = MEAN.from_preset("paper", epochs_spot=1, epochs_recog=1)
+    items = mean.protocol_items(cache)         # one dataset's clips with a recognition class
+    X = mean.load_inputs(cache, items)         # optical-flow features per clip (MEAN Eqs. 1-4)
+    mean.fit(X_train, y_train)                 # spotting first, then recognition on a frozen trunk
+    mean.fold_predictions(X_test, items_test)  # spotted intervals, true positives, voted classes
+
+With ``config.weights`` (a folder of the authors' published ``s<fold>.hdf5``
+files) every fold uses its published checkpoint instead of training: fold
+``s<i>`` is the i-th subject in natural order (``micro_expr.mean.pipeline``).
+
+Fitted attributes: ``model_`` (the combined Keras model), ``k_`` and ``k_prime_``
+(flow distance and half ME length, from the dataset), ``num_classes_``.
+"""
+from pathlib import Path
+
+import numpy as np
+
+from data_prep.errors import InputError
+from micro_expr.data import Item
+from micro_expr.mean import pipeline
+from micro_expr.mean.config import DEFAULT_PRESET, PRESETS, MEANConfig, get_preset
+from micro_expr.papers import PAPERS
+from micro_expr.systems.base import RecognitionSystem
+
+MODEL = "mean"   # a fold's checkpoint stem
+
+
+def _dataset_samples(cache, dataset):
+    datasets = sorted({info.dataset for info in cache.samples})
+    if dataset is None:
+        if len(datasets) != 1:
+            raise InputError(f"{cache.path}: holds datasets {', '.join(datasets) or 'none'}; "
+                             f"choose one (--set dataset=NAME or --dataset)")
+        dataset = datasets[0]
+    samples = [info for info in cache.samples if info.dataset == dataset]
+    if not samples:
+        raise InputError(f"{cache.path}: no samples of dataset {dataset!r} (it has {', '.join(datasets) or 'none'})")
+    return dataset, samples
+
+
+def weights_folder(root, dataset):
+    """The folder with the s<fold>.hdf5 spot_recog files, from what ``weights`` points at."""
+    folder = Path(root)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: weights folder does not exist")
+    if (folder / pipeline.WEIGHT_FOLDERS.get(dataset, dataset)).is_dir():
+        folder = folder / pipeline.WEIGHT_FOLDERS.get(dataset, dataset)
+    if (folder / "spot_recog").is_dir():
+        folder = folder / "spot_recog"
+    return folder
+
+
+def _check_folds(folds, subjects, folder, cache_path):
+    """Fold files must be s1 .. sN for the N subjects, or the fold -> subject assignment is wrong."""
+    wanted = list(range(1, len(subjects) + 1))
+    if list(folds) != wanted:
+        missing = [f"s{i}.hdf5" for i in wanted if i not in folds]
+        extra = [folds[i].name for i in folds if i not in wanted]
+        raise InputError(
+            f"{folder}: {len(folds)} fold files for the {len(subjects)} subjects of {cache_path} "
+            f"(fold s<i> = i-th subject in natural order: {', '.join(subjects[:6])}"
+            f"{' ...' if len(subjects) > 6 else ''})"
+            + (f"; missing {', '.join(missing[:5])}" if missing else "")
+            + (f"; no subject for {', '.join(extra[:5])}" if extra else ""))
+
+
+class MEAN(RecognitionSystem):
+    name = "mean"
+    citation = PAPERS["MEAN"]
+    config_class = MEANConfig
+    presets = PRESETS
+
+    @classmethod
+    def from_preset(cls, preset=None, **overrides):
+        try:
+            return cls(get_preset(preset or DEFAULT_PRESET, **overrides))
+        except (TypeError, ValueError) as error:
+            raise InputError(f"configuration: {error}") from error
+
+    @classmethod
+    def protocol_overrides(cls, protocol):
+        if protocol != "megc":
+            raise InputError(f"--protocol {protocol}: MEAN recognises the 3 MEGC classes (megc) or, without "
+                             f"--protocol, its dataset's classes (5 for CASME II)")
+        return {"classes": 3}
+
+    @property
+    def classes(self):
+        return list(pipeline.class_names(getattr(self, "num_classes_", None) or self.config.num_classes(None)))
+
+    def group_order(self, groups):
+        return sorted(groups, key=pipeline.natural_key)   # fold s<i> = i-th subject, s2 before s10
+
+    # --- data ---------------------------------------------------------------------------------------
+
+    def _published(self, dataset):
+        from micro_expr.mean.published import fold_files, read_checkpoint
+
+        folder = weights_folder(self.config.weights, dataset)
+        folds = fold_files(folder)
+        if not folds:
+            raise InputError(f"{folder}: no s<fold>.hdf5 checkpoint files")
+        first = read_checkpoint(next(iter(folds.values())))
+        if first.kind != "spot_recog":
+            raise InputError(f"{first.path}: evaluation needs 'spot_recog' checkpoints (both heads), "
+                             f"this is '{first.kind}'")
+        return folder, folds, first
+
+    def protocol_items(self, cache, datasets=None):
+        """The clips of one dataset that have a class of the recognition head (as the authors kept them)."""
+        wanted = self.config.dataset or (sorted(datasets)[0] if datasets and len(datasets) == 1 else None)
+        dataset, samples = _dataset_samples(cache, wanted)
+        if getattr(getattr(cache, "config", None), "frames", "all") != "all":
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "%s holds only onset..offset frames; spotting needs whole videos (mer prepare --frames all "
+                "--store-face)", cache.path)
+        self.dataset_ = dataset
+        self.num_classes_ = self.config.num_classes(dataset)
+        if self.config.weights:
+            folder, folds, first = self._published(dataset)
+            self.num_classes_ = first.num_classes
+        kept = [info for info in samples if pipeline.class_index(info, self.num_classes_) is not None]
+        if len(kept) < len(samples):
+            import logging
+
+            logging.getLogger(__name__).info("%d samples have none of the %d classes and are left out (as the "
+                                             "authors did)", len(samples) - len(kept), self.num_classes_)
+        if not kept:
+            raise InputError(f"{cache.path}: no {dataset} sample has one of the classes "
+                             f"{', '.join(pipeline.class_names(self.num_classes_))}")
+        if self.config.weights:
+            _check_folds(folds, pipeline.fold_subjects(kept), folder, cache.path)
+        return [Item(info.key, dataset, f"{dataset}/{info.subject}", pipeline.class_index(info, self.num_classes_),
+                     info.n_frames) for info in kept]
+
+    def load_inputs(self, cache, items):
+        """MEAN's features of every clip (:class:`micro_expr.mean.pipeline.PreparedSample`)."""
+        from micro_expr.mean import spotting
+        from micro_expr.mean.features import flow_distance
+
+        by_key = {info.key: info for info in cache.samples}
+        infos = [by_key[item.key] for item in items]
+        self.k_ = flow_distance(infos[0].fps)
+        self.k_prime_ = spotting.half_expression_length([pipeline.truth_interval(info) for info in infos])
+        import logging
+
+        logging.getLogger(__name__).info("%s: %d samples, k = %d, k' = %d", self.dataset_, len(infos), self.k_,
+                                         self.k_prime_)
+        return [pipeline.prepare_sample(cache, info, self.k_, self.num_classes_, self.config,
+                                        with_recognition=not self.config.weights) for info in infos]
+
+    # --- one fold -----------------------------------------------------------------------------------
+
+    def for_fold(self, fold):
+        """This system, or, with published weights, a MEAN holding fold ``s<index + 1>``'s checkpoint."""
+        self.fold_number_ = fold.index + 1
+        if not self.config.weights:
+            return self
+        from micro_expr.mean.published import build_model_for, read_checkpoint, set_published_weights
+
+        folder, folds, first = self._published(self.dataset_)
+        checkpoint = read_checkpoint(folds[self.fold_number_])
+        if (checkpoint.kind, checkpoint.num_classes) != (first.kind, first.num_classes):
+            raise InputError(f"{checkpoint.path}: a '{checkpoint.kind}' checkpoint with {checkpoint.num_classes} "
+                             f"classes among '{first.kind}' ones with {first.num_classes} ({first.path.name})")
+        published = MEAN(self.config)
+        for name in ("dataset_", "num_classes_", "k_", "k_prime_", "fold_number_"):
+            setattr(published, name, getattr(self, name))
+        published.model_ = build_model_for("spot_recog", first.num_classes)
+        set_published_weights(published.model_, checkpoint)
+        published.checkpoint_ = str(checkpoint.path)
+        return published
+
+    def fit(self, X, y):
+        """Spotting, then recognition with a frozen trunk (MEAN section 3.2); a no-op with published weights."""
+        if self.config.weights:
+            self._history = {}
+            return self
+        self.model_, self._history = pipeline.train_fold(list(X), self.num_classes_, self.k_prime_, self.config)
+        return self
+
+    def _rows(self, X):
+        if not hasattr(self, "model_"):
+            raise RuntimeError("this MEAN system is not fitted: call fit, or MEAN.load(folder)")
+        return pipeline.evaluate_fold(self.model_, list(X), self.k_prime_, self.config)
+
+    def predict_proba(self, X):
+        """Per clip, the recognition probabilities voted at its first spotted interval (uniform when none)."""
+        from micro_expr.mean.features import split_streams
+
+        probabilities = []
+        for clip, row in zip(X, self._rows(X)):
+            _, per_frame = self.model_.predict(split_streams(clip.spot_features), verbose=0, batch_size=256)
+            if row["spots"]:
+                first, last = row["spots"][0]["interval"]
+                per_frame = per_frame[max(0, first):last + 1] if last >= first else per_frame
+            probabilities.append(np.asarray(per_frame).mean(axis=0))
+        return np.asarray(probabilities)
+
+    def fold_predictions(self, X, items):
+        """Per clip: truth interval, every spotted interval with its score, match and voted class."""
+        records = []
+        for item, row in zip(items, self._rows(X)):
+            spots = [{"peak": int(s["peak"]), "interval": [int(v) for v in s["interval"]], "score": float(s["score"]),
+                      "true_positive": bool(s["true_positive"]), "predicted_class": s["predicted_class"]}
+                     for s in row["spots"]]
+            records.append({"key": item.key, "dataset": item.dataset, "subject": item.subject,
+                            "label": row["label"], "truth": [int(v) for v in row["truth"]], "spots": spots,
+                            "fold": self.fold_number_, "k": self.k_, "k_prime": self.k_prime_,
+                            "num_classes": self.num_classes_})
+        return records
+
+    # --- checkpoints ------------------------------------------------------------------------------------
+
+    def save(self, folder):
+        from micro_expr.checkpoints import save_checkpoint
+
+        save_checkpoint(self.model_, Path(folder) / MODEL, {
+            "system": self.name, "config": self.config.to_dict(), "classes": self.classes, "k": self.k_,
+            "k_prime": self.k_prime_, "published_checkpoint": getattr(self, "checkpoint_", None)})
+
+    @classmethod
+    def load(cls, folder, shared_folder=None):
+        from micro_expr.checkpoints import load_checkpoint
+
+        model, meta = load_checkpoint(Path(folder) / f"{MODEL}.keras")
+        if meta.get("system") != "mean":
+            raise InputError(f"{Path(folder) / MODEL}.json: not a MEAN checkpoint")
+        system = cls(MEANConfig.from_dict(meta["config"]))
+        system.model_, system.k_, system.k_prime_ = model, meta["k"], meta["k_prime"]
+        system.num_classes_ = len(meta["classes"])
+        return system
+
+    # --- results --------------------------------------------------------------------------------------------
+
+    def results(self, run, predictions, histories, seconds, note=None):
+        """Spotting (F1, AP@[.5:.95]), analysis of the true positives and STRS (MEAN Table 5)."""
+        from micro_expr.plots import plot_training_curves
+
+        first = predictions[0]
+        rows = [{**p, "truth": tuple(p["truth"]),
+                 "spots": [{**s, "interval": tuple(s["interval"])} for s in p["spots"]]} for p in predictions]
+        summary = {"system": self.name, "citation": self.citation, "preset": run["config"]["preset"],
+                   "dataset": first["dataset"], "k": first["k"], "k_prime": first["k_prime"],
+                   "folds": len({p["fold"] for p in predictions}), "n_folds": len(run["folds"]),
+                   "n_samples": len(predictions),
+                   **pipeline.summarise(rows, first["num_classes"]), "timings": {"fold_seconds_total": seconds}}
+        if run["config"].get("weights"):
+            summary["weights"] = run["config"]["weights"]
+        if note:
+            summary["note"] = note
+        figures = {"training_curves": plot_training_curves(histories, ("spot", "recog"))} if any(histories.values()) \
+            else {}
+        return summary, format_markdown(summary), figures
+
+
+def format_summary(summary):
+    """The headline figures as plain text lines."""
+    spot, analysis = summary["spotting"], summary["analysis"]
+    return "\n".join([
+        f"MEAN on {summary['dataset']} (k = {summary['k']}, k' = {summary['k_prime']})",
+        f"spotting  TP {spot['tp']}  FP {spot['fp']}  FN {spot['fn']}  precision {spot['precision']:.4f}  "
+        f"recall {spot['recall']:.4f}  F1 {spot['f1']:.4f}  AP@[.5:.95] {spot['ap_50_95']:.4f}",
+        f"analysis  n {analysis['n']}  F1 {analysis['f1']:.4f}  UF1 {analysis['uf1']:.4f}  "
+        f"UAR {analysis['uar']:.4f}  accuracy {analysis['accuracy']:.4f}",
+        f"STRS {summary['strs']:.4f}",
+    ])
+
+
+def format_markdown(summary):
+    lines = [f"# mean: spot-then-recognise on {summary['dataset']}, preset `{summary['preset']}`", "",
+             f"System: {summary['citation']}.", ""]
+    if summary.get("note"):
+        lines += [f"> {summary['note']}", ""]
+    if summary.get("weights"):
+        lines += [f"Published checkpoints: `{summary['weights']}`.", ""]
+    lines += ["```", format_summary(summary), "```", "",
+              "Spotting F1 counts a spotted interval as a true positive at IoU >= 0.5 with a truth interval; "
+              "analysis scores the classes of the true positives only; STRS = spotting F1 x analysis F1 "
+              "(MEAN Eq. 24)."]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,269 @@
+"""STFF as a recognition system: spatial models per region, temporal model and classifier (STFF sections 3.2-3.4).
+
+    stff = STFF.from_preset("strict")
+    stff.fit(X_train, y_train)        # X: per clip, a list of uint8 frame stacks (T, H, W, 3), one per model input
+    stff.predict_proba(X_test)        # (n, K)
+    stff.save(folder); STFF.load(folder).explain(X_test)
+
+Fitted attributes: ``spatial_models_`` (input name -> Keras model),
+``temporal_model_``, ``standardizer_`` (or None), ``classes_``.
+
+``fit`` trains both stages (preset ``strict``: the spatial models see the
+training subjects only). With the code's ``frame50`` split (presets ``paper``
+and ``original``) the spatial models are trained once for every fold by
+:meth:`fit_shared` on a random half of all frames, and ``fit`` trains the
+temporal stage only. The training stages are built and traced once per
+system and restart from the same initial weights at every ``fit``
+(:mod:`micro_expr.training`), so refitting for the next fold is cheap.
+"""
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from data_prep.errors import InputError
+from data_prep.labels import protocol_classes
+from micro_expr import training
+from micro_expr.config import DEFAULT_PRESET, PRESETS, STFFConfig, get_preset
+from micro_expr.data import protocol_items, read_inputs, region_targets
+from micro_expr.papers import PAPERS
+from micro_expr.systems.base import RecognitionSystem
+
+log = logging.getLogger(__name__)
+
+SPATIAL = "spatial"     # a fold's spatial models (per_fold split)
+TEMPORAL = "temporal"   # a fold's temporal model
+
+
+def stack_frames(X):
+    """Concatenate the frames of every clip per model input: (arrays, owner clip index of every frame)."""
+    n_inputs = len(X[0])
+    arrays = [np.concatenate([clip[i] for clip in X]) for i in range(n_inputs)]
+    owner = np.repeat(np.arange(len(X), dtype=np.int32), [len(clip[0]) for clip in X])
+    return arrays, owner
+
+
+class STFF(RecognitionSystem):
+    name = "stff"
+    citation = PAPERS["STFF"]
+    config_class = STFFConfig
+    presets = PRESETS
+
+    def __init__(self, config):
+        super().__init__(config)
+        self._spatial = self._temporal = None   # training stages, built on first use
+        self._shared_fitted = False
+        self._memo = {}                          # id(first frame stack) -> (stack, per-input features), frame50 only
+        self._readouts = None
+
+    @classmethod
+    def from_preset(cls, preset=None, **overrides):
+        try:
+            return cls(get_preset(preset or DEFAULT_PRESET, **overrides))
+        except (TypeError, ValueError) as error:
+            raise InputError(f"configuration: {error}") from error
+
+    @property
+    def classes(self):
+        return list(protocol_classes(self.config.protocol))
+
+    @property
+    def names(self):
+        return list(self.config.region_names)
+
+    # --- data ---------------------------------------------------------------------------------------
+
+    def protocol_items(self, cache, datasets=None):
+        return protocol_items(cache, self.config.protocol, datasets)
+
+    def load_inputs(self, cache, items):
+        return [read_inputs(cache, item.key, self.config) for item in items]
+
+    def _frame_labels(self, y, owner):
+        """Per model input, the label of every frame: its clip's region label (spec section 3)."""
+        return [targets[owner] for targets in region_targets(y, self.config)]
+
+    # --- training -------------------------------------------------------------------------------------
+
+    def _stages(self):
+        if self._spatial is None:
+            import keras
+
+            keras.utils.set_random_seed(self.config.seed)  # once: initial weights, dropout and shuffles
+            self._spatial = training.SpatialStage(self.config)
+            self._temporal = training.TemporalStage(self.config)
+        return self._spatial, self._temporal
+
+    @property
+    def has_shared_stage(self):
+        return self.config.spatial.split == "frame50"
+
+    def fit_shared(self, X, y, folder, items=None, done=False):
+        """The code's once-for-all spatial training on a random half of all frames (leaky, spec section 2).
+
+        ``done``: ``folder`` holds the trained models already (a resumed run): load them.
+        """
+        from micro_expr.checkpoints import load_h5_weights
+
+        cfg = self.config
+        spatial, _ = self._stages()
+        folder = Path(folder)
+        arrays, owner = stack_frames(X)
+        if done:
+            for name, model in spatial.models.items():
+                load_h5_weights(model, folder / f"{name}.h5")
+        else:
+            rng = np.random.default_rng(cfg.spatial.split_seed)
+            chosen = np.sort(rng.permutation(len(owner))[: int(len(owner) * cfg.spatial.split_fraction)])
+            labels = self._frame_labels(y, owner)
+            log.info("spatial (frame50, all subjects mixed): %d of %d frames", len(chosen), len(owner))
+            self._history = spatial.fit([a[chosen] for a in arrays], [t[chosen] for t in labels],
+                                        predicted_labels=labels, seed=cfg.seed)
+            self._save_spatial(folder)
+        self._shared_fitted = True
+        # Every clip's features once: the spatial models do not change again.
+        features = training.per_item(spatial.features(arrays), owner, len(X))
+        self._memo = {id(clip[0]): (clip[0], [seqs[i] for seqs in features]) for i, clip in enumerate(X)}
+        return self
+
+    def fit(self, X, y):
+        """Train on clips ``X`` with sequence labels ``y`` (class indices); returns self."""
+        cfg = self.config
+        spatial, temporal = self._stages()
+        y = np.asarray(y, dtype=int)
+        history = {}
+        if cfg.spatial.split == "per_fold":
+            arrays, owner = stack_frames(X)
+            history["spatial"] = spatial.fit(arrays, self._frame_labels(y, owner), seed=cfg.seed)
+        elif not self._shared_fitted:
+            raise RuntimeError("spatial.split='frame50' trains the spatial models once for every fold: "
+                               "call fit_shared(X_all, y_all, folder) before fit")
+        self.spatial_models_, self.temporal_model_, self.classes_ = spatial.models, temporal.model, self.classes
+        self._readouts = None
+        features = self._features(X)
+        self.standardizer_ = training.Standardizer.for_config(cfg)
+        if self.standardizer_ is not None:
+            self.standardizer_.fit(features)
+        history["temporal"] = temporal.fit(self._sequences(features), y, seed=cfg.seed)
+        self._history = history
+        return self
+
+    def _features(self, X):
+        """Per model input, the spatial feature sequences SF (STFF Eq. 5) of every clip."""
+        if self._memo and all(id(clip[0]) in self._memo for clip in X):
+            per_clip = [self._memo[id(clip[0])][1] for clip in X]
+            return [[clip[i] for clip in per_clip] for i in range(len(self.names))]
+        arrays, owner = stack_frames(X)
+        return training.per_item(self._extract(arrays), owner, len(X))
+
+    def _extract(self, arrays):
+        if self._spatial is not None and self._spatial.models is self.spatial_models_:
+            return self._spatial.features(arrays)
+        return training.frame_features(self._extractor(), arrays, self.config)
+
+    def _extractor(self):
+        if getattr(self, "_loaded_extractor", None) is None:
+            from micro_expr.models.spatial import FEATURES
+
+            self._loaded_extractor = training.joint_model(self.spatial_models_,
+                                                          lambda model: model.get_layer(FEATURES).output)
+        return self._loaded_extractor
+
+    def _sequences(self, features):
+        """Standardised (STFF section 3.4) and padded temporal inputs of every clip."""
+        return training.sequences_for(features, range(len(features[0])), self.config, self.standardizer_)
+
+    def predict_proba(self, X):
+        self._check_fitted()
+        inputs = self._sequences(self._features(X))
+        return np.asarray(self.temporal_model_.predict(dict(zip(self.names, inputs)), verbose=0))
+
+    def _check_fitted(self):
+        if not hasattr(self, "temporal_model_"):
+            raise RuntimeError("this STFF system is not fitted: call fit, or STFF.load(folder)")
+
+    # --- checkpoints ------------------------------------------------------------------------------------
+
+    def _save_spatial(self, folder):
+        from micro_expr.checkpoints import save_checkpoint
+
+        for (name, model), classes in zip(self._spatial.models.items(), self.config.region_class_names):
+            save_checkpoint(model, Path(folder) / name, {"stage": "spatial", "region": name, "classes": list(classes),
+                                                         "config": self.config.to_dict()})
+
+    def save(self, folder):
+        """The fold's checkpoints: ``spatial/<input>.*`` (per-fold split only) and ``temporal.*``."""
+        from micro_expr.checkpoints import save_checkpoint
+
+        self._check_fitted()
+        folder = Path(folder)
+        if self.config.spatial.split == "per_fold":
+            self._save_spatial(folder / SPATIAL)
+        save_checkpoint(self.temporal_model_, folder / TEMPORAL, {
+            "stage": "temporal", "classes": list(self.classes_), "regions": self.names,
+            "config": self.config.to_dict(), "fold": folder.name,
+            "standardizer": None if self.standardizer_ is None else self.standardizer_.to_stats()})
+
+    @classmethod
+    def load(cls, folder, shared_folder=None):
+        """A fitted STFF from a fold folder; ``shared_folder``: where 'frame50' spatial models lie
+        (default: the run's ``spatial_shared``, two levels up)."""
+        from micro_expr.checkpoints import load_checkpoint
+
+        folder = Path(folder)
+        temporal, meta = load_checkpoint(folder / f"{TEMPORAL}.keras")
+        if "config" not in meta or "classes" not in meta:
+            raise InputError(f"{folder / 'temporal.json'}: checkpoint metadata (config, classes) is missing")
+        try:
+            config = STFFConfig.from_dict(meta["config"])
+        except (TypeError, ValueError) as error:
+            raise InputError(f"{folder / 'temporal.json'}: not an STFF configuration ({error})") from None
+        system = cls(config)
+        if list(meta.get("regions", config.region_names)) != system.names:
+            raise InputError(f"{folder / 'temporal.json'}: regions {meta['regions']} do not match the configuration")
+        if config.spatial.split == "per_fold":
+            spatial_folder = folder / SPATIAL
+        else:
+            spatial_folder = Path(shared_folder) if shared_folder else folder.parent.parent / "spatial_shared"
+        system.spatial_models_ = {}
+        for name in system.names:
+            model, spatial_meta = load_checkpoint(spatial_folder / f"{name}.keras")
+            if spatial_meta.get("config") != meta["config"]:
+                raise InputError(f"{spatial_folder / name}.json: trained with another configuration than "
+                                 f"{folder / 'temporal.json'}")
+            system.spatial_models_[name] = model
+        system.temporal_model_, system.classes_ = temporal, list(meta["classes"])
+        system.standardizer_ = (None if meta.get("standardizer") is None else
+                                training.Standardizer.from_stats(meta["standardizer"], config.temporal.standardize))
+        return system
+
+    # --- attention -----------------------------------------------------------------------------------------
+
+    def explain(self, X):
+        """Per clip: class probabilities (K,), per input the features SF (T, 256) and patch weights (T, m)
+        of the spatial SE gate (STFF Eq. 2-4; None without it), and the region weights (R,) of the temporal
+        SE gate (STFF Eq. 7; None without it)."""
+        from data_prep.pipeline import split_patches
+        from micro_expr import attention
+
+        self._check_fitted()
+        if self._readouts is None:
+            self._readouts = ({name: attention.spatial_readout(model) for name, model in self.spatial_models_.items()},
+                              attention.temporal_readout(self.temporal_model_))
+        spatial, temporal = self._readouts
+        cfg = self.config
+        explained = []
+        for clip in X:
+            features, patch_weights = [], []
+            for name, frames, size in zip(self.names, clip, cfg.patch_sizes):
+                patches = split_patches(frames, cfg.spatial.patches, size).numpy()  # the cut of training
+                sf, weights = attention.read_spatial(spatial[name], patches, cfg.spatial.patches)
+                features.append(sf)
+                patch_weights.append(weights)
+            sequences = self._sequences([[sf] for sf in features])
+            probabilities, region_weights = attention.read_temporal(temporal, dict(zip(self.names, sequences)),
+                                                                    len(self.names))
+            explained.append({"probabilities": probabilities, "features": features, "patch_weights": patch_weights,
+                              "region_weights": region_weights})
+        return explained
+
