@@ -211,3 +211,24 @@ def test_summary_prints_the_predecessor(capsys):
     assert f"R0: {CLASSIC + head(16, 5):,} parameters, k = 5" in out
     assert "preset cnn_lstm_paper, protocol au5, m = 1, fusion none, spatial SE 'none', encoder classic" in out
     assert main(["summary", "--system", "cnn_lstm", "--preset", "original"]) == 2
+
+
+def test_mer_train_runs_the_predecessor(tiny_cache, tmp_path):
+    """`mer train --system cnn_lstm`: one LOSO fold of the predecessor through the common runner."""
+    import json
+
+    from micro_expr.cli import main
+    from micro_expr.systems.cnn_lstm import CNNLSTM
+
+    out = tmp_path / "run"
+    settings = ["spatial.epochs=1", "spatial.batch_size=16", "temporal.epochs=2", "temporal.batch_size=4",
+                "temporal.sequence_length=8"]
+    assert main(["train", "--system", "cnn_lstm", "--preset", "strict", "--protocol", "megc", "--cache",
+                 str(tiny_cache), "--out", str(out), "--folds", "0", "--no-progress",
+                 *[arg for s in settings for arg in ("--set", s)]]) == 0
+    run = json.loads((out / "run.json").read_text())
+    assert run["system"] == "cnn_lstm" and run["config"]["preset"] == "cnn_lstm_strict"
+    fold = next((out / "folds").iterdir())
+    assert len(json.loads((fold / "predictions.json").read_text())) == 3
+    fitted = CNNLSTM.load(fold)
+    assert isinstance(fitted, CNNLSTM) and fitted.spatial_models_["R5"].output.shape == (None, 4)
