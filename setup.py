@@ -20,6 +20,7 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["micro_expr", "micro_expr.*", "data_prep", "data_prep.*"]),
     install_requires=read_requirements(),
-    extras_require={"test": ["pytest>=7"]},
+    # ray: folds on a Ray cluster (mer train --engine ray); the tests run a local Ray cluster, so they need it too.
+    extras_require={"test": ["pytest>=7", "ray>=2.9"], "ray": ["ray>=2.9"]},
     entry_points={"console_scripts": ["mer=micro_expr.cli:main"]},
 )

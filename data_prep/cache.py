@@ -9,12 +9,17 @@ Layout of ``cache.h5``::
         landmarks      int32 (68, 2) on the first frame, or (frames, 68, 2)
         face_box       int32 (4,) or (frames, 4): left, top, right, bottom
         frame_numbers  int32 (frames,)
-        attrs: dataset, subject, sample, onset, apex, offset, emotion, ...
+        frame_stamps   int64 (frames, 2): size and modification time (ns) of each frame file
+        attrs: dataset, subject, sample, onset, apex, offset, emotion, frame_selection, ...
 
 Writing is crash-safe: each sample is first written to its own small file in
 ``cache.h5.parts/`` (temporary name, then an atomic rename), and the parts are
 merged into a new ``cache.h5`` that replaces the old one atomically. A killed
 run leaves complete parts and an untouched cache; running again resumes.
+Temporary names carry the process id, and one prepare at a time holds
+``cache.h5.lock`` (``data_prep.lock``). A rerun reuses a cached sample or a
+part only when it can be read back and its frames have not changed
+(:func:`entry_problem`); anything else is prepared again.
 """
 import hashlib
 import json
@@ -34,7 +39,7 @@ from data_prep.regions import REGION_NAMES
 FORMAT = "micro_expr region cache"
 VERSION = 1
 _META_FIELDS = ("dataset", "subject", "sample", "onset", "apex", "offset", "emotion", "action_units",
-                "objective_class", "objective_source", "megc_class", "fps")
+                "objective_class", "objective_source", "megc_class", "fps", "frame_selection")
 
 
 @dataclass
@@ -56,6 +61,7 @@ class SampleInfo:
     objective_source: str = ""
     megc_class: Optional[str] = None
     fps: float = 200.0
+    frame_selection: str = ""   # "onset_offset" or "all" (SMIC: always all); "" in caches before it was kept
 
     @property
     def megc_label(self):
@@ -87,7 +93,8 @@ def _info_from_group(key, group):
         onset=optional_int("onset"), apex=optional_int("apex"), offset=optional_int("offset"),
         emotion=str(attrs.get("emotion", "")), action_units=str(attrs.get("action_units", "")),
         objective_class=optional_int("objective_class"), objective_source=str(attrs.get("objective_source", "")),
-        megc_class=str(attrs["megc_class"]) or None, fps=float(attrs.get("fps", 200.0)))
+        megc_class=str(attrs["megc_class"]) or None, fps=float(attrs.get("fps", 200.0)),
+        frame_selection=str(attrs.get("frame_selection", "")))
 
 
 def write_sample_group(group, sample, arrays):
@@ -100,7 +107,41 @@ def write_sample_group(group, sample, arrays):
     group.create_dataset("landmarks", data=np.asarray(arrays["landmarks"], dtype=np.int32))
     group.create_dataset("face_box", data=np.asarray(arrays["face_box"], dtype=np.int32))
     group.create_dataset("frame_numbers", data=np.asarray(sample.frame_numbers, dtype=np.int32))
+    group.create_dataset("frame_stamps", data=frame_stamps(sample.frames))
     group.attrs.update(sample_metadata(sample))
+
+
+def frame_stamps(paths):
+    """int64 (frames, 2): size and modification time of each frame file, to notice changed frames."""
+    stats = [os.stat(path) for path in paths]
+    return np.array([[s.st_size, s.st_mtime_ns] for s in stats], dtype=np.int64).reshape(len(stats), 2)
+
+
+def entry_problem(group, sample=None):
+    """Why a prepared sample (cache group or part) cannot be reused; None when it can.
+
+    Reads the first and last frame of every region (a cut or half-written file
+    fails there) and, given the ``sample`` as the readers see it now, compares
+    its frame numbers and the files' sizes and times with the stored ones.
+    """
+    try:
+        numbers = [int(n) for n in group["frame_numbers"][()]]
+        for name in REGION_NAMES:
+            region = group[name]
+            if region.shape[0] != len(numbers) or not numbers:
+                return f"{name} holds {region.shape[0]} frames for {len(numbers)} frame numbers"
+            region[0], region[len(numbers) - 1]
+        group["landmarks"][()]
+        stamps = group["frame_stamps"][()] if "frame_stamps" in group else None
+    except (OSError, KeyError, ValueError, RuntimeError) as error:
+        return f"cannot be read back ({error})"
+    if sample is None:
+        return None
+    if numbers != list(sample.frame_numbers):
+        return "its frame selection changed"
+    if stamps is not None and not np.array_equal(stamps, frame_stamps(sample.frames)):
+        return "its frame files changed on disk"
+    return None
 
 
 class PartStore:
@@ -123,65 +164,114 @@ class PartStore:
         else:
             self.folder.mkdir(parents=True, exist_ok=True)
             _atomic_write_text(stamp, self.config.to_json())
+        for leftover in self.folder.glob("*.tmp"):  # from a killed run; we hold the lock, so not in use
+            leftover.unlink(missing_ok=True)
         return self
 
     def path(self, key):
         return self.folder / (hashlib.sha1(key.encode()).hexdigest()[:16] + ".h5")
 
-    def has(self, key):
-        return self.path(key).exists()
+    def problem(self, sample):
+        """None when a reusable part of ``sample`` is here, else why not ("no part" when absent)."""
+        import h5py
+
+        path = self.path(sample.key)
+        if not path.exists():
+            return "no part"
+        try:
+            with h5py.File(path, "r") as handle:
+                if str(handle.attrs.get("key", "")) != sample.key:
+                    return f"part {path.name} belongs to another sample"
+                return entry_problem(handle["sample"], sample)
+        except (OSError, KeyError) as error:
+            return f"part {path.name} cannot be read back ({error})"
 
     def write(self, sample, arrays):
         """Write a sample to its part file; only a complete file gets the final name."""
         import h5py
 
         final = self.path(sample.key)
-        temporary = final.with_suffix(".h5.tmp")
-        with h5py.File(temporary, "w") as handle:
-            handle.attrs["key"] = sample.key
-            write_sample_group(handle.create_group("sample"), sample, arrays)
-        os.replace(temporary, final)
+        temporary = final.with_name(f"{final.name}.{os.getpid()}.tmp")
+        try:
+            with h5py.File(temporary, "w") as handle:
+                handle.attrs["key"] = sample.key
+                write_sample_group(handle.create_group("sample"), sample, arrays)
+            os.replace(temporary, final)
+        finally:
+            temporary.unlink(missing_ok=True)
 
     def keys(self):
+        """{key: path} of the readable parts (an unreadable one is skipped: its sample was re-prepared)."""
         import h5py
 
         result = {}
         for path in sorted(self.folder.glob("*.h5")):
-            with h5py.File(path, "r") as handle:
-                result[str(handle.attrs["key"])] = path
+            try:
+                with h5py.File(path, "r") as handle:
+                    if entry_problem(handle["sample"]) is None:
+                        result[str(handle.attrs["key"])] = path
+            except (OSError, KeyError):
+                continue
         return result
 
     def remove(self):
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def _temporary(path):
+    """A temporary name beside ``path``, unique to this process."""
+    return Path(f"{path}.{os.getpid()}.tmp")
+
+
 def _atomic_write_text(path, text):
-    temporary = Path(str(path) + ".tmp")
+    temporary = _temporary(path)
     temporary.write_text(text)
     os.replace(temporary, path)
 
 
-def cached_keys(cache_path, config):
-    """Keys already in a complete cache; refuses a cache built with other settings."""
-    import h5py
+def cache_problems(cache_path, config, samples=None):
+    """({key: problem} of the cached samples, keys of samples listed in the failure log).
 
+    ``problem`` is None for a sample that can be reused (:func:`entry_problem`,
+    compared with ``samples`` when given). Refuses a cache built with other settings.
+    """
     cache_path = Path(cache_path)
     if not cache_path.exists():
-        return set()
+        return {}, set()
     with RegionCache(cache_path) as cache:
         if cache.config != config:
             raise CacheConfigError(
                 f"{cache_path}: this cache was built with other preprocessing settings "
                 f"({'; '.join(cache.config.differences(config))}); use another --out or delete it")
-        return set(cache.keys)
+        by_key = {sample.key: sample for sample in samples or ()}
+        problems = {key: entry_problem(cache._file["samples"][key], by_key.get(key)) for key in cache.keys}
+        return problems, {f["key"] for f in cache.failures}
 
 
-def merge(cache_path, parts, failures):
-    """Write a new cache from the old one plus the finished parts, and swap it in atomically."""
+def cached_keys(cache_path, config):
+    """Keys of the readable samples of a complete cache; refuses a cache built with other settings."""
+    problems, _ = cache_problems(cache_path, config)
+    return {key for key, problem in problems.items() if problem is None}
+
+
+def merge(cache_path, parts, failures, drop=()):
+    """Write a new cache from the old one plus the finished parts, and swap it in atomically.
+
+    ``drop``: keys of the old cache not to copy (unreadable or out of date).
+    """
+    cache_path = Path(cache_path)
+    temporary = _temporary(cache_path)
+    try:
+        _write_merged(temporary, cache_path, parts, failures, set(drop))
+        os.replace(temporary, cache_path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    parts.remove()
+
+
+def _write_merged(temporary, cache_path, parts, failures, drop):
     import h5py
 
-    cache_path = Path(cache_path)
-    temporary = Path(str(cache_path) + ".tmp")
     with h5py.File(temporary, "w") as out:
         out.attrs["format"] = FORMAT
         out.attrs["version"] = VERSION
@@ -191,7 +281,8 @@ def merge(cache_path, parts, failures):
         if cache_path.exists():
             with h5py.File(cache_path, "r") as old:
                 for key in _group_keys(old["samples"]):
-                    old.copy(old["samples"][key], samples, name=key)
+                    if key not in drop:
+                        old.copy(old["samples"][key], samples, name=key)
                 kept_failures = json.loads(old.attrs.get("failures", "[]"))
         for key, path in parts.keys().items():
             if key in samples:
@@ -203,8 +294,6 @@ def merge(cache_path, parts, failures):
         by_key = {f["key"]: f for f in kept_failures if f["key"] not in done}
         by_key.update({f.key: {"key": f.key, "message": f.message} for f in failures})
         out.attrs["failures"] = json.dumps(list(by_key.values()))
-    os.replace(temporary, cache_path)
-    parts.remove()
 
 
 def _group_keys(samples_group):

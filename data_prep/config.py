@@ -4,6 +4,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 
 from data_prep.datasets import FRAME_SELECTIONS
+from data_prep.face import CANVAS_HEIGHT, CANVAS_WIDTH
 
 LANDMARK_MODES = ("first", "every")
 
@@ -14,8 +15,8 @@ class PrepConfig:
 
     landmarks: str = "first"          # dlib on the first frame only (original) or on every frame
     upsample: int = 1                 # dlib HOG detector upsampling, as in the original cropper
-    canvas_width: int = 240           # contain-resize canvas of the face crop
-    canvas_height: int = 280
+    canvas_width: int = CANVAS_WIDTH   # contain-resize canvas of the face crop (data_prep.face)
+    canvas_height: int = CANVAS_HEIGHT
     region_sizes: str = "canvas"      # "canvas" boxes, or a row of STFF Table 2 (paper preset)
     frames: str = "onset_offset"      # onset..offset inclusive, or "all" frames of the folder
     store_face: bool = False          # also keep the whole face canvas (for MEAN and figures)

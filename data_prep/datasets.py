@@ -16,7 +16,7 @@ from data_prep.coding_sheets import read_coding_sheet
 from data_prep.errors import FrameError, InputError
 from data_prep.labels import megc_class
 from data_prep.objective_classes import objective_class
-from data_prep.samples import Failure, Sample
+from data_prep.samples import MIN_FRAMES, Failure, Sample
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"}
 FRAME_SELECTIONS = ("onset_offset", "all")
@@ -48,7 +48,11 @@ def frame_files(folder):
 
 
 def select_frames(sample, selection="onset_offset"):
-    """Fill ``sample.frames`` from its folder: onset..offset inclusive, or all frames."""
+    """Fill ``sample.frames`` from its folder: onset..offset inclusive, or all frames.
+
+    Gaps in the numbering of "all" frames become a warning of the sample; a
+    clip with fewer than ``MIN_FRAMES`` frames is refused.
+    """
     if selection not in FRAME_SELECTIONS:
         raise ValueError(f"unknown frame selection {selection!r}; choose one of {FRAME_SELECTIONS}")
     if not sample.folder.is_dir():
@@ -65,9 +69,24 @@ def select_frames(sample, selection="onset_offset"):
             raise FrameError(f"{sample.folder}: {len(missing)} frame(s) between onset {sample.onset} and "
                              f"offset {sample.offset} are missing (numbers {shown})")
         numbered = [(n, available[n]) for n in wanted]
+        sample.frame_selection = "onset_offset"
+    else:
+        sample.frame_selection = "all"
+        gaps = numbering_gaps([n for n, _ in numbered])
+        if gaps:
+            shown = ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in gaps[:5]) + (" ..." if len(gaps) > 5 else "")
+            sample.warnings.append(f"{sample.folder}: frame numbers have gaps (missing {shown}); "
+                                   f"the frames around them are used as if consecutive")
+    if len(numbered) < MIN_FRAMES:
+        raise FrameError(f"{sample.folder}: {len(numbered)} frame(s) selected; a clip needs at least {MIN_FRAMES}")
     sample.frame_numbers = [n for n, _ in numbered]
     sample.frames = [p for _, p in numbered]
     return sample
+
+
+def numbering_gaps(numbers):
+    """[(first, last)] of the missing numbers between sorted frame numbers."""
+    return [(a + 1, b - 1) for a, b in zip(numbers, numbers[1:]) if b - a > 1]
 
 
 def _from_sheet(dataset, root, coding, subject_folder, selection):
@@ -76,8 +95,20 @@ def _from_sheet(dataset, root, coding, subject_folder, selection):
         raise InputError(f"{root}: dataset root folder does not exist")
     rows, has_objective = read_coding_sheet(coding, dataset)
     samples, failures = [], []
+    first_row = {}  # key -> sheet row that defined it, to report duplicates
     for row in rows:
-        subject = subject_folder(row["subject"])
+        where = f"{coding} row {row['row']}"
+        try:
+            subject = subject_folder(row["subject"])
+        except InputError as error:
+            failures.append(Failure(f"{dataset}/?/{row['sample']}", f"{where}: {error}"))
+            continue
+        key = f"{dataset}/{subject}/{row['sample']}"
+        if key in first_row:
+            failures.append(Failure(key, f"{where}: duplicate of row {first_row[key]} (same subject and "
+                                         f"Filename); only row {first_row[key]} is used"))
+            continue
+        first_row[key] = row["row"]
         sample = Sample(
             dataset=dataset, subject=subject, sample=row["sample"],
             folder=root / subject / row["sample"],
@@ -86,7 +117,7 @@ def _from_sheet(dataset, root, coding, subject_folder, selection):
             objective_class=row["objective_class"] if has_objective else objective_class(row["action_units"]),
             objective_source="column" if has_objective else "au_rules",
             megc_class=megc_class(dataset, row["emotion"]), fps=FPS[dataset],
-            source=f"{coding} row {row['row']}")
+            source=where)
         _try_select(sample, selection, samples, failures)
     return samples, failures
 
@@ -102,7 +133,7 @@ def _subject_number(value):
     try:
         return int(str(value).strip().lower().removeprefix("sub"))
     except ValueError:
-        raise InputError(f"subject {value!r} is not a subject number") from None
+        raise InputError(f"Subject {value!r} is not a subject number (e.g. 1 or sub01)") from None
 
 
 def read_casme2(root, coding, frames="onset_offset"):

@@ -19,3 +19,7 @@ class CodingSheetError(InputError):
 
 class CacheConfigError(InputError):
     """A cache was built with other preprocessing settings than the ones asked for."""
+
+
+class OutputError(InputError):
+    """An output path cannot be written (read-only, full disk, below a file, locked by another run)."""

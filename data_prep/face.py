@@ -59,15 +59,27 @@ def crop_box(image, box, source="image"):
     return image[top:bottom, left:right]
 
 
-def contain_resize(image, width=240, height=280):
+# The face canvas of the authors' cropper (spec section 1): every region box lives on it.
+CANVAS_WIDTH, CANVAS_HEIGHT = 240, 280
+
+
+def contain_geometry(src_w, src_h, width=CANVAS_WIDTH, height=CANVAS_HEIGHT):
+    """Where :func:`contain_resize` puts a ``src_w`` x ``src_h`` image: (scale, x0, y0, new_w, new_h).
+
+    The one place of this geometry: the demo builder and MEAN's face cut use it too.
+    """
+    scale = min(width / src_w, height / src_h)
+    new_w, new_h = max(1, round(src_w * scale)), max(1, round(src_h * scale))
+    return scale, (width - new_w) // 2, (height - new_h) // 2, new_w, new_h
+
+
+def contain_resize(image, width=CANVAS_WIDTH, height=CANVAS_HEIGHT):
     """Resize keeping the aspect ratio, centred on a black ``width`` x ``height`` canvas."""
     import cv2
 
     src_h, src_w = image.shape[:2]
-    scale = min(width / src_w, height / src_h)
-    new_w, new_h = max(1, round(src_w * scale)), max(1, round(src_h * scale))
+    scale, x0, y0, new_w, new_h = contain_geometry(src_w, src_h, width, height)
     resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     canvas = np.zeros((height, width) + image.shape[2:], dtype=image.dtype)
-    x0, y0 = (width - new_w) // 2, (height - new_h) // 2
     canvas[y0:y0 + new_h, x0:x0 + new_w] = resized
     return canvas

@@ -3,6 +3,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+# A sequence model needs at least a start and a change: prepare and predict refuse shorter clips.
+MIN_FRAMES = 2
+
 
 @dataclass
 class Sample:
@@ -29,6 +32,8 @@ class Sample:
     megc_class: Optional[str] = None          # negative / positive / surprise, None if outside MEGC
     fps: float = 200.0
     source: str = ""                          # coding sheet row or folder that defined the sample
+    frame_selection: str = ""                 # "onset_offset" or "all": how ``frames`` were chosen
+    warnings: list = field(default_factory=list)  # problems worth a look that do not stop the sample
 
     @property
     def key(self):

@@ -85,6 +85,15 @@ def _from_hdf5(handle):
     return report
 
 
+def _other_hdf5_kind(handle):
+    """What a non-Keras HDF5 file of this project is, to explain a wrong file given."""
+    from data_prep.cache import FORMAT
+
+    if handle.attrs.get("format") == FORMAT:
+        return "a region cache written by `mer prepare`"
+    return None
+
+
 def _from_zip(path):
     import h5py
 
@@ -100,11 +109,20 @@ def _from_zip(path):
         raise InputError(f"{path}: damaged .keras archive ({error})") from None
     layers = []
     if weights is not None:
-        with h5py.File(io.BytesIO(weights), "r") as handle:
-            layers = _keras3_layers(handle)
+        try:
+            with h5py.File(io.BytesIO(weights), "r") as handle:
+                layers = _keras3_layers(handle)
+        except OSError as error:
+            raise InputError(f"{path}: damaged .keras archive (model.weights.h5 inside cannot be read: "
+                             f"{error})") from None
+    try:
+        config = json.loads(config)
+    except ValueError as error:
+        raise InputError(f"{path}: damaged .keras archive (config.json is not JSON: {error})") from None
     return {"format": "keras-zip", "layers": layers, "keras_version": metadata.get("keras_version"),
-            "backend": metadata.get("backend"), "has_architecture": True, "architecture": _architecture(config),
-            "has_training_config": bool(json.loads(config).get("compile_config"))}
+            "backend": metadata.get("backend"), "has_architecture": True,
+            "architecture": _architecture(json.dumps(config)),
+            "has_training_config": bool(config.get("compile_config"))}
 
 
 def inspect_checkpoint(path):
@@ -115,19 +133,28 @@ def inspect_checkpoint(path):
     import h5py
 
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give a checkpoint file in it (e.g. spatial/R5.keras or "
+                         f"temporal.keras of a fold)")
     if not path.is_file():
         raise InputError(f"{path}: file does not exist")
+    with open(path, "rb") as handle:
+        start = handle.read(8)
     if zipfile.is_zipfile(path):
         report = _from_zip(path)
+    elif start.startswith(b"PK"):
+        raise InputError(f"{path}: damaged .keras archive (a zip file that is cut short or corrupt; "
+                         f"copy it again or use another checkpoint)")
     else:
         try:
             with h5py.File(path, "r") as handle:
                 report = _from_hdf5(handle)
+                kind = _other_hdf5_kind(handle)
         except OSError as error:
             raise InputError(f"{path}: neither an HDF5 file nor a .keras zip archive ({error})") from None
         if report is None:
-            raise InputError(f"{path}: an HDF5 file without Keras layers (no layer_names attribute, "
-                             f"no model_weights or layers/ group)")
+            raise InputError(f"{path}: {kind or 'an HDF5 file without Keras layers'} (no layer_names attribute, "
+                             f"no model_weights or layers/ group), so not a Keras checkpoint")
     with_weights = [layer for layer in report["layers"] if layer["weights"]]
     return {"path": str(path), **report, "parameter_count": sum(layer["parameters"] for layer in report["layers"]),
             "layer_count": len(report["layers"]), "layers_with_weights": len(with_weights)}

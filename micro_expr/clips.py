@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from data_prep.errors import InputError, NoFaceError
+from data_prep.samples import MIN_FRAMES  # the same minimum as `mer prepare`
 
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg"}
-MIN_FRAMES = 2  # a sequence model needs at least a start and a change
 
 
 def parse_frame_range(text):
@@ -38,7 +38,7 @@ def clip_frames(source, frames=None):
     files, or an array (T, H, W, 3) of RGB frames. ``frames``: (first, last)
     frame numbers to keep (file numbers in a folder, 0-based indices in a video or array).
     """
-    from data_prep.prepare import read_frame
+    from data_prep.frames import read_frame
 
     if isinstance(source, np.ndarray):
         if source.ndim != 4 or source.shape[-1] != 3:

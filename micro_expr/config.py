@@ -1,4 +1,4 @@
-"""Typed configuration of STFF and its three presets (spec: shared/spec/original-code.md).
+"""Typed configuration of STFF and its three presets (spec: docs/original-code.md).
 
 Every place where the authors' code differs from the paper (STFF) is one
 named field, so an ablation flips one switch at a time:
@@ -20,9 +20,11 @@ Biases always start at zero (Keras default; the code said so explicitly).
 STFF section 3.4 initialises "all the layers" with normal(0, 1); the paper
 presets read that literally: every kernel, the LSTM recurrent kernels included.
 """
+import numbers
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Tuple, Union
 
+from data_prep.face import CANVAS_HEIGHT, CANVAS_WIDTH
 from data_prep.labels import REGION_LABEL_MODES, emotion_region_classes, region_classes
 from data_prep.regions import REGION_NAMES, patch_size, region_sizes
 
@@ -46,12 +48,84 @@ REGION_SUBSETS = {
 }
 WHOLE_FACE = "whole_face"
 WHOLE_FACE_NAME = "face"
-WHOLE_FACE_SIZE = (280, 240)  # (height, width) of the face canvas (spec section 1)
+WHOLE_FACE_SIZE = (CANVAS_HEIGHT, CANVAS_WIDTH)  # (height, width) of the face canvas (spec section 1)
 
 
 def _check(name, value, choices):
     if value not in choices:
         raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+
+
+# --- field validation: one clear ValueError naming the field and the value ---------------------
+
+def _int(name, value, minimum):
+    """An int >= minimum (not a bool, float or text: 60.0 or "60" are refused, not guessed)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+
+
+def _number(name, value, low, high=float("inf"), low_open=False, high_open=True):
+    """A real number in the interval [low, high) (ends open or closed as asked)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (above and below):
+        if high == float("inf"):
+            wanted = f"{'>' if low_open else '>='} {low:g}"
+        else:
+            wanted = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        raise ValueError(f"{name} must be {wanted}, got {value!r}")
+
+
+def _flag(name, value):
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+
+
+def _init(name, value):
+    """An ``Init`` field: a standard deviation > 0, or the name of a Keras initialiser."""
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError(f"{name} must be a standard deviation or a Keras initialiser name, got {value!r}")
+        return
+    _number(name, value, 0, low_open=True)
+
+
+def _validate_numbers(config, prefix, rules):
+    """Apply ``rules`` {field: check(name, value)} to the fields of a stage."""
+    for name, check in rules.items():
+        check(f"{prefix}{name}", getattr(config, name))
+
+
+def _at_least_1(name, value):
+    _int(name, value, 1)
+
+
+def _at_least_0(name, value):
+    _int(name, value, 0)
+
+
+def _dropout(name, value):
+    _number(name, value, 0, 1)                           # [0, 1): a rate of 1 drops everything
+
+
+def _positive(name, value):
+    _number(name, value, 0, low_open=True)               # (0, inf)
+
+
+def _non_negative(name, value):
+    _number(name, value, 0)                              # [0, inf)
+
+
+def _ratio(name, value):
+    _number(name, value, 0, 1, low_open=True, high_open=False)  # (0, 1]
+
+
+def _fraction(name, value):
+    _number(name, value, 0, 1, low_open=True)            # (0, 1)
 
 
 @dataclass(frozen=True)
@@ -95,9 +169,18 @@ class SpatialConfig:
         _check("spatial.encoder", self.encoder, ENCODERS)
         _check("spatial.focal", self.focal, ("paper", "original_spatial", "constant"))
         _check("spatial.split", self.split, ("per_fold", "frame50"))
-        if not 0 < self.se_ratio <= 1:
-            raise ValueError(f"spatial.se_ratio must be in (0, 1], got {self.se_ratio}")
-        object.__setattr__(self, "head_units", tuple(int(n) for n in self.head_units))
+        _validate_numbers(self, "spatial.", {
+            "se_ratio": _ratio, "original_se_filters": _at_least_1, "dropout": _dropout,
+            "conv_init": _init, "se_init": _init, "dense_init": _init, "classifier_init": _init,
+            "focal_gamma": _non_negative, "focal_alpha": _ratio, "learning_rate": _positive,
+            "batch_size": _at_least_1, "epochs": _at_least_1, "shuffle_buffer": _at_least_0,
+            "split_fraction": _fraction,
+            "split_seed": _at_least_0})
+        units = self.head_units if isinstance(self.head_units, (tuple, list)) else ()
+        if not units or any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1 for n in units):
+            raise ValueError(f"spatial.head_units must be a non-empty list of layer sizes >= 1, "
+                             f"got {self.head_units!r}")
+        object.__setattr__(self, "head_units", tuple(int(n) for n in units))
 
 
 @dataclass(frozen=True)
@@ -143,8 +226,14 @@ class TemporalConfig:
         if isinstance(self.standardize, bool):  # runs saved before the modes existed: True meant 'training'
             object.__setattr__(self, "standardize", "training" if self.standardize else "none")
         _check("temporal.standardize", self.standardize, STANDARDIZE_MODES)
-        if not 0 < self.se_ratio <= 1:
-            raise ValueError(f"temporal.se_ratio must be in (0, 1], got {self.se_ratio}")
+        _validate_numbers(self, "temporal.", {
+            "units": _at_least_1, "lstm_dropout": _dropout, "leaky_slope": _non_negative, "se": _flag,
+            "se_ratio": _ratio, "head_units": _at_least_1, "dropout": _dropout,
+            "lstm_init": _init, "lstm_recurrent_init": _init, "se_squeeze_init": _init, "se_excite_init": _init,
+            "dense_init": _init, "dense_l1": _non_negative, "classifier_init": _init,
+            "sequence_length": _at_least_1, "masking": _flag, "cast_int32": _flag,
+            "focal_gamma": _non_negative, "focal_alpha": _ratio, "learning_rate": _positive,
+            "batch_size": _at_least_1, "epochs": _at_least_1})
 
 
 @dataclass(frozen=True)
@@ -176,10 +265,13 @@ class STFFConfig:
         _check("protocol", self.protocol, ("megc", "au5"))
         _check("region_mode", self.region_mode, ("regions", WHOLE_FACE))
         _check("loss", self.loss, ("focal", "cross_entropy"))
-        regions = tuple(int(r) for r in self.regions)
-        if not regions or len(set(regions)) != len(regions) or not set(regions) <= set(range(6)):
+        _flag("region_labels", self.region_labels)
+        _int("seed", self.seed, 0)
+        regions = self.regions if isinstance(self.regions, (tuple, list)) else ()
+        if (not regions or any(isinstance(r, bool) or not isinstance(r, numbers.Integral) for r in regions)
+                or len(set(regions)) != len(regions) or not set(regions) <= set(range(6))):
             raise ValueError(f"regions must be distinct indices 0..5, got {self.regions!r}")
-        object.__setattr__(self, "regions", tuple(sorted(regions)))
+        object.__setattr__(self, "regions", tuple(sorted(int(r) for r in regions)))
 
     # --- derived values (one place for every caller) -------------------------------------
 

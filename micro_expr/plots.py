@@ -77,7 +77,7 @@ def plot_training_curves(histories, stages=("spatial", "temporal")):
 # --- where the model looks (micro_expr.attention) -------------------------------------------
 
 def plot_patch_attention(canvas, boxes, weights, title="Spatial SE: weight of each patch"):
-    """Mean spatial SE weight of each patch (seed 000 Eq. 2-4) drawn over the face canvas at the region boxes.
+    """Mean spatial SE weight of each patch (STFF Eq. 2-4) drawn over the face canvas at the region boxes.
 
     ``boxes``: the region boxes (:func:`micro_expr.attention.input_boxes`);
     ``weights``: per region the m patch weights, patches row by row.

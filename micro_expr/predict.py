@@ -136,6 +136,7 @@ def summarise(run_dir, source, prepared, per_fold):
                    "fusion": config.fusion, "region_mode": config.region_mode,
                    "sequence_length": config.temporal.sequence_length},
         "face_box": np.asarray(prepared["face_box"]).tolist(),
+        "warnings": list(prepared.get("warnings", [])),
         "face_canvas": prepared["face"][0],
     }
     if result["temporal_attention"]:

@@ -57,6 +57,7 @@ def report_markdown(result, figures):
              f"m = {result['config']['patches']}, fusion {result['config']['fusion']}", "",
              "| class | probability |", "|---|---|"]
     lines += [f"| {name} | {p:.3f} |" for name, p in result["probabilities"].items()]
+    lines += [""] + [f"**Warning:** {warning}" for warning in result.get("warnings", [])]
     if result["temporal_attention"]:
         lines += ["", "Temporal SE weight per region (STFF Eq. 7; mean over the region's 64 LSTM units):", "",
                   "| region | weight |", "|---|---|"]

@@ -137,18 +137,30 @@ def plan_run(system, cache, folds_kind="loso", datasets=None, train_datasets=Non
 
 
 def run_protocol(system, cache_path, out, folds_kind="loso", datasets=None, train_datasets=None, test_dataset=None,
-                 fold_selection=None, merge=True, note=None, progress=False, partial=False):
+                 fold_selection=None, merge=True, note=None, progress=False, partial=False, engine="local",
+                 shared_only=False, **engine_options):
     """Train and evaluate ``system`` fold by fold on a prepared cache; returns the results (or None).
 
     ``system``: a :class:`RecognitionSystem` (an STFF configuration is accepted too).
     ``folds_kind``: "loso" or "cross". Finished folds are skipped, so a killed
     run resumes; results are written when every fold is done (or, with
     ``partial``, over the finished folds, marked as partial).
+    ``engine``: "local" (in this process) or "ray" (one Ray task per fold,
+    :func:`micro_expr.engines.run_with_ray`; ``engine_options`` go there).
+    ``shared_only``: train (or load) only the stage shared by all folds.
     """
     import data_prep.cache
     from micro_expr.systems import as_system
 
     system = as_system(system)
+    if engine == "ray":
+        from micro_expr.engines import run_with_ray
+
+        return run_with_ray(system, cache_path, out, folds_kind=folds_kind, datasets=datasets,
+                            train_datasets=train_datasets, test_dataset=test_dataset, fold_selection=fold_selection,
+                            merge=merge, note=note, partial=partial, **engine_options)
+    if engine != "local":
+        raise InputError(f"unknown engine {engine!r} (local or ray)")
     run = RunFolder(out)
     with data_prep.cache.RegionCache(cache_path) as cache:
         items, folds, description = plan_run(system, cache, folds_kind, datasets, train_datasets, test_dataset,
@@ -160,8 +172,10 @@ def run_protocol(system, cache_path, out, folds_kind="loso", datasets=None, trai
             todo = [f for f in chosen if not run.is_done(f)]
             log.info("%s, %s: %d samples, %d folds, %d to run", system.name, folds_kind, len(items), len(folds),
                      len(todo))
-            if todo:
-                _run_folds(system, cache, items, todo, run, progress)
+            if todo or (shared_only and system.has_shared_stage and not run.shared_done()):
+                _run_folds(system, cache, items, [] if shared_only else todo, run, progress)
+            if shared_only:
+                return None
         finally:
             logging.getLogger("micro_expr").removeHandler(handler)
             handler.close()
@@ -175,7 +189,7 @@ def run_protocol(system, cache_path, out, folds_kind="loso", datasets=None, trai
 def _run_folds(system, cache, items, todo, run, progress):
     y = np.array([item.label for item in items])
     X = system.load_inputs(cache, items)
-    if system.has_shared_stage:
+    if system.has_shared_stage and (todo or not run.shared_done()):
         with run.shared_lock():
             system.fit_shared(X, y, run.shared_folder, items=items, done=run.shared_done())
             if not run.shared_done():

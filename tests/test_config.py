@@ -167,3 +167,18 @@ def test_keras_initializer():
     normal = keras_initializer(0.1)
     assert type(normal).__name__ == "RandomNormal" and normal.stddev == 0.1 and normal.mean == 0.0
     assert type(keras_initializer("glorot_uniform")).__name__ == "GlorotUniform"
+
+
+def test_the_preset_table_of_the_docs_is_generated_from_the_presets():
+    from pathlib import Path
+
+    from micro_expr.config import preset_table_markdown
+
+    text = (Path(__file__).parent.parent / "docs" / "presets.md").read_text()
+    block = text.split("<!-- preset-table -->\n")[1].split("<!-- /preset-table -->")[0]
+    assert block == preset_table_markdown()
+    # strict differs from paper in the split and the ten initialisers, nothing else
+    rows = [line for line in block.splitlines()[2:]]
+    strict_vs_paper = [r.split("|")[1].strip(" `") for r in rows if r.split("|")[3] != r.split("|")[5]]
+    assert len(strict_vs_paper) == 11 and "spatial.split" in strict_vs_paper
+    assert all(name.endswith("_init") for name in strict_vs_paper if name != "spatial.split")

@@ -348,4 +348,4 @@ def test_mean_train_runs_a_tiny_fold(tmp_path, monkeypatch):
     summary = json.loads((out / "metrics.json").read_text())
     assert summary["folds"] == 1 and summary["classes"] == ["negative", "positive", "surprise"]
     assert summary["spotting"]["tp"] + summary["spotting"]["fn"] == 1  # only subject s1 was held out
-    assert (out / "folds" / "s1.keras").is_file()
+    assert (out / "folds" / "00_smic_s1" / "mean.keras").is_file()  # the run folder layout of every system

@@ -83,7 +83,7 @@ def test_no_face_error_names_the_frame(face_clips, tmp_path):
 def test_unreadable_and_missing_frames(casme_tree):
     root, sheet = casme_tree
     folder = root / "sub01" / "EP01_01"
-    (folder / "img12.jpg").write_bytes(b"\xff\xd8 truncated")
+    (folder / "img12.jpg").write_bytes(b"\xff\xd8 not image data \xff\xd9")
     sample = good_samples(root, sheet)[0]
     with pytest.raises(FrameError, match=r"EP01_01/img12\.jpg: cannot be decoded"):
         prepare_module.prepare_sample(sample, PrepConfig())

@@ -34,12 +34,12 @@ import numpy as np
 from data_prep import pyfeat_media
 from data_prep.demo import faces, movements
 from data_prep.errors import InputError
-from data_prep.face import face_box
+from data_prep.face import CANVAS_HEIGHT, CANVAS_WIDTH, contain_geometry, face_box
 from data_prep.regions import REGIONS
 
 GENERATOR_VERSION = 2  # bump when the output changes, so that old builds are not reused
 JPEG_QUALITY = 95
-CANVAS = (240, 280)  # width, height of the face canvas of the region boxes
+CANVAS = (CANVAS_WIDTH, CANVAS_HEIGHT)  # width, height of the face canvas of the region boxes
 SHEET_NAME = "CASME2-coding-demo.xlsx"
 # The real CASME II sheet has two empty, unnamed columns (C and G); kept for an identical layout.
 SHEET_COLUMNS = ("Subject", "Filename", None, "OnsetFrame", "ApexFrame", "OffsetFrame", None,
@@ -228,9 +228,7 @@ def _distractor_record(distractor, first):
 def canvas_geometry(landmarks, canvas=CANVAS):
     """Face box and the contain-resize of :func:`data_prep.face.contain_resize`: (box, scale, x0, y0)."""
     left, top, right, bottom = face_box(np.rint(landmarks).astype(int))
-    scale = min(canvas[0] / (right - left), canvas[1] / (bottom - top))
-    x0 = (canvas[0] - max(1, round((right - left) * scale))) // 2
-    y0 = (canvas[1] - max(1, round((bottom - top) * scale))) // 2
+    scale, x0, y0, _, _ = contain_geometry(right - left, bottom - top, *canvas)
     return (left, top, right, bottom), scale, x0, y0
 
 

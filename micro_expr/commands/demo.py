@@ -23,11 +23,21 @@ def register(subparsers):
 
 
 def run(args):
+    from data_prep.errors import InputError
+    from data_prep.output import check_output_folder
     from micro_expr.commands.train import overrides_from_set, print_results
-    from micro_expr.demo import run_demo
+    from micro_expr.config import get_preset
+    from micro_expr.demo import SCHEDULES, run_demo
 
-    results = run_demo(args.out, size="quick" if args.quick else "default", preset=args.preset, seed=args.seed,
-                       control=args.control, overrides=overrides_from_set(args.set), workers=args.workers,
+    size = "quick" if args.quick else "default"
+    overrides = overrides_from_set(args.set)
+    try:  # refuse a bad --set or --seed now, not after building and preparing the dataset
+        get_preset(args.preset, seed=args.seed, **{**SCHEDULES[size], **overrides})
+    except (ValueError, TypeError) as error:
+        raise InputError(f"configuration: {error}") from None
+    check_output_folder(args.out)
+    results = run_demo(args.out, size=size, preset=args.preset, seed=args.seed,
+                       control=args.control, overrides=overrides, workers=args.workers,
                        progress=not args.no_progress, folds=args.folds)
     if results is None:
         print(f"selected folds done; run again without --folds to finish and merge ({args.out})")

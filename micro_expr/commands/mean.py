@@ -58,7 +58,7 @@ def _common_arguments(parser, default_layout):
                              f"which trained the published weights); default {default_layout}")
     parser.add_argument("--flow", choices=("tvl1", "farneback"), default="tvl1", help="optical flow method")
     parser.add_argument("--peak-p", dest="p", type=float, default=0.55,
-                        help="p of the peak threshold, Eq. 12 (used with --multiple-peaks)")
+                        help="p of the peak threshold, MEAN Eq. 12 (used with --multiple-peaks)")
     parser.add_argument("--multiple-peaks", action="store_true",
                         help="long-video spotting: all peaks above the threshold (default: the highest only)")
     parser.add_argument("--folds", metavar="SEL", help='folds to run, e.g. "0-3,7"')

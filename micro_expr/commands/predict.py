@@ -39,6 +39,8 @@ def run(args):
     paths = write_report(result, args.out)
     print(f"{result['input']}: frames {result['frame_range']} ({result['n_frames']} frames; {result['frames_note']}); "
           f"folds: {', '.join(result['folds'])}")
+    for warning in result["warnings"]:
+        print(f"WARNING: {warning}")
     width = max(len(name) for name in result["classes"])
     for name, probability in result["probabilities"].items():
         marker = "  <- predicted" if name == result["predicted"] else ""

@@ -40,6 +40,12 @@ def run(args):
     samples, failures = read_dataset(args.dataset, args.root, args.coding, config.frames)
     if not samples and failures:
         raise InputError(f"{args.root}: no readable sample; first problem: {failures[0].message}")
+    if not samples:
+        source = args.coding if args.dataset != "smic" else args.root
+        raise InputError(f"{source}: no samples listed (a sheet with only its header, or empty class folders); "
+                         f"no cache is written")
+    if args.dataset == "smic" and config.frames == "onset_offset":
+        print("smic: no onset/offset in SMIC, every frame of each folder is used (recorded per sample)")
     summary = prepare_samples(samples, args.out, config, failures, workers=args.workers,
                               strict=args.strict, progress=not args.no_progress)
     print(summary.report())

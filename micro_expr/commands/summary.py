@@ -35,6 +35,9 @@ def register(subparsers):
 
 
 def run(args):
+    import os
+    import sys
+
     from data_prep.errors import InputError
     from micro_expr.config import get_cnn_lstm_preset, get_preset
     from micro_expr.models import build_spatial_models, build_temporal_from_config
@@ -54,6 +57,9 @@ def run(args):
     except ValueError as error:
         raise InputError(f"{args.system}: {error}") from None
 
+    if not sys.stdout.isatty():
+        # Keras prints with rich, which assumes 80 columns when piped and would cut the 160-wide tables.
+        os.environ.setdefault("COLUMNS", "170")
     spatial = build_spatial_models(config)
     temporal = build_temporal_from_config(config)
     counts = {"spatial": {region: model.count_params() for region, model in spatial.items()},
@@ -63,9 +69,9 @@ def run(args):
         return 0
 
     for region, classes in zip(spatial, config.region_class_names):
-        spatial[region].summary(line_length=120)
+        spatial[region].summary(line_length=160)
         print(f"{region}: {counts['spatial'][region]:,} parameters, k = {len(classes)} classes {list(classes)}\n")
-    temporal.summary(line_length=120)
+    temporal.summary(line_length=160)
     print(f"temporal: {counts['temporal']:,} parameters, K = {config.n_classes}\n")
     print(f"preset {config.preset}, protocol {config.protocol}, m = {config.spatial.patches}, "
           f"fusion {config.fusion}, spatial SE {config.spatial.se!r}, encoder {config.spatial.encoder}")

@@ -54,6 +54,12 @@ def add_arguments(parser, protocol_fixed=None):
     parser.add_argument("--folds", metavar="SEL", help='folds to run, e.g. "0-3,7" or a subject "casme2/sub05"')
     parser.add_argument("--no-merge", action="store_true", help="do not merge results even if every fold is done")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars (the log file has everything)")
+    parser.add_argument("--engine", choices=["local", "ray"], default="local",
+                        help="local (default: in this process) or ray (one task per fold on a Ray cluster; "
+                             "pip install -e \".[ray]\")")
+    parser.add_argument("--address", help="ray: the cluster to join (e.g. auto); default: start one on this machine")
+    parser.add_argument("--gpus-per-fold", type=float, default=0, help="ray: GPUs per fold task (fractions allowed)")
+    parser.add_argument("--max-retries", type=int, default=2, help="ray: retries of a fold whose worker died")
 
 
 def parse_value(text):
@@ -139,17 +145,20 @@ def run(args, protocol=None):
     if protocol is None and system_name == "stff":
         raise InputError("--protocol is required for stff (megc, au5 or cross)")
     progress = not getattr(args, "no_progress", False)
+    engine = {"engine": getattr(args, "engine", "local")}
+    if engine["engine"] == "ray":
+        engine.update(address=args.address, gpus_per_fold=args.gpus_per_fold, max_retries=args.max_retries)
     if protocol == "cross":
         if not (args.train_datasets and args.test_dataset):
             raise InputError("--protocol cross needs --train-datasets and --test-dataset")
         system = system_from_args(args, args.labels)
         results = run_protocol(system, args.cache, args.out, folds_kind="cross",
                                train_datasets=_names(args.train_datasets), test_dataset=args.test_dataset,
-                               fold_selection=args.folds, merge=not args.no_merge, progress=progress)
+                               fold_selection=args.folds, merge=not args.no_merge, progress=progress, **engine)
     else:
         system = system_from_args(args, protocol)
         results = run_protocol(system, args.cache, args.out, datasets=_names(getattr(args, "datasets", None)),
-                               fold_selection=args.folds, merge=not args.no_merge, progress=progress)
+                               fold_selection=args.folds, merge=not args.no_merge, progress=progress, **engine)
     if results is not None:
         print_results(results)
     return 0

@@ -1,0 +1,62 @@
+"""Drop TensorFlow's start-up noise from stderr, keep everything else.
+
+TensorFlow's C++ side prints absl log lines (oneDNN notice, "Could not find
+cuda drivers", "failed call to cuInit ... (303)" on machines without a GPU)
+before ``TF_CPP_MIN_LOG_LEVEL`` can take effect, so environment variables do
+not silence them. Here file descriptor 2 is routed through a pipe, and a
+thread copies it to the real stderr minus the known noise lines. Python
+warnings, errors and progress bars pass unchanged. ``MER_TF_LOGS=1`` turns
+the filter off.
+"""
+import atexit
+import os
+import re
+import threading
+
+NOISE = re.compile(
+    rb"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    rb"|[IWE]\d{4} [\d:. ]+\d+ (port|cudart_stub|cuda_platform|cpu_feature_guard|cuda_fft|cuda_dnn|cuda_blas"
+    rb"|cuda_executor|computation_placer)\.cc:\d+\]"
+    rb"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\."
+    rb"|WARNING: All log messages before absl)")
+
+
+def _copy(read_fd, write_fd):
+    """Copy the pipe to the real stderr line by line (\\r ends a progress-bar line), dropping NOISE."""
+    pending = b""
+    while True:
+        chunk = os.read(read_fd, 65536)
+        if not chunk:
+            break
+        pending += chunk
+        pieces = re.split(rb"(\r\n|\n|\r)", pending)
+        pending = pieces.pop()  # no line end yet
+        out = b"".join(text + end for text, end in zip(pieces[::2], pieces[1::2]) if not NOISE.match(text))
+        if out:
+            os.write(write_fd, out)
+    if pending and not NOISE.match(pending):
+        os.write(write_fd, pending)
+
+
+def quiet_native_logs():
+    """Install the filter for the rest of this process (and the worker processes it starts)."""
+    if os.environ.get("MER_TF_LOGS") == "1":
+        return
+    try:
+        real = os.dup(2)
+        read_fd, write_fd = os.pipe()
+        os.dup2(write_fd, 2)
+        os.close(write_fd)
+    except OSError:
+        return
+    thread = threading.Thread(target=_copy, args=(read_fd, real), daemon=True)
+    thread.start()
+
+    def restore():
+        import sys
+
+        sys.stderr.flush()
+        os.dup2(real, 2)  # the pipe's last writer closes: the thread sees the end and flushes
+        thread.join(timeout=5)
+
+    atexit.register(restore)

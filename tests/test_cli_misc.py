@@ -1,0 +1,71 @@
+"""The newcomer's path through `mer`: version, quiet TensorFlow start-up, checkpoint errors, summary width."""
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from micro_expr import __version__
+from micro_expr.cli import main
+from tests.conftest import REPO
+
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+NOISE = ("oneDNN", "cuInit", "absl::InitializeLog", "cuda drivers", "cpu_feature_guard")
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"mer (micro_expr) {__version__}"
+
+
+def test_tensorflow_start_up_noise_is_filtered_and_real_messages_pass():
+    script = ("from micro_expr.native_logs import quiet_native_logs; quiet_native_logs()\n"
+              "import sys, warnings, tensorflow as tf\n"
+              "tf.zeros(1)\n"
+              "warnings.warn('a real warning')\n"
+              "print('progress\\r50%\\r100%', file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", script], env=ENV, capture_output=True, timeout=300)
+    err = done.stderr.decode()  # bytes as written: text mode would turn the progress bar's \r into \n
+    assert done.returncode == 0, err
+    assert not [word for word in NOISE if word in err], err
+    assert "UserWarning: a real warning" in err and "progress\r50%\r100%" in err
+
+
+@pytest.fixture(scope="module")
+def keras_file(tmp_path_factory):
+    keras = pytest.importorskip("keras")
+    path = tmp_path_factory.mktemp("ckpt") / "model.keras"
+    keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).save(path)
+    return path
+
+
+def test_checkpoint_inspect_explains_damaged_archives_folders_and_wrong_files(keras_file, tiny_cache, tmp_path,
+                                                                              capsys):
+    data = keras_file.read_bytes()
+    (tmp_path / "cut.keras").write_bytes(data[: len(data) // 2])
+    flipped = bytearray(data)
+    with zipfile.ZipFile(keras_file) as archive:  # damage the weights inside, past their zip header
+        info = archive.getinfo("model.weights.h5")
+    flipped[info.header_offset + 100] ^= 0xFF
+    (tmp_path / "flip.keras").write_bytes(bytes(flipped))
+    for name, expected in (("cut.keras", "damaged .keras archive (a zip file that is cut short or corrupt"),
+                           ("flip.keras", "damaged .keras archive"),
+                           (".", "is a folder; give a checkpoint file in it"),
+                           ("cache", "a region cache written by `mer prepare`")):
+        path = tiny_cache if name == "cache" else tmp_path / name
+        assert main(["checkpoint", "inspect", str(path)]) == 2, name
+        err = capsys.readouterr().err
+        assert expected in err and "File not found" not in err and err.count("\n") == 1, err
+    assert main(["checkpoint", "inspect", str(keras_file)]) == 0
+
+
+def test_summary_tables_are_not_cut_when_piped():
+    done = subprocess.run([sys.executable, "-m", "micro_expr.cli", "summary", "--patches", "1"], env=ENV,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    table_lines = [line for line in done.stdout.splitlines() if line.startswith(("┃", "│"))]
+    assert table_lines and max(map(len, table_lines)) > 80
+    assert "…" not in done.stdout  # rich marks a cut cell with an ellipsis
+    assert not [word for word in NOISE if word in done.stderr], done.stderr[-2000:]

@@ -1,0 +1,53 @@
+"""Folds as Ray tasks: same predictions as the local engine, a killed worker's fold retried, a two-node cluster."""
+import json
+
+import pytest
+
+from micro_expr.config import get_preset
+from micro_expr.runs import run_protocol
+
+ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install -e '.[ray]'")
+
+TINY = {"spatial.patches": 1, "spatial.epochs": 1, "spatial.batch_size": 8, "temporal.epochs": 2,
+        "temporal.batch_size": 4, "temporal.sequence_length": 8}
+
+
+def predictions(folder):
+    return sorted((p["key"], p["predicted"], tuple(round(v, 5) for v in p["probabilities"]))
+                  for f in sorted((folder / "folds").iterdir()) for p in json.loads((f / "predictions.json").read_text()))
+
+
+@pytest.fixture
+def ray_env():
+    yield
+    if ray.is_initialized():
+        ray.shutdown()
+
+
+def test_ray_folds_equal_the_local_run_and_a_killed_worker_is_retried(tiny_cache, tmp_path, ray_env):
+    config = get_preset("strict", **TINY)
+    local = run_protocol(config, tiny_cache, tmp_path / "local")
+    marker = tmp_path / "worker_killed_once"
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"MER_RAY_FAIL_ONCE": str(marker), "TF_CPP_MIN_LOG_LEVEL": "2"}})
+    remote = run_protocol(config, tiny_cache, tmp_path / "ray", engine="ray", max_retries=2)
+    assert marker.exists()  # one fold task's worker died, and its fold was run again
+    assert predictions(tmp_path / "ray") == predictions(tmp_path / "local")
+    assert remote["uf1"] == local["uf1"] and remote["n_samples"] == 9
+
+
+def test_a_two_node_cluster_trains_the_shared_stage_first(tiny_cache, tmp_path, ray_env):
+    from ray.cluster_utils import Cluster
+
+    config = get_preset("original", **TINY)
+    run_protocol(config, tiny_cache, tmp_path / "local")
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+    cluster.add_node(num_cpus=1)
+    try:
+        ray.init(address=cluster.address, log_to_driver=False)
+        run_protocol(config, tiny_cache, tmp_path / "ray", engine="ray")
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+    assert (tmp_path / "ray" / "spatial_shared" / "done.json").exists()
+    assert predictions(tmp_path / "ray") == predictions(tmp_path / "local")
