@@ -85,3 +85,64 @@ MEGC_EMOTIONS = {
 def megc_class(dataset, emotion):
     """MEGC 2019 class name of an emotion of ``dataset``, or None when it is not in MEGC."""
     return MEGC_EMOTIONS[dataset].get(str(emotion).strip().lower())
+
+
+# --- region labels per emotion (Aouayeb et al. 2021, Table 1) -------------------------------
+# The predecessor CNN-LSTM labels a region by the sample's *emotion*: a region
+# keeps the sample's class only when Table 1 ticks it for that emotion, so a
+# repression or contempt sample is "no reaction" on the eyes, and a sadness
+# sample is "no reaction" on the mouth, although all three are "negative".
+# Regions R0..R5: eyes and eyebrows (R0, R1), nose (R2), cheeks (R3, R4), mouth (R5).
+EMOTION_REGIONS = {
+    "happiness": (3, 4, 5),
+    "disgust": (0, 1, 2, 5),
+    "surprise": (0, 1, 5),
+    "repression": (5,),
+    "sadness": (0, 1),
+    "contempt": (5,),
+}
+REGION_LABEL_MODES = ("class", "emotion")
+
+
+def involved_regions(protocol, class_name, emotion=None):
+    """Regions R0..R5 (indices) involved in a sample of ``class_name`` with ``emotion``.
+
+    Aouayeb et al. 2021 Table 1 decides for its six emotions under the MEGC protocol; any other
+    emotion (SAMM anger and fear, SMIC's own negative / positive / surprise,
+    an unknown one) and the 5-AU protocol (whose objective classes are not
+    emotions) fall back to the per-class involvement of ``REGION_INVOLVEMENT``.
+    """
+    emotion = str(emotion or "").strip().lower()
+    if protocol == "megc" and emotion in EMOTION_REGIONS:
+        return EMOTION_REGIONS[emotion]
+    return tuple(r for r in range(6) if class_name in REGION_INVOLVEMENT[protocol][r])
+
+
+def emotion_region_classes(protocol, regions=range(6)):
+    """Class names seen by each region's model when regions are labelled per emotion.
+
+    A region sees a class when some emotion of that class involves it, and
+    "no reaction" when some emotion of the protocol does not (the mouth gets
+    "no reaction" from sadness, which the per-class mapping never gives it).
+    """
+    classes = protocol_classes(protocol)
+    if protocol != "megc":
+        return region_classes(protocol, True, regions)
+    cases = [(megc, emotion) for table in MEGC_EMOTIONS.values() for emotion, megc in table.items()]
+    result = []
+    for r in regions:
+        seen = {c for c, emotion in cases if r in involved_regions(protocol, c, emotion)}
+        names = tuple(c for c in classes if c in seen)
+        missing = any(r not in involved_regions(protocol, c, emotion) for c, emotion in cases)
+        result.append(names + ((NO_REACTION,) if missing else ()))
+    return tuple(result)
+
+
+def emotion_region_label(protocol, region, class_name, emotion):
+    """Index of region ``region``'s label for a sample of ``class_name`` and ``emotion`` (Aouayeb et al. 2021, Table 1)."""
+    if class_name not in protocol_classes(protocol):
+        raise ValueError(f"{class_name!r} is not a class of protocol {protocol!r}")
+    names = emotion_region_classes(protocol, regions=[region])[0]
+    if region in involved_regions(protocol, class_name, emotion):
+        return names.index(class_name)
+    return names.index(NO_REACTION)

@@ -54,6 +54,11 @@ class Ablation:
     variants: tuple      # (row label, override value)
     metrics: tuple       # columns, in the paper's order
     paper: dict          # row label -> paper figures, in the order of ``metrics``
+    extra: dict = None   # override value -> further overrides the paper's row also used (e.g. its batch size)
+
+    def changes(self, value):
+        """All overrides of the row whose ``key`` is ``value``."""
+        return {self.key: value, **((self.extra or {}).get(value, {}))}
 
 
 ABLATIONS = {
@@ -63,7 +68,8 @@ ABLATIONS = {
         (("m = 1", 1), ("m = 4", 4), ("m = 9", 9), ("m = 16", 16)),
         ("accuracy", "weighted_f1", "uar", "uf1"),
         {"m = 1": (0.8493, 0.8389, 0.8190, 0.8110), "m = 4": (0.8503, 0.8400, 0.8193, 0.8126),
-         "m = 9": (0.8954, 0.8916, 0.8317, 0.8399), "m = 16": (0.8646, 0.8621, 0.8276, 0.8210)}),
+         "m = 9": (0.8954, 0.8916, 0.8317, 0.8399), "m = 16": (0.8646, 0.8621, 0.8276, 0.8210)},
+        extra={16: {"spatial.batch_size": 32}}),  # STFF Table 3: "m = 16 ... batch size 32"
     "table5": Ablation(
         "table5", "STFF Table 5", "Spatial and temporal SE fusion blocks (MEGC, LOSO)", "megc", "fusion",
         (("Aouayeb et al. (2019) (no fusion)", "none"), ("Spatial fusion", "spatial"),
@@ -107,20 +113,27 @@ def chosen_ablations(only):
 
 def base_config(preset, protocol, overrides):
     """The base configuration of every table: the preset, the protocol and the schedule overrides."""
-    from micro_expr.config import get_preset
+    from micro_expr.config import preset_config
 
     try:
-        return get_preset(preset, protocol=protocol, **overrides)
+        return preset_config(preset, protocol=protocol, **overrides)
     except (ValueError, TypeError) as error:
         raise InputError(f"configuration: {error}") from error
 
 
-def variant_folder(out, base, key, value):
-    """``runs/<protocol>/baseline`` when the override changes nothing, else ``runs/<protocol>/<key>=<value>``."""
+def variant_folder(out, base, key, value, extra=None):
+    """``runs/<protocol>/baseline`` when the overrides change nothing, else ``runs/<protocol>/<key>=<value>``.
+
+    ``extra`` overrides that change the base are appended: ``spatial.patches=16,spatial.batch_size=32``.
+    Non-STFF presets get their own subfolder (``runs/cnn_lstm_paper/megc/...``).
+    """
     from micro_expr.config import override
 
-    changed = override(base, **{key: value}) != base
-    return Path(out) / "runs" / base.protocol / (f"{key}={value}" if changed else "baseline")
+    changes = {key: value, **(extra or {})}
+    changed = override(base, **changes) != base
+    shown = [f"{k}={v}" for k, v in changes.items() if k == key or override(base, **{k: v}) != base]
+    root = Path(out) / "runs" / (base.preset if base.preset.startswith("cnn_lstm_") else "")
+    return root / base.protocol / (",".join(shown) if changed else "baseline")
 
 
 def cache_has_faces(cache_path):
@@ -155,8 +168,11 @@ def run_variant(cache, config, folder, folds=None, datasets=None):
     return scores(folder)
 
 
-def scores(folder):
-    """Metrics of the held-out predictions of a run folder's finished folds (all folds: the run's result)."""
+def scores(folder, dataset=None):
+    """Metrics of the held-out predictions of a run folder's finished folds (all folds: the run's result).
+
+    ``dataset``: only the predictions of that dataset's samples (a "part" of a composite LOSO run).
+    """
     from data_prep.labels import protocol_classes
     from micro_expr.metrics import evaluate
     from micro_expr.run_folder import RunFolder
@@ -165,6 +181,8 @@ def scores(folder):
     run = run_folder.read()
     done = run_folder.finished_folds()
     predictions = run_folder.predictions(done)
+    if dataset is not None:
+        predictions = [p for p in predictions if p["dataset"] == dataset]
     classes = protocol_classes(run["config"]["protocol"])
     result = evaluate([p["label"] for p in predictions], [p["predicted"] for p in predictions], len(classes),
                       folds=[p["subject"] for p in predictions], class_names=classes)
@@ -190,10 +208,11 @@ def run_ablation(ablation, cache, out, preset, overrides, folds=None, datasets=N
             row["skipped"] = ("the cache holds no whole-face canvases (prepare it with `mer prepare --store-face`; "
                               "the demo prepares regions only)")
         else:
-            folder = variant_folder(out, base, ablation.key, value)
+            changes = ablation.changes(value)
+            folder = variant_folder(out, base, ablation.key, value, changes)
             print(f"[{ablation.name}] {label}: {folder}", flush=True)
             started = time.perf_counter()
-            row.update(folder=str(folder), scores=run_variant(cache, override(base, **{ablation.key: value}), folder,
+            row.update(folder=str(folder), scores=run_variant(cache, override(base, **changes), folder,
                                                              folds, datasets))
             row["seconds"] = round(time.perf_counter() - started, 1)
         rows.append(row)
@@ -301,7 +320,7 @@ def _plain(value):
 def main(argv=None):
     from micro_expr.cli import run_command
     from micro_expr.commands.train import overrides_from_set
-    from micro_expr.config import DEFAULT_PRESET, PRESETS
+    from micro_expr.config import CNN_LSTM_PREFIX, CNN_LSTM_PRESETS, DEFAULT_PRESET, PRESETS
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache", help="prepared cache (mer prepare); --quick prepares the quick demo if omitted")
@@ -309,7 +328,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help=f"quick demo, tiny schedule {QUICK_SCHEDULE}, folds {QUICK_FOLDS}")
     parser.add_argument("--only", help=f"comma-separated: {', '.join(ABLATIONS)} (aliases: regions, loss)")
-    parser.add_argument("--preset", choices=PRESETS, default=DEFAULT_PRESET)
+    parser.add_argument("--preset", choices=PRESETS + tuple(CNN_LSTM_PREFIX + p for p in CNN_LSTM_PRESETS),
+                        default=DEFAULT_PRESET, help="STFF preset, or the predecessor's (cnn_lstm_paper, ...)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="schedule or other base override for every variant (repeatable)")
     parser.add_argument("--folds", help='LOSO folds to run, e.g. "0-9" (default: all; --quick: ' + QUICK_FOLDS + ')')

@@ -25,13 +25,18 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Tuple, Union
 
 from data_prep.face import CANVAS_HEIGHT, CANVAS_WIDTH
-from data_prep.labels import region_classes
+from data_prep.labels import REGION_LABEL_MODES, emotion_region_classes, region_classes
 from data_prep.regions import REGION_NAMES, patch_size, region_sizes
 
 Init = Union[float, str]
 
 PRESETS = ("paper", "original", "strict")
 DEFAULT_PRESET = "strict"
+# The predecessor CNN-LSTM (Aouayeb et al. 2021; MLSP 2019 slides): system ``cnn_lstm``.
+CNN_LSTM_PRESETS = ("paper", "mlsp2019", "strict")
+CNN_LSTM_DEFAULT_PRESET = "paper"
+CNN_LSTM_PREFIX = "cnn_lstm_"  # STFFConfig.preset of a predecessor preset, e.g. "cnn_lstm_paper"
+ENCODERS = ("inception", "classic")  # Aouayeb et al. 2021 Table 6: proposed shallow inception vs classic CNN
 
 FUSIONS = ("none", "spatial", "temporal", "both")
 STANDARDIZE_MODES = ("sequence", "training", "none")
@@ -139,10 +144,13 @@ class SpatialConfig:
     dropout: float = 0.5                   # STFF 3.2, after each FCL
     conv_init: Init = 1.0                  # STFF 3.4 normal(0, 1); code normal(0, 0.1) (spec 2)
     se_init: Init = 1.0                    # SE kernels; code: its 1x1 convs normal(0, 0.1)
+    encoder: str = "inception"             # 'inception' (STFF Eq. 1) or 'classic' (Aouayeb et al. 2021, Fig. 10)
     dense_init: Init = 1.0                 # dense 2048/256; code normal(0, 0.01)
     classifier_init: Init = 1.0            # dense k(r) softmax; code gave none (Keras default glorot_uniform)
-    focal: str = "paper"                   # 'paper' STFF Eq. 9 alpha from training labels; 'original_spatial' (spec 2)
+    focal: str = "paper"                   # 'paper' STFF Eq. 9 alpha from training labels; 'original_spatial' (spec 2);
+    #                                        'constant': every class alpha = focal_alpha (Aouayeb et al. 2021, Table 7)
     focal_gamma: float = 2.0               # STFF Eq. 9 "often set to 2"; code 2
+    focal_alpha: float = 0.5               # 'constant' focal only: Aouayeb et al. 2021 Table 7, alpha = 1/2
     learning_rate: float = 1e-4            # Adam; STFF 3.4 and code agree
     batch_size: int = 128                  # STFF 3.4: 128 (32 for m=16, Table 3); code 32
     epochs: int = 60                       # paper gives none: the code's 60 (spec 2)
@@ -158,13 +166,14 @@ class SpatialConfig:
                ("canvas", "normalized", "smic", "casme2", "samm"))
         _check("spatial.input_scaling", self.input_scaling, ("unit", "symmetric"))
         _check("spatial.se", self.se, ("paper", "original", "none"))
-        _check("spatial.focal", self.focal, ("paper", "original_spatial"))
+        _check("spatial.encoder", self.encoder, ENCODERS)
+        _check("spatial.focal", self.focal, ("paper", "original_spatial", "constant"))
         _check("spatial.split", self.split, ("per_fold", "frame50"))
         _validate_numbers(self, "spatial.", {
             "se_ratio": _ratio, "original_se_filters": _at_least_1, "dropout": _dropout,
             "conv_init": _init, "se_init": _init, "dense_init": _init, "classifier_init": _init,
-            "focal_gamma": _non_negative, "learning_rate": _positive, "batch_size": _at_least_1,
-            "epochs": _at_least_1, "shuffle_buffer": _at_least_0,
+            "focal_gamma": _non_negative, "focal_alpha": _ratio, "learning_rate": _positive,
+            "batch_size": _at_least_1, "epochs": _at_least_1, "shuffle_buffer": _at_least_0,
             "split_fraction": _fraction,
             "split_seed": _at_least_0})
         units = self.head_units if isinstance(self.head_units, (tuple, list)) else ()
@@ -201,8 +210,10 @@ class TemporalConfig:
     standardize: str = "sequence"          # STFF 3.4 "the input sequence ... mean 0, std 1": 'sequence'
     #                                        (each sequence's own mean, training std), 'training' (training
     #                                        frames' mean and std) or 'none' (code); see Standardizer
-    focal: str = "paper"                   # 'paper' STFF Eq. 9 vs 'original_temporal' per-class binary focal (spec 4)
+    focal: str = "paper"                   # 'paper' STFF Eq. 9 vs 'original_temporal' per-class binary focal (spec 4);
+    #                                        'constant': alpha = focal_alpha for every class (Aouayeb et al. 2021)
     focal_gamma: float = 2.0               # STFF Eq. 9; code 2
+    focal_alpha: float = 0.5               # 'constant' focal only: Aouayeb et al. 2021 Table 7, alpha = 1/2
     learning_rate: float = 5e-5            # Adam; STFF 3.4: 5e-5; code 1e-4
     batch_size: int = 128                  # STFF 3.4 and code
     epochs: int = 250                      # paper gives none: the code's 250, no early stopping
@@ -211,7 +222,7 @@ class TemporalConfig:
         _check("temporal.se_activation", self.se_activation, ("relu", "leaky_relu"))
         _check("temporal.padding", self.padding, ("pre", "post"))
         _check("temporal.truncating", self.truncating, ("pre", "post"))
-        _check("temporal.focal", self.focal, ("paper", "original_temporal"))
+        _check("temporal.focal", self.focal, ("paper", "original_temporal", "constant"))
         if isinstance(self.standardize, bool):  # runs saved before the modes existed: True meant 'training'
             object.__setattr__(self, "standardize", "training" if self.standardize else "none")
         _check("temporal.standardize", self.standardize, STANDARDIZE_MODES)
@@ -221,8 +232,8 @@ class TemporalConfig:
             "lstm_init": _init, "lstm_recurrent_init": _init, "se_squeeze_init": _init, "se_excite_init": _init,
             "dense_init": _init, "dense_l1": _non_negative, "classifier_init": _init,
             "sequence_length": _at_least_1, "masking": _flag, "cast_int32": _flag,
-            "focal_gamma": _non_negative, "learning_rate": _positive, "batch_size": _at_least_1,
-            "epochs": _at_least_1})
+            "focal_gamma": _non_negative, "focal_alpha": _ratio, "learning_rate": _positive,
+            "batch_size": _at_least_1, "epochs": _at_least_1})
 
 
 @dataclass(frozen=True)
@@ -238,13 +249,19 @@ class STFFConfig:
     region_mode: str = "regions"           # six regions, or one 'whole_face' region (Aouayeb et al. 2021 Table 5)
     regions: Tuple[int, ...] = REGION_SUBSETS["all"]  # region indices used (Aouayeb et al. 2021 Table 5 subsets)
     region_labels: bool = True             # region labels (Aouayeb et al. 2021 3.1, STFF Table 6) or whole-face label
+    region_label_mode: str = "class"       # region labels per 3-class label ('class', spec 3) or per emotion
+    #                                        ('emotion', Aouayeb et al. 2021 Table 1; data_prep.labels)
     loss: str = "focal"                    # 'focal' (STFF Eq. 9, code variants) or 'cross_entropy' (Aouayeb et al. 2021 Eq. 4)
     seed: int = 42                         # global seed (weights, shuffling); the code's split seed is also 42
+    exclude_samples: Tuple[str, ...] = ()  # "dataset/subject/sample" keys left out of the protocol; the code left
+    #                                        out two CASME II sequences, which ones is unknown (spec 4; docs/presets.md)
     spatial: SpatialConfig = field(default_factory=SpatialConfig)
     temporal: TemporalConfig = field(default_factory=TemporalConfig)
 
     def __post_init__(self):
-        _check("preset", self.preset, PRESETS)
+        _check("preset", self.preset, PRESETS + tuple(CNN_LSTM_PREFIX + name for name in CNN_LSTM_PRESETS))
+        _check("region_label_mode", self.region_label_mode, REGION_LABEL_MODES)
+        object.__setattr__(self, "exclude_samples", tuple(str(key) for key in self.exclude_samples))
         _check("protocol", self.protocol, ("megc", "au5"))
         _check("region_mode", self.region_mode, ("regions", WHOLE_FACE))
         _check("loss", self.loss, ("focal", "cross_entropy"))
@@ -291,6 +308,8 @@ class STFFConfig:
         """Class names each spatial model predicts; the whole face always gets the sequence label."""
         if self.region_mode == WHOLE_FACE:
             return region_classes(self.protocol, region_labels=False, regions=[0])
+        if self.region_labels and self.region_label_mode == "emotion":
+            return emotion_region_classes(self.protocol, regions=self.regions)
         return region_classes(self.protocol, self.region_labels, regions=self.regions)
 
     @property
@@ -374,12 +393,56 @@ PRESET_OVERRIDES = {
 }
 assert set(PRESET_OVERRIDES) == set(PRESETS)
 
+# The predecessor CNN-LSTM as Aouayeb et al. 2021 (sections 3-4) writes it;
+# every field the paper leaves open keeps the STFF default (learning rates,
+# input scaling, LSTM 64 units, sequence length, padding, standardisation).
+CNN_LSTM_PAPER = {
+    "spatial.patches": 1,                    # whole regions, no patch split (section 3.2)
+    "spatial.region_size_table": "casme2",   # section 3.1: eyes 80x100, nose 80x120, cheeks 60x60, mouth 60x160
+    "spatial.se": "none", "temporal.se": False,  # no SE block in either stage (Aouayeb et al. 2021 Eq. 2, 7)
+    "spatial.head_units": (1024, 250, 20),   # Aouayeb et al. 2021 Eq. 2: SF = FCL_20(FCL_250(FCL_1024(B)))
+    "region_label_mode": "emotion",          # Aouayeb et al. 2021 Table 1, per emotion
+    "spatial.focal": "constant", "temporal.focal": "constant",  # Aouayeb et al. 2021 Table 7: focal, alpha = 1/2, gamma = 2
+    # The paper names no initialiser: Keras' defaults (what its Keras 2.2.4 used when none was given).
+    "spatial.conv_init": "glorot_uniform", "spatial.dense_init": "glorot_uniform",
+    "spatial.classifier_init": "glorot_uniform", "temporal.lstm_init": "glorot_uniform",
+    "temporal.lstm_recurrent_init": "orthogonal", "temporal.dense_init": "glorot_uniform",
+    "temporal.classifier_init": "glorot_uniform",
+    # It does not say how the CNNs were trained apart from the LOSO folds; taken,
+    # as for STFF's paper preset, to be its successor code's 50 % frame split.
+    "spatial.split": "frame50",
+}
+# The MLSP 2019 slides ("Network Settings"): CNNs batch 64, 100 epochs; LSTM + FCL batch 244, 60 epochs.
+MLSP2019_SCHEDULES = {"spatial.batch_size": 64, "spatial.epochs": 100,
+                      "temporal.batch_size": 244, "temporal.epochs": 60}
+CNN_LSTM_PRESET_OVERRIDES = {
+    "paper": CNN_LSTM_PAPER,
+    "mlsp2019": {**CNN_LSTM_PAPER, **MLSP2019_SCHEDULES},
+    # Leak-free: the CNNs trained inside every LOSO fold on its training subjects.
+    "strict": {**CNN_LSTM_PAPER, **MLSP2019_SCHEDULES, "spatial.split": "per_fold"},
+}
+assert set(CNN_LSTM_PRESET_OVERRIDES) == set(CNN_LSTM_PRESETS)
+
 
 def get_preset(name=DEFAULT_PRESET, **overrides):
     """The named preset, with optional overrides (see :func:`override`)."""
     if name not in PRESET_OVERRIDES:
         raise ValueError(f"unknown preset {name!r}; choose one of {PRESETS}")
     return override(STFFConfig(preset=name), **{**PRESET_OVERRIDES[name], **overrides})
+
+
+def get_cnn_lstm_preset(name=CNN_LSTM_DEFAULT_PRESET, **overrides):
+    """A preset of the predecessor CNN-LSTM (system ``cnn_lstm``) as an :class:`STFFConfig`."""
+    if name not in CNN_LSTM_PRESET_OVERRIDES:
+        raise ValueError(f"unknown cnn_lstm preset {name!r}; choose one of {CNN_LSTM_PRESETS}")
+    return override(STFFConfig(preset=CNN_LSTM_PREFIX + name), **{**CNN_LSTM_PRESET_OVERRIDES[name], **overrides})
+
+
+def preset_config(name, **overrides):
+    """Any preset by its ``STFFConfig.preset`` name: an STFF preset ("strict") or a predecessor one ("cnn_lstm_paper")."""
+    if name.startswith(CNN_LSTM_PREFIX):
+        return get_cnn_lstm_preset(name[len(CNN_LSTM_PREFIX):], **overrides)
+    return get_preset(name, **overrides)
 
 
 # --- overrides ------------------------------------------------------------------------------

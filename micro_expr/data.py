@@ -4,7 +4,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from data_prep.errors import InputError
-from data_prep.labels import AU5_CLASSES, protocol_classes, region_label
+from data_prep.labels import AU5_CLASSES, emotion_region_label, protocol_classes, region_label
 from data_prep.protocols import DATASET_ORDER, MEGC_CASME2_EXCLUDED
 from data_prep.objective_classes import ROMAN
 
@@ -18,6 +18,7 @@ class Item:
     subject: str      # the LOSO group: "<dataset>/<subject>"
     label: int        # index into the protocol's classes
     n_frames: int
+    emotion: str = ""  # the coding sheet's emotion; region labels per emotion need it (Aouayeb et al. 2021, Table 1)
 
 
 def protocol_class(info, protocol):
@@ -31,17 +32,23 @@ def protocol_class(info, protocol):
     return ROMAN[info.objective_class]
 
 
-def protocol_items(cache, protocol, datasets=None):
-    """The cache's samples used by ``protocol`` (optionally only some datasets), in LOSO order."""
+def protocol_items(cache, protocol, datasets=None, exclude=()):
+    """The cache's samples used by ``protocol`` (optionally only some datasets), in LOSO order.
+
+    ``exclude``: "dataset/subject/sample" keys left out (``STFFConfig.exclude_samples``).
+    """
     classes = protocol_classes(protocol)
+    exclude = set(exclude)
     items = []
     for info in cache.samples:
         if datasets and info.dataset not in datasets:
             continue
+        if f"{info.dataset}/{info.subject}/{info.sample}" in exclude:
+            continue
         name = protocol_class(info, protocol)
         if name is not None:
             items.append(Item(info.key, info.dataset, f"{info.dataset}/{info.subject}", classes.index(name),
-                              info.n_frames))
+                              info.n_frames, info.emotion))
     if not items:
         raise InputError(f"{cache.path}: no sample of the {protocol} protocol"
                          + (f" in datasets {sorted(datasets)}" if datasets else ""))
@@ -49,13 +56,22 @@ def protocol_items(cache, protocol, datasets=None):
     return sorted(items, key=lambda item: (order.get(item.dataset, 9), item.subject, item.key))
 
 
-def region_targets(labels, config):
+def region_targets(labels, config, emotions=None):
     """Per region input, the label index of every clip of sequence class ``labels`` (spec section 3,
-    or whole-face labels)."""
+    or whole-face labels).
+
+    ``config.region_label_mode == 'emotion'`` labels a region by the clip's
+    emotion (``emotions``, one per clip; Aouayeb et al. 2021, Table 1) instead of its class.
+    """
     classes = protocol_classes(config.protocol)
     labels = np.asarray(labels, dtype=int)
     if config.region_mode == "whole_face":
         return [labels]
+    if config.region_labels and config.region_label_mode == "emotion":
+        if emotions is None or len(emotions) != len(labels):
+            raise ValueError("region labels per emotion need the emotion of every clip")
+        return [np.array([emotion_region_label(config.protocol, r, classes[label], emotion)
+                          for label, emotion in zip(labels, emotions)], dtype=int) for r in config.regions]
     return [np.array([region_label(config.protocol, r, classes[label], config.region_labels)
                       for label in labels], dtype=int) for r in config.regions]
 

@@ -111,6 +111,8 @@ def class_weights(config, stage, n_classes, train_labels, predicted_labels=None)
     focal = getattr(config, stage).focal
     if focal == "paper":
         return inverse_frequency_alpha(train_labels, n_classes)
+    if focal == "constant":
+        return [getattr(config, stage).focal_alpha] * n_classes  # Aouayeb et al. 2021 Table 7: alpha = 1/2
     if focal == "original_spatial":
         return balanced_class_weights(train_labels if predicted_labels is None else predicted_labels, n_classes)
     return None

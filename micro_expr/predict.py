@@ -54,12 +54,22 @@ def prep_config_of(run_dir, run=None):
         return opened.config
 
 
-def load_fold(run_dir, fold):
-    """The fitted STFF of a run.json fold entry."""
+def _stff_class(run_dir, run):
+    """The run's system class: STFF or a system built on it (the predecessor CNN-LSTM)."""
+    from micro_expr.systems import system_class
     from micro_expr.systems.stff import STFF
 
+    cls = system_class(run.get("system", "stff"))
+    if not issubclass(cls, STFF):
+        raise InputError(f"{run_dir}: `mer predict` reads runs of STFF and its predecessor; this is a "
+                         f"{run['system']} run")
+    return cls
+
+
+def load_fold(run_dir, fold):
+    """The fitted system (STFF or its predecessor) of a run.json fold entry."""
     run = RunFolder(run_dir)
-    return STFF.load(run.fold_folder(fold), shared_folder=run.shared_folder)
+    return _stff_class(run_dir, run.read()).load(run.fold_folder(fold), shared_folder=run.shared_folder)
 
 
 def _frames_to_use(run, source, frames):
@@ -89,8 +99,7 @@ def predict(run_dir, source, fold="all", frames=None, prep=None, loaded=None):
 
     run_folder = RunFolder(run_dir)
     run = run_folder.read()
-    if run.get("system", "stff") != "stff":
-        raise InputError(f"{run_dir}: `mer predict` reads STFF runs; this is a {run['system']} run")
+    _stff_class(run_dir, run)
     chosen = run_folder.choose_folds(fold)
     prep_config = PREP_PRESETS[prep] if isinstance(prep, str) else (prep or prep_config_of(run_dir, run))
     frames, note = _frames_to_use(run, source, frames)

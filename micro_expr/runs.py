@@ -174,7 +174,7 @@ def run_protocol(system, cache_path, out, folds_kind="loso", datasets=None, trai
             log.info("%s, %s: %d samples, %d folds, %d to run", system.name, folds_kind, len(items), len(folds),
                      len(todo))
             if todo or (shared_only and system.has_shared_stage and not run.shared_done()):
-                _run_folds(system, cache, items, [] if shared_only else todo, run, progress)
+                _run_folds(system, cache, items, [] if shared_only else todo, run, progress, test_dataset)
             if shared_only:
                 return None
         finally:
@@ -187,12 +187,12 @@ def run_protocol(system, cache_path, out, folds_kind="loso", datasets=None, trai
     return None
 
 
-def _run_folds(system, cache, items, todo, run, progress):
+def _run_folds(system, cache, items, todo, run, progress, test_dataset=None):
     y = np.array([item.label for item in items])
     X = system.load_inputs(cache, items)
     if system.has_shared_stage and (todo or not run.shared_done()):
         with run.shared_lock():
-            system.fit_shared(X, y, run.shared_folder, items=items, done=run.shared_done())
+            system.fit_shared(X, y, run.shared_folder, items=items, done=run.shared_done(), test_dataset=test_dataset)
             if not run.shared_done():
                 run.finish_shared(system.history_)
     bar = _progress(todo, progress)

@@ -122,3 +122,23 @@ def test_quick_cache_keeps_face_canvases_for_the_whole_face_row(tmp_path, monkey
     monkeypatch.setattr(build, "build_demo_dataset", small_build)
     cache = ablations.prepare_quick_cache(tmp_path / "out")
     assert ablations.cache_has_faces(cache)
+
+
+def test_table3_m16_row_trains_with_batch_32_as_the_paper(tmp_path, monkeypatch):
+    configs = {}
+    monkeypatch.setattr(ablations, "has_protocol", lambda *args: True)
+    monkeypatch.setattr(ablations, "run_variant",
+                        lambda cache, config, folder, *rest: configs.update({folder.name: config})
+                        or fake_scores(0.5))
+    ablations.run_ablation(ablations.ABLATIONS["table3"], "cache.h5", tmp_path, "paper", {})
+    assert {name: config.spatial.batch_size for name, config in configs.items()} == {
+        "spatial.patches=1": 128, "spatial.patches=4": 128, "baseline": 128,
+        "spatial.patches=16,spatial.batch_size=32": 32}
+    assert configs["spatial.patches=16,spatial.batch_size=32"].spatial.patches == 16
+
+
+def test_predecessor_presets_run_in_their_own_folders(tmp_path):
+    base = ablations.base_config("cnn_lstm_paper", "megc", TINY)
+    assert base.preset == "cnn_lstm_paper" and base.spatial.head_units == (1024, 250, 20)
+    assert ablations.variant_folder(tmp_path, base, "loss", "focal") == \
+        tmp_path / "runs" / "cnn_lstm_paper" / "megc" / "baseline"

@@ -2,10 +2,11 @@
 
     mer summary --preset original --patches 9 --protocol au5
     mer summary --preset strict --json   # {"spatial": {"R0": n, ..., "R5": n}, "temporal": n}
+    mer summary --system cnn_lstm --encoder classic   # the predecessor (Aouayeb et al. 2021), Table 6's CNN
 """
 import json
 
-from micro_expr.config import DEFAULT_PRESET, PRESETS
+from micro_expr.config import (CNN_LSTM_DEFAULT_PRESET, CNN_LSTM_PRESETS, DEFAULT_PRESET, ENCODERS, PRESETS)
 
 
 def register(subparsers):
@@ -13,8 +14,12 @@ def register(subparsers):
         "summary", help="print the models of a preset and their parameter counts",
         description="Build the spatial models (one per region) and the temporal model of a preset "
                     "and print their Keras summaries and parameter counts.")
-    parser.add_argument("--preset", choices=PRESETS, default=DEFAULT_PRESET,
-                        help=f"configuration preset (default {DEFAULT_PRESET})")
+    parser.add_argument("--system", choices=("stff", "cnn_lstm"), default="stff",
+                        help="STFF, or its predecessor CNN-LSTM (Aouayeb et al. 2021) (default stff)")
+    parser.add_argument("--preset", choices=sorted(set(PRESETS + CNN_LSTM_PRESETS)), default=None,
+                        help=f"configuration preset (default: stff {DEFAULT_PRESET}, cnn_lstm {CNN_LSTM_DEFAULT_PRESET})")
+    parser.add_argument("--encoder", choices=ENCODERS, default=None,
+                        help="spatial CNN: the shallow inception CNN or the classic CNN (Aouayeb et al. 2021, Table 6)")
     parser.add_argument("--patches", type=int, choices=(1, 4, 9, 16), default=None,
                         help="patches per region m (default: the preset's, 9)")
     parser.add_argument("--protocol", choices=("megc", "au5"), default="megc",
@@ -33,7 +38,8 @@ def run(args):
     import os
     import sys
 
-    from micro_expr.config import get_preset
+    from data_prep.errors import InputError
+    from micro_expr.config import get_cnn_lstm_preset, get_preset
     from micro_expr.models import build_spatial_models, build_temporal_from_config
 
     overrides = {"protocol": args.protocol}
@@ -41,7 +47,15 @@ def run(args):
         overrides["spatial.patches"] = args.patches
     if args.region_labels is not None:
         overrides["region_labels"] = args.region_labels
-    config = get_preset(args.preset, **overrides)
+    if args.encoder is not None:
+        overrides["spatial.encoder"] = args.encoder
+    try:
+        if args.system == "cnn_lstm":
+            config = get_cnn_lstm_preset(args.preset or CNN_LSTM_DEFAULT_PRESET, **overrides)
+        else:
+            config = get_preset(args.preset or DEFAULT_PRESET, **overrides)
+    except ValueError as error:
+        raise InputError(f"{args.system}: {error}") from None
 
     if not sys.stdout.isatty():
         # Keras prints with rich, which assumes 80 columns when piped and would cut the 160-wide tables.
@@ -60,7 +74,7 @@ def run(args):
     temporal.summary(line_length=160)
     print(f"temporal: {counts['temporal']:,} parameters, K = {config.n_classes}\n")
     print(f"preset {config.preset}, protocol {config.protocol}, m = {config.spatial.patches}, "
-          f"fusion {config.fusion}, spatial SE {config.spatial.se!r}")
+          f"fusion {config.fusion}, spatial SE {config.spatial.se!r}, encoder {config.spatial.encoder}")
     total = sum(counts["spatial"].values()) + counts["temporal"]
     print(f"total: {total:,} parameters (spatial {sum(counts['spatial'].values()):,}, "
           f"temporal {counts['temporal']:,})")

@@ -20,6 +20,7 @@ import numpy as np
 from keras import layers
 
 from micro_expr.config import keras_initializer
+from micro_expr.models.classic_cnn import classic_encoder
 from micro_expr.models.patch_cnn import (ENCODER_CHANNELS, GROUPED_PREFIX, GroupedConv2D, SelectPatch,
                                          grouped_encoders, patch_encoder)
 from micro_expr.models.se import SPATIAL_SE, spatial_se
@@ -41,10 +42,11 @@ def build_spatial_model(spatial_config, patch_hw, n_classes, name="spatial", lay
     scale, offset = _SCALING[spatial_config.input_scaling]
     x = layers.Rescaling(scale, offset, name="scaling")(inputs)
 
-    if layout == "grouped":
+    if layout == "grouped" and spatial_config.encoder == "inception":
         x = grouped_encoders(x, m, spatial_config.conv_init)  # FM of STFF Eq. 4, 72m channels
-    else:
-        maps = [patch_encoder(SelectPatch(i, name=f"p{i}")(x), f"p{i}", spatial_config.conv_init) for i in range(m)]
+    else:  # per patch; the classic CNN (Aouayeb et al. 2021 Table 6, its Figure 10) has no grouped twin
+        encoder = classic_encoder if spatial_config.encoder == "classic" else patch_encoder
+        maps = [encoder(SelectPatch(i, name=f"p{i}")(x), f"p{i}", spatial_config.conv_init) for i in range(m)]
         x = layers.Concatenate(name="patches_concat")(maps)  # FM of STFF Eq. 4, 72m channels
     x = spatial_se(x, spatial_config)
     x = layers.GlobalAveragePooling2D(name="gap")(x)

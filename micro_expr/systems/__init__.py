@@ -12,6 +12,7 @@ SYSTEMS = {
     "stff": "micro_expr.systems.stff:STFF",
     "mean": "micro_expr.systems.mean:MEAN",
     "gia_bia": "micro_expr.gia_bia.system:GiaBia",
+    "cnn_lstm": "micro_expr.systems.cnn_lstm:CNNLSTM",  # STFF's predecessor (Aouayeb et al. 2021)
 }
 DEFAULT_SYSTEM = "stff"
 
@@ -30,11 +31,15 @@ def build_system(name, preset=None, **overrides):
 
 
 def as_system(system_or_config):
-    """A system; an STFF configuration (what older code passes) is wrapped in :class:`STFF`."""
+    """A system; an STFF configuration (what older code passes) is wrapped in :class:`STFF`,
+    or in the predecessor's class when it is one of its presets (``cnn_lstm_*``)."""
+    from micro_expr.config import CNN_LSTM_PREFIX
     from micro_expr.systems.base import RecognitionSystem
 
     if isinstance(system_or_config, RecognitionSystem):
         return system_or_config
+    if system_or_config.preset.startswith(CNN_LSTM_PREFIX):
+        return system_class("cnn_lstm")(system_or_config)
     from micro_expr.systems.stff import STFF
 
     return STFF(system_or_config)

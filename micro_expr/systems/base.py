@@ -78,10 +78,11 @@ class RecognitionSystem:
         """True when part of the system is trained once, before any fold (e.g. STFF's 'frame50' split)."""
         return False
 
-    def fit_shared(self, X, y, folder, items=None, done=False):
+    def fit_shared(self, X, y, folder, items=None, done=False, test_dataset=None):
         """Train the shared stage on every clip and save it in ``folder``; with ``done``, load it from there.
 
-        ``items``: the run's items (for systems whose shared split needs to know datasets or subjects).
+        ``items``: the run's items and ``test_dataset`` a cross-dataset run's test dataset (a shared
+        split must not train on the clips it will be tested on).
         """
         raise NotImplementedError
 

@@ -74,7 +74,7 @@ class STFF(RecognitionSystem):
     # --- data ---------------------------------------------------------------------------------------
 
     def protocol_items(self, cache, datasets=None):
-        return protocol_items(cache, self.config.protocol, datasets)
+        return protocol_items(cache, self.config.protocol, datasets, exclude=self.config.exclude_samples)
 
     def load_inputs(self, cache, items):
         return [read_inputs(cache, item.key, self.config) for item in items]
@@ -98,11 +98,15 @@ class STFF(RecognitionSystem):
     def has_shared_stage(self):
         return self.config.spatial.split == "frame50"
 
-    def fit_shared(self, X, y, folder, items=None, done=False):
+    def fit_shared(self, X, y, folder, items=None, done=False, test_dataset=None):
         """The code's once-for-all spatial training on a random half of all frames (leaky, spec section 2).
 
-        ``done``: ``folder`` holds the trained models already (a resumed run): load them.
+        ``done``: ``folder`` holds the trained models already (a resumed run): load them. In a
+        cross-dataset run the half is drawn from the training datasets' frames only
+        (:func:`micro_expr.splits.frame50_indices`; the code drew from all frames).
         """
+        from micro_expr.splits import frame50_indices
+
         from micro_expr.checkpoints import load_h5_weights
 
         cfg = self.config
@@ -113,8 +117,7 @@ class STFF(RecognitionSystem):
             for name, model in spatial.models.items():
                 load_h5_weights(model, folder / f"{name}.h5")
         else:
-            rng = np.random.default_rng(cfg.spatial.split_seed)
-            chosen = np.sort(rng.permutation(len(owner))[: int(len(owner) * cfg.spatial.split_fraction)])
+            chosen = frame50_indices(owner, items, test_dataset, cfg.spatial.split_fraction, cfg.spatial.split_seed)
             labels = self._frame_labels(y, owner)
             log.info("spatial (frame50, all subjects mixed): %d of %d frames", len(chosen), len(owner))
             self._history = spatial.fit([a[chosen] for a in arrays], [t[chosen] for t in labels],
