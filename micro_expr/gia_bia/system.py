@@ -35,8 +35,8 @@ class GiaBia(RecognitionSystem):
     presets = PRESETS
 
     @classmethod
-    def from_preset(cls, preset=None, **overrides):
-        return cls(get_preset(preset, **_as_overrides(overrides)))
+    def make_config(cls, preset=None, **overrides):
+        return get_preset(preset, **_as_overrides(overrides))
 
     @property
     def classes(self):
@@ -106,7 +106,7 @@ class GiaBia(RecognitionSystem):
     # --- saving ---------------------------------------------------------------------------------
 
     def metadata(self):
-        from micro_expr.gia_bia.model import file_sha256
+        from data_prep.pyfeat_media import file_sha256
 
         weights = self.config.backbone_weights
         return {"system": self.name, "citation": self.citation, "config": self.config.to_dict(),

@@ -38,9 +38,17 @@ class RecognitionSystem:
     # --- configuration -----------------------------------------------------------------------
 
     @classmethod
-    def from_preset(cls, preset=None, **overrides):
-        """The system built from a named preset with optional overrides (dotted keys)."""
+    def make_config(cls, preset=None, **overrides):
+        """The configuration of a named preset (None: the system's default) with overrides."""
         raise NotImplementedError
+
+    @classmethod
+    def from_preset(cls, preset=None, **overrides):
+        """The system built from a named preset with optional overrides; a bad value is an InputError."""
+        try:
+            return cls(cls.make_config(preset, **overrides))
+        except (TypeError, ValueError) as error:
+            raise InputError(f"configuration: {error}") from error
 
     @classmethod
     def protocol_overrides(cls, protocol):

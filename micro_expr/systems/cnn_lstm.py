@@ -33,14 +33,9 @@ class CNNLSTM(STFF):
     presets = CNN_LSTM_PRESETS
 
     @classmethod
-    def from_preset(cls, preset=None, **overrides):
+    def make_config(cls, preset=None, **overrides):
         """``paper`` (the journal), ``mlsp2019`` (with the slides' schedules) or ``strict`` (CNNs per fold)."""
-        from data_prep.errors import InputError
-
-        try:
-            return cls(get_cnn_lstm_preset(preset or CNN_LSTM_DEFAULT_PRESET, **overrides))
-        except (TypeError, ValueError) as error:
-            raise InputError(f"configuration: {error}") from error
+        return get_cnn_lstm_preset(preset or CNN_LSTM_DEFAULT_PRESET, **overrides)
 
     def load_inputs(self, cache, items):
         return [EmotionClip(clip, item.emotion) for clip, item in zip(super().load_inputs(cache, items), items)]

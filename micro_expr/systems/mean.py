@@ -73,11 +73,8 @@ class MEAN(RecognitionSystem):
     presets = PRESETS
 
     @classmethod
-    def from_preset(cls, preset=None, **overrides):
-        try:
-            return cls(get_preset(preset or DEFAULT_PRESET, **overrides))
-        except (TypeError, ValueError) as error:
-            raise InputError(f"configuration: {error}") from error
+    def make_config(cls, preset=None, **overrides):
+        return get_preset(preset or DEFAULT_PRESET, **overrides)
 
     @classmethod
     def protocol_overrides(cls, protocol):

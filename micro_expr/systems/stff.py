@@ -57,11 +57,8 @@ class STFF(RecognitionSystem):
         self._readouts = None
 
     @classmethod
-    def from_preset(cls, preset=None, **overrides):
-        try:
-            return cls(get_preset(preset or DEFAULT_PRESET, **overrides))
-        except (TypeError, ValueError) as error:
-            raise InputError(f"configuration: {error}") from error
+    def make_config(cls, preset=None, **overrides):
+        return get_preset(preset or DEFAULT_PRESET, **overrides)
 
     @property
     def classes(self):
