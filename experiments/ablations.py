@@ -26,7 +26,7 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -267,18 +267,16 @@ def report_markdown(ablations, results, context, quick):
 
 def prepare_quick_cache(out):
     """The quick demo dataset (built once, cached) prepared into ``out/cache.h5``."""
-    from data_prep.config import PRESETS as PREP_PRESETS
     from data_prep.datasets import read_casme2
     from data_prep.demo.build import build_demo_dataset
     from data_prep.prepare import prepare_samples
-    from micro_expr.demo import demo_data_folder
+    from micro_expr.demo import demo_data_folder, demo_prep_config
 
     dataset = build_demo_dataset(demo_data_folder(), seed=0, size="quick")
     samples, failures = read_casme2(dataset.root, dataset.coding_sheet)
     cache = Path(out) / "cache.h5"
-    # Whole-face canvases too, for the "whole face" row of Aouayeb et al. 2021 Table 5.
-    config = replace(PREP_PRESETS["original"], store_face=True)
-    summary = prepare_samples(samples, cache, config, failures, workers=2, progress=False)
+    # The demo's settings: whole-face canvases too, for the "whole face" row of Aouayeb et al. 2021 Table 5.
+    summary = prepare_samples(samples, cache, demo_prep_config(), failures, workers=2, progress=False)
     if summary.failures:
         raise InputError(f"{dataset.root}: {len(summary.failures)} demo samples could not be prepared")
     return cache

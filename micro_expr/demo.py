@@ -31,6 +31,16 @@ SCHEDULES = {
 CONTROLS = {"shuffled": {"shuffle_labels": True}, "still": {"no_movement": True}}
 
 
+def demo_prep_config():
+    """How the demo is prepared: the authors' cropper, plus the whole face canvases (the whole-face
+    ablation rows, MEAN and the GIA + BIA system of Zhu et al. 2023 read them)."""
+    from dataclasses import replace
+
+    from data_prep.config import PRESETS as PREP_PRESETS
+
+    return replace(PREP_PRESETS["original"], store_face=True)
+
+
 def demo_data_folder():
     """Where built demo datasets are kept between runs (``$MER_CACHE_DIR/demo``)."""
     from data_prep.pyfeat_media import cache_dir
@@ -46,7 +56,6 @@ def run_demo(out, size="quick", preset="strict", seed=0, control=None, overrides
     both must score near chance. Returns the results dict (None if ``folds``
     leaves some folds undone).
     """
-    from data_prep.config import PRESETS as PREP_PRESETS
     from data_prep.datasets import read_casme2
     from data_prep.demo.build import build_demo_dataset
     from data_prep.errors import InputError
@@ -71,7 +80,7 @@ def run_demo(out, size="quick", preset="strict", seed=0, control=None, overrides
 
     print("[2/3] prepare: dlib landmarks, face crop, six regions -> HDF5 cache", flush=True)
     samples, failures = read_casme2(dataset.root, dataset.coding_sheet)
-    summary = prepare_samples(samples, out / "cache.h5", PREP_PRESETS["original"], failures, workers=workers,
+    summary = prepare_samples(samples, out / "cache.h5", demo_prep_config(), failures, workers=workers,
                               progress=progress)
     print("      " + summary.report().replace("\n", "\n      "), flush=True)
     if summary.failures:
