@@ -149,6 +149,7 @@ def prepare_samples(samples, out, config, read_failures=(), workers=1, strict=Fa
         return summary
     check_output_file(out)
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(out):
             _prepare_locked(samples, out, config, parts, summary, workers, strict, progress)
     except OSError as error:
