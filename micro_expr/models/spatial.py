@@ -84,23 +84,19 @@ def copy_spatial_weights(source, target):
     """
     import numpy as np
 
-    by_name = {layer.name: layer for layer in source.layers}
-    for layer in target.layers:
-        if not layer.weights:
-            continue
-        if layer.name in by_name:
-            values = by_name[layer.name].get_weights()
-        elif isinstance(layer, GroupedConv2D):                       # per-patch -> grouped
+    from micro_expr.models.layouts import copy_weights
+
+    def convert(layer, by_name):
+        if isinstance(layer, GroupedConv2D):                         # per-patch -> grouped
             suffix = layer.name[len(GROUPED_PREFIX) + 1:]
             parts = [by_name[f"p{i}_{suffix}"].get_weights() for i in range(layer.groups)]
-            values = [np.concatenate(column, axis=-1) for column in zip(*parts)]
-        else:                                                        # grouped -> per-patch
-            index, suffix = _PER_PATCH_NAME.fullmatch(layer.name).groups()
-            grouped = by_name[f"{GROUPED_PREFIX}_{suffix}"]
-            chosen = slice(int(index) * grouped.filters, (int(index) + 1) * grouped.filters)
-            values = [value[..., chosen] for value in grouped.get_weights()]
-        layer.set_weights(values)
-    return target
+            return [np.concatenate(column, axis=-1) for column in zip(*parts)]
+        index, suffix = _PER_PATCH_NAME.fullmatch(layer.name).groups()   # grouped -> per-patch
+        grouped = by_name[f"{GROUPED_PREFIX}_{suffix}"]
+        chosen = slice(int(index) * grouped.filters, (int(index) + 1) * grouped.filters)
+        return [value[..., chosen] for value in grouped.get_weights()]
+
+    return copy_weights(source, target, convert)
 
 
 def feature_extractor(spatial_model):

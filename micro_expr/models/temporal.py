@@ -82,21 +82,17 @@ def copy_temporal_weights(source, target):
     """
     import numpy as np
 
-    by_name = {layer.name: layer for layer in source.layers}
-    for layer in target.layers:
-        if not layer.weights:
-            continue
-        if layer.name in by_name:
-            values = by_name[layer.name].get_weights()
-        elif isinstance(layer, RegionLSTMs):                         # per-region -> batched
+    from micro_expr.models.layouts import copy_weights
+
+    def convert(layer, by_name):
+        if isinstance(layer, RegionLSTMs):                           # per-region -> batched
             parts = [by_name[f"{region}_lstm"].get_weights() for region in layer.regions]
-            values = [np.stack(column) for column in zip(*parts)]
-        else:                                                        # batched -> per-region
-            batched = by_name[BATCHED_LSTMS]
-            index = batched.regions.index(layer.name[:-len("_lstm")])
-            values = [value[index] for value in batched.get_weights()]
-        layer.set_weights(values)
-    return target
+            return [np.stack(column) for column in zip(*parts)]
+        batched = by_name[BATCHED_LSTMS]                             # batched -> per-region
+        index = batched.regions.index(layer.name[:-len("_lstm")])
+        return [value[index] for value in batched.get_weights()]
+
+    return copy_weights(source, target, convert)
 
 
 def temporal_attention_model(temporal_model):
