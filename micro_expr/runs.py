@@ -18,7 +18,6 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 

@@ -11,7 +11,6 @@ Besides the run folder's results.json / results.md they write the
 ``metrics.json`` and ``predictions.csv`` of earlier versions.
 """
 import csv
-import json
 import logging
 from pathlib import Path
 
