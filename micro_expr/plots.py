@@ -51,25 +51,35 @@ def plot_confusion(matrix, class_names, title="Confusion matrix"):
     return fig
 
 
-def plot_training_curves(histories, stages=("spatial", "temporal")):
-    """Loss per epoch of each training stage, one line per fold; the loss axis starts at zero."""
+def plot_training_curves(histories, stages=("spatial", "temporal"), metrics=("loss",)):
+    """Per epoch, one line per fold: a column per training stage, a row per metric; loss axes start at zero.
+
+    ``histories``: {fold name: {stage: {metric: [value per epoch]}}} (a fold's history.json).
+    ``metrics``: history keys ("loss"), or {stage: key} where the stages call a metric differently
+    (MEAN: {"spot": "mae", "recog": "categorical_accuracy"}). Accuracies are drawn on [0, 1].
+    """
     from matplotlib.ticker import MaxNLocator
 
-    fig = _figure((5.5 * len(stages), 4))
-    axes = np.atleast_1d(fig.subplots(1, len(stages)))
-    for stage, ax in zip(stages, axes):
-        for fold, history in histories.items():
-            loss = history.get(stage, {}).get("loss")
-            if loss:
-                ax.plot(range(1, len(loss) + 1), loss, alpha=0.7, label=fold)
-        ax.set_title(f"{stage} stage: training loss per fold")
-        ax.set_xlabel("epoch")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.25 on short runs
-        ax.set_ylabel("loss")
-        ax.set_ylim(bottom=0)
-        ax.grid(alpha=0.3)
-    if len(histories) <= 12 and axes[-1].get_legend_handles_labels()[0]:
-        axes[-1].legend(fontsize=7)
+    fig = _figure((5.5 * len(stages), 4 * len(metrics)))
+    axes = np.array(fig.subplots(len(metrics), len(stages), squeeze=False))
+    for row, metric in enumerate(metrics):
+        for stage, ax in zip(stages, axes[row]):
+            key = metric.get(stage) if isinstance(metric, dict) else metric
+            for fold, history in histories.items():
+                values = history.get(stage, {}).get(key) if key else None
+                if values:
+                    ax.plot(range(1, len(values) + 1), values, alpha=0.7, label=fold)
+            ax.set_title(f"{stage} stage: training {key} per fold" if key else f"{stage} stage: -")
+            ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.25 on short runs
+            ax.set_ylabel(key or "")
+            if key and "acc" in key:
+                ax.set_ylim(0, 1.02)
+            else:
+                ax.set_ylim(bottom=0)
+            ax.grid(alpha=0.3)
+    if len(histories) <= 12 and axes[0, -1].get_legend_handles_labels()[0]:
+        axes[0, -1].legend(fontsize=7)
     fig.tight_layout()
     return fig
 

@@ -141,6 +141,7 @@ def run_protocol(system, cache_path, out, folds_kind="loso", datasets=None, trai
     """Train and evaluate ``system`` fold by fold on a prepared cache; returns the results (or None).
 
     ``system``: a :class:`RecognitionSystem` (an STFF configuration is accepted too).
+    ``cache_path``: the prepared cache, or another data source (:func:`open_data`).
     ``folds_kind``: "loso" or "cross". Finished folds are skipped, so a killed
     run resumes; results are written when every fold is done (or, with
     ``partial``, over the finished folds, marked as partial).
@@ -148,7 +149,6 @@ def run_protocol(system, cache_path, out, folds_kind="loso", datasets=None, trai
     :func:`micro_expr.engines.run_with_ray`; ``engine_options`` go there).
     ``shared_only``: train (or load) only the stage shared by all folds.
     """
-    import data_prep.cache
     from micro_expr.systems import as_system
 
     system = as_system(system)
@@ -162,7 +162,7 @@ def run_protocol(system, cache_path, out, folds_kind="loso", datasets=None, trai
     if engine != "local":
         raise InputError(f"unknown engine {engine!r} (local or ray)")
     run = RunFolder(out)
-    with data_prep.cache.RegionCache(cache_path) as cache:
+    with open_data(cache_path) as cache:
         items, folds, description = plan_run(system, cache, folds_kind, datasets, train_datasets, test_dataset,
                                              note, cache_path)
         chosen = select_folds(folds, fold_selection)
@@ -184,6 +184,18 @@ def run_protocol(system, cache_path, out, folds_kind="loso", datasets=None, trai
         return merge_results(out, note, system=system)
     log.info("%d of %d folds done; results are written when all are", len(done), len(folds))
     return None
+
+
+def open_data(source):
+    """The data a run reads: a region cache (``source`` is its path), or a source that reads itself
+    (``source.open()``, e.g. MEAN's long videos, :class:`micro_expr.mean.long_video.LongVideoSet`)."""
+    import os
+
+    import data_prep.cache
+
+    if isinstance(source, (str, os.PathLike)):
+        return data_prep.cache.RegionCache(source)
+    return source.open()
 
 
 def _run_folds(system, cache, items, todo, run, progress, test_dataset=None):

@@ -288,3 +288,45 @@ def test_casme2_weights_run_through_the_region_cache_runner(mean_weights, tmp_pa
     summary = json.loads((out / "metrics.json").read_text())
     assert summary["folds"] == 26 and len(summary["classes"]) == 5
     assert summary["spotting"]["tp"] + summary["spotting"]["fn"] == 26
+
+
+# ---------------------------------------------------------------- long videos through the common runner
+
+
+def test_published_long_video_folds_run_through_the_runner(mean_weights, face_clips, tmp_path, capsys):
+    """`mer train --protocol long-video`: run folder, --folds, merge; the same spots as evaluate_published."""
+    import json
+    import shutil
+
+    from micro_expr.cli import main
+    from micro_expr.mean import long_video
+    from micro_expr.mean.config import MEANConfig
+    from micro_expr.run_folder import RunFolder
+
+    dataset, root, coding, _ = _tree("CASME_sq", tmp_path / "data", 2, face_clips["single_face"][:5])
+    weights = tmp_path / "weights" / "CASME_sq" / "spot_recog"
+    weights.mkdir(parents=True)
+    for fold in (1, 2):
+        shutil.copy(mean_weights / "CASME_sq" / "spot_recog" / f"s{fold}.hdf5", weights)
+    out = tmp_path / "run"
+    argv = ["train", "--system", "mean", "--protocol", "long-video", "--datasets", dataset, "--root", str(root),
+            "--coding", str(coding), "--out", str(out), "--preset", "original", "--no-progress",
+            "--set", "flow=farneback", "--set", "flow_seconds=0.01", "--set", "face_crop=landmarks"]
+    assert main(argv) == 2 and "published checkpoints" in capsys.readouterr().err
+    assert not out.exists()                                      # refused before the folder was made
+    argv += ["--set", f"weights={tmp_path / 'weights'}"]
+    assert main(argv + ["--folds", "1"]) == 0                     # one fold: nothing merged yet
+    assert not (out / "results.json").exists()
+    assert main(argv) == 0 and "STRS" in capsys.readouterr().out  # the other fold, then the merge
+    run = RunFolder(out).read()
+    assert [f["name"] for f in run["folds"]] == ["casme_sq/s1", "casme_sq/s2"]
+    assert run["cache"].startswith("casme_sq long videos") and run["config"]["roi_layout"] == "code"
+    results = RunFolder(out).results()
+    assert results["folds"] == 2 and results["spotting"]["tp"] + results["spotting"]["fn"] == 2
+    assert all("truths" in p for p in RunFolder(out).predictions())
+    assert "mean: spot-then-recognise on casme_sq" in (out / "results.md").read_text()
+
+    videos, _ = long_videos.read_long_videos(dataset, root, coding)
+    _, direct = long_video.evaluate_published(weights, videos, MEANConfig.from_dict(run["config"]))
+    for key in ("spotting", "analysis", "strs", "k", "k_prime"):
+        assert results[key] == direct[key]

@@ -1,4 +1,5 @@
-"""`mer train`: run a protocol (MEGC LOSO, 5-AU LOSO, cross-dataset) with any system on a prepared cache.
+"""`mer train`: run a protocol (MEGC LOSO, 5-AU LOSO, cross-dataset) with any system on a prepared cache,
+or MEAN's published checkpoints on long videos (``--protocol long-video``, MEAN Table 4).
 
 The same options serve the scripts in ``experiments/`` (:func:`add_arguments`,
 :func:`config_from_args`, :func:`run`), so a run is reachable both ways.
@@ -19,16 +20,32 @@ def register(subparsers):
     parser.add_argument("--system", choices=list(SYSTEMS), default=DEFAULT_SYSTEM,
                         help=f"recognition system (default {DEFAULT_SYSTEM}); the STFF-only options below "
                              "(--patches, --fusion, ...) apply to stff")
-    parser.add_argument("--protocol", choices=["megc", "au5", "cross"],
+    parser.add_argument("--protocol", choices=["megc", "au5", "cross", LONG_VIDEO],
                         help="megc: MEGC 2019 3 classes, LOSO; au5: 5 objective classes, LOSO; "
-                             "cross: train on some datasets, test on another (required for stff)")
-    add_arguments(parser)
+                             "cross: train on some datasets, test on another (required for stff); "
+                             "long-video: MEAN's published folds on whole long videos (--datasets NAME --root "
+                             "DIR --coding FILE --set weights=DIR, no --cache)")
+    add_arguments(parser, long_videos=True)
     parser.set_defaults(func=run)
 
 
-def add_arguments(parser, protocol_fixed=None):
-    """The options of a training run (shared with the experiment scripts)."""
-    parser.add_argument("--cache", required=True, metavar="CACHE.h5", help="cache written by `mer prepare`")
+LONG_VIDEO = "long-video"
+
+
+def add_arguments(parser, protocol_fixed=None, long_videos=False):
+    """The options of a training run (shared with the experiment scripts); ``long_videos``: the options of
+    ``--protocol long-video`` too, and ``--cache`` is then checked by :func:`run`."""
+    parser.add_argument("--cache", required=not long_videos, metavar="CACHE.h5",
+                        help="cache written by `mer prepare`")
+    if long_videos:
+        from data_prep.long_videos import FPS
+
+        parser.add_argument("--root", metavar="DIR", help=f"long-video: the dataset's folder ({', '.join(FPS)}; "
+                                                          "layouts in data_prep/long_videos.py)")
+        parser.add_argument("--coding", metavar="FILE", help="long-video: CAS(ME)^2 code_final.xlsx or the "
+                                                             "SAMM-LV sheet")
+        parser.add_argument("--samm-coding", metavar="FILE", help="long-video, sammlv: the SAMM coding sheet "
+                                                                  "(emotions)")
     parser.add_argument("--out", required=True, metavar="DIR", help="run folder (checkpoints, logs, results)")
     parser.add_argument("--preset", default=None,
                         help=f"STFF: paper, original (the authors' code) or strict (default: {DEFAULT_PRESET}); "
@@ -144,11 +161,18 @@ def run(args, protocol=None):
     system_name = getattr(args, "system", DEFAULT_SYSTEM)
     if protocol is None and system_name == "stff":
         raise InputError("--protocol is required for stff (megc, au5 or cross)")
+    if protocol != LONG_VIDEO and not args.cache:
+        raise InputError("--cache is required (a cache written by `mer prepare`)")
     progress = not getattr(args, "no_progress", False)
     engine = {"engine": getattr(args, "engine", "local")}
     if engine["engine"] == "ray":
         engine.update(address=args.address, gpus_per_fold=args.gpus_per_fold, max_retries=args.max_retries)
-    if protocol == "cross":
+    if protocol == LONG_VIDEO:
+        videos = long_video_set(args, system_name)
+        system = system_from_args(args, protocol)
+        results = run_protocol(system, videos, args.out, fold_selection=args.folds,
+                               merge=not args.no_merge, progress=progress, **engine)
+    elif protocol == "cross":
         if not (args.train_datasets and args.test_dataset):
             raise InputError("--protocol cross needs --train-datasets and --test-dataset")
         system = system_from_args(args, args.labels)
@@ -162,6 +186,24 @@ def run(args, protocol=None):
     if results is not None:
         print_results(results)
     return 0
+
+
+def long_video_set(args, system_name):
+    """The long videos ``--protocol long-video`` evaluates (MEAN Table 4), checked before any folder is made."""
+    from data_prep.errors import InputError
+    from data_prep.long_videos import FPS
+    from micro_expr.mean.long_video import LongVideoSet
+
+    datasets = _names(args.datasets) or []
+    if system_name != "mean":
+        raise InputError(f"--protocol {LONG_VIDEO}: long videos are MEAN's (--system mean), not {system_name}'s")
+    if args.cache:
+        raise InputError(f"--protocol {LONG_VIDEO} reads the frame files (--root), not a cache: drop --cache")
+    if len(datasets) != 1 or datasets[0] not in FPS or not args.root:
+        raise InputError(f"--protocol {LONG_VIDEO} needs --datasets with one of {', '.join(FPS)} and --root")
+    if args.engine != "local":
+        raise InputError(f"--protocol {LONG_VIDEO} runs with --engine local only")
+    return LongVideoSet(datasets[0], args.root, args.coding, args.samm_coding)
 
 
 def print_results(results):

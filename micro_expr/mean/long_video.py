@@ -6,8 +6,15 @@ read one at a time and cut to the 128 x 128 face at once, so a SAMM-LV video
 of thousands of 2040 x 1088 frames needs only its small faces in memory.
 ``evaluate_published`` runs the authors' per-fold checkpoints: fold s<i> on
 the i-th subject of ``data_prep.long_videos.fold_subjects``.
+
+Through the common runner (run folder, resume, ``--folds``, results.json):
+a :class:`LongVideoSet` stands where a region cache path would, e.g.
+``run_protocol(MEAN.from_preset("original", weights=W), LongVideoSet("casme_sq", R, C), out)``
+or ``mer train --system mean --protocol long-video --datasets casme_sq --root R --coding C``.
 """
 import logging
+from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
 
@@ -113,3 +120,50 @@ def evaluate_published(folder, videos, config):
         log.info("fold s%d (subject %s) done", fold, subject)
     summary = {"k": k, "k_prime": k_prime, **pipeline.summarise(rows, first.num_classes, config=config)}
     return rows, summary
+
+
+# --- long videos as the data of a runner run ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LongVideoSet:
+    """Where a long-video dataset lies: what ``micro_expr.runs.run_protocol`` opens instead of a region cache.
+
+    ``dataset``: casme_sq, sammlv, smic_hs, smic_vis or smic_nir; ``root``, ``coding``, ``samm_coding``:
+    as ``data_prep.long_videos.read_long_videos`` takes them.
+    """
+
+    dataset: str
+    root: str
+    coding: Optional[str] = None
+    samm_coding: Optional[str] = None
+
+    def __str__(self):   # what run.json records as the run's data
+        return f"{self.dataset} long videos in {self.root}"
+
+    def open(self):
+        """Read the coding sheets and list the frame files (no frame is read yet): a :class:`LongVideos`."""
+        from data_prep.long_videos import read_long_videos
+
+        videos, failures = read_long_videos(self.dataset, self.root, self.coding, self.samm_coding)
+        return LongVideos(self, videos, failures)
+
+
+@dataclass
+class LongVideos:
+    """An opened :class:`LongVideoSet`; a context manager, as the region cache the runner opens otherwise."""
+
+    source: LongVideoSet
+    videos: list
+    failures: list = field(default_factory=list)
+    config = None            # no preparation settings (run.json's prep_config stays empty)
+
+    @property
+    def path(self):
+        return self.source.root
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *error):
+        return False

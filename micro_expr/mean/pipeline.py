@@ -26,8 +26,9 @@ from micro_expr.mean import metrics, spotting
 # Class orders of the published recognition heads (authors' code).
 CASME2_CLASSES = ("disgust", "happiness", "others", "surprise", "repression")   # C = 5, CASME II
 MEGC_CLASSES = ("negative", "positive", "surprise")                             # C = 3, the others
-# Cache dataset name -> folder of the published checkpoints.
-WEIGHT_FOLDERS = {"casme2": "CASME2", "smic": "SMIC_HS", "samm": "SAMMLV"}
+# Dataset name (of the cache, or of data_prep.long_videos) -> folder of the published checkpoints.
+WEIGHT_FOLDERS = {"casme2": "CASME2", "smic": "SMIC_HS", "samm": "SAMMLV", "casme_sq": "CASME_sq",
+                  "sammlv": "SAMMLV", "smic_hs": "SMIC_HS", "smic_vis": "SMIC_VIS", "smic_nir": "SMIC_NIR"}
 
 
 def class_names(num_classes):

@@ -10,6 +10,11 @@ With ``config.weights`` (a folder of the authors' published ``s<fold>.hdf5``
 files) every fold uses its published checkpoint instead of training: fold
 ``s<i>`` is the i-th subject in natural order (``micro_expr.mean.pipeline``).
 
+Long videos (MEAN Table 4: CAS(ME)^2, SAMM-LV, SMIC-E) come through the same
+runner when the run's data is a :class:`micro_expr.mean.long_video.LongVideoSet`
+instead of a cache (``mer train --system mean --protocol long-video``): one item
+per video, every ME of it a truth, published weights only.
+
 Fitted attributes: ``model_`` (the combined Keras model), ``k_`` and ``k_prime_``
 (flow distance and half ME length, from the dataset), ``num_classes_``.
 """
@@ -18,8 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from data_prep.errors import InputError
+from data_prep.long_videos import LongVideo, fold_subjects
 from micro_expr.data import Item
-from micro_expr.mean import pipeline
+from micro_expr.mean import long_video, pipeline
 from micro_expr.mean.config import DEFAULT_PRESET, PRESETS, MEANConfig, get_preset
 from micro_expr.papers import PAPERS
 from micro_expr.systems.base import RecognitionSystem
@@ -78,9 +84,11 @@ class MEAN(RecognitionSystem):
 
     @classmethod
     def protocol_overrides(cls, protocol):
+        if protocol == "long-video":   # published weights only: they were trained on the code's ROI layout
+            return {"roi_layout": "code"}
         if protocol != "megc":
             raise InputError(f"--protocol {protocol}: MEAN recognises the 3 MEGC classes (megc) or, without "
-                             f"--protocol, its dataset's classes (5 for CASME II)")
+                             f"--protocol, its dataset's classes (5 for CASME II); long videos: long-video")
         return {"classes": 3}
 
     @property
@@ -107,6 +115,8 @@ class MEAN(RecognitionSystem):
 
     def protocol_items(self, cache, datasets=None):
         """The clips of one dataset that have a class of the recognition head (as the authors kept them)."""
+        if isinstance(cache, long_video.LongVideos):
+            return self._long_video_items(cache)
         wanted = self.config.dataset or (sorted(datasets)[0] if datasets and len(datasets) == 1 else None)
         dataset, samples = _dataset_samples(cache, wanted)
         if getattr(getattr(cache, "config", None), "frames", "all") != "all":
@@ -135,8 +145,38 @@ class MEAN(RecognitionSystem):
         return [Item(info.key, dataset, f"{dataset}/{info.subject}", pipeline.class_index(info, self.num_classes_),
                      info.n_frames) for info in kept]
 
+    def _long_video_items(self, data):
+        """One item per long video with an ME (MEAN Table 4), for the published checkpoints of its dataset."""
+        import logging
+
+        if not self.config.weights:
+            raise InputError(f"{data.path}: long videos are evaluated with the published checkpoints "
+                             f"(--set weights=DIR); training MEAN on long videos is not implemented")
+        for failure in data.failures:
+            logging.getLogger(__name__).warning("skipped %s: %s", failure.key, failure.message)
+        videos = [video for video in data.videos if video.expressions]
+        if not videos:
+            raise InputError(f"{data.path}: no {data.source.dataset} video with a micro-expression")
+        self.dataset_ = data.source.dataset
+        folder, folds, first = self._published(self.dataset_)
+        self.num_classes_ = first.num_classes
+        _check_folds(folds, fold_subjects(videos), folder, data.path)
+        # label None: a long video has one class per ME (LongVideo.expressions), not one per item
+        return [Item(video.key, video.dataset, f"{video.dataset}/{video.subject}", None, video.n_frames)
+                for video in videos]
+
     def load_inputs(self, cache, items):
-        """MEAN's features of every clip (:class:`micro_expr.mean.pipeline.PreparedSample`)."""
+        """MEAN's features of every clip (:class:`micro_expr.mean.pipeline.PreparedSample`).
+
+        Long videos: the :class:`data_prep.long_videos.LongVideo` objects themselves; their frames are
+        read when their fold predicts (a few long videos' features fill the memory).
+        """
+        if isinstance(cache, long_video.LongVideos):
+            by_key = {video.key: video for video in cache.videos}
+            videos = [by_key[item.key] for item in items]
+            self.k_ = pipeline.flow_k(self.config, videos[0].fps)
+            self.k_prime_ = long_video.k_prime_of(videos, self.config)
+            return videos
         by_key = {info.key: info for info in cache.samples}
         infos = [by_key[item.key] for item in items]
         self.k_ = pipeline.flow_k(self.config, infos[0].fps)
@@ -181,6 +221,9 @@ class MEAN(RecognitionSystem):
     def _rows(self, X):
         if not hasattr(self, "model_"):
             raise RuntimeError("this MEAN system is not fitted: call fit, or MEAN.load(folder)")
+        if X and isinstance(X[0], LongVideo):
+            return [long_video.evaluate_video(self.model_, video, self.k_, self.k_prime_, self.config,
+                                              self.num_classes_) for video in X]
         return pipeline.evaluate_fold(self.model_, list(X), self.k_prime_, self.config)
 
     def predict_proba(self, X):
@@ -197,16 +240,21 @@ class MEAN(RecognitionSystem):
         return np.asarray(probabilities)
 
     def fold_predictions(self, X, items):
-        """Per clip: truth interval, every spotted interval with its score, match and voted class."""
+        """Per clip: truth interval, every spotted interval with its score, match and voted class.
+
+        Long videos also record every ME (``truths``, ``labels``); ``match`` is the truth a TP hit.
+        """
         records = []
         for item, row in zip(items, self._rows(X)):
             spots = [{"peak": int(s["peak"]), "interval": [int(v) for v in s["interval"]], "score": float(s["score"]),
-                      "true_positive": bool(s["true_positive"]), "predicted_class": s["predicted_class"]}
-                     for s in row["spots"]]
+                      "true_positive": bool(s["true_positive"]), "match": s.get("match"),
+                      "predicted_class": s["predicted_class"]} for s in row["spots"]]
             records.append({"key": item.key, "dataset": item.dataset, "subject": item.subject,
                             "label": row["label"], "truth": [int(v) for v in row["truth"]], "spots": spots,
                             "fold": self.fold_number_, "k": self.k_, "k_prime": self.k_prime_,
                             "num_classes": self.num_classes_})
+            if "truths" in row:
+                records[-1].update(truths=[[int(v) for v in t] for t in row["truths"]], labels=row["labels"])
         return records
 
     # --- checkpoints ------------------------------------------------------------------------------------
@@ -234,8 +282,6 @@ class MEAN(RecognitionSystem):
 
     def results(self, run, predictions, histories, seconds, note=None):
         """Spotting (F1, AP@[.5:.95]), analysis of the true positives and STRS (MEAN Table 5)."""
-        from micro_expr.plots import plot_training_curves
-
         first = predictions[0]
         rows = [{**p, "truth": tuple(p["truth"]),
                  "spots": [{**s, "interval": tuple(s["interval"])} for s in p["spots"]]} for p in predictions]
@@ -249,9 +295,20 @@ class MEAN(RecognitionSystem):
             summary["weights"] = run["config"]["weights"]
         if note:
             summary["note"] = note
-        figures = {"training_curves": plot_training_curves(histories, ("spot", "recog"))} if any(histories.values()) \
-            else {}
+        figures = {"training_curves": learning_curves(histories)} if any(histories.values()) else {}
         return summary, format_markdown(summary), figures
+
+
+# What MEAN's training records per epoch (``pipeline.train_fold``): the spotting stage regresses
+# (MSE loss, MAE), the recognition stage classifies (cross-entropy, accuracy); MEAN Fig. 6 plots both.
+CURVE_METRICS = ("loss", {"spot": "mae", "recog": "categorical_accuracy"})
+
+
+def learning_curves(histories):
+    """Learning curves of MEAN's two training stages, one line per fold (a matplotlib Figure)."""
+    from micro_expr.plots import plot_training_curves
+
+    return plot_training_curves(histories, ("spot", "recog"), CURVE_METRICS)
 
 
 def format_summary(summary):
