@@ -4,13 +4,22 @@
     python -m experiments.mean_tables long-demo [--quick]        the long-video demo through the published folds
     python -m experiments.mean_tables table2 PREDICTIONS.csv --dataset casme2   ASR, analysis of all spots (2-3)
     python -m experiments.mean_tables table4 --dataset casme_sq --root R --coding C --weights W   long videos
+    python -m experiments.mean_tables table6 --out DIR [--cache C] [--quick]   k = FPS x 0.05 / 0.10 / 0.15 s (trains)
     python -m experiments.mean_tables table7 [--quick]           smoothing functions (synthetic scores)
     python -m experiments.mean_tables table8 [--quick]           voted interval cases 1-3 (synthetic scores)
+    python -m experiments.mean_tables table9 --out DIR [--cache C] [--quick]   without / with inductive transfer
+    python -m experiments.mean_tables curves RUN [RUN ...] [--png FILE]      learning curves of trained runs
 
 ``presets``, ``table7`` and ``table8`` run on CASME-like synthetic scores
 (``micro_expr.mean.synthetic``): they show what the post-processing does, not
 what MEAN scores on CASME II. ``table2`` reads the ``predictions.csv`` of a
 MEAN evaluation; ``table4`` and ``long-demo`` run the published checkpoints.
+``table6`` and ``table9`` train MEAN through the common runner
+(:func:`micro_expr.runs.run_protocol`), one run folder per row under ``--out``
+(a killed table resumes where it stopped), on ``--cache`` or, without it, on
+the quick demo's cache (``mer demo --quick`` writes ``demo_out/cache.h5``);
+``--quick``: a tiny schedule and two folds. Demo figures are not comparable
+with the paper's, measured on CASME II, SMIC-E, CAS(ME)^2 and SAMM-LV.
 """
 import argparse
 import csv
@@ -21,7 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-# Paper figures (MEAN Tables 2, 3, 4, 7, 8).
+from data_prep.errors import InputError
+
+# Paper figures (MEAN Tables 2, 3, 4, 6, 7, 8, 9).
 PAPER_TABLE2 = {"casme2": (0.8443, 0.5723), "smic_hs": (0.4904, 0.4796), "smic_vis": (0.4789, 0.5957),
                 "smic_nir": (0.3239, 0.449)}                      # (ASR, analysis F1 over all spotted intervals)
 PAPER_TABLE3 = {"all_spotted": 0.5915, "tp_only": 0.7742}        # SMIC-E-VIS accuracy
@@ -30,6 +41,17 @@ PAPER_TABLE7 = {"centered": (0.6516, 0.5927, 0.3862), "gaussian1": (0.2869, 0.38
                 "gaussian3": (0.2787, 0.3557, 0.0991), "exponential1": (0.2746, 0.3521, 0.0967),
                 "exponential3": (0.2705, 0.3314, 0.0896)}        # CASME II (spotting F1, analysis F1, STRS)
 PAPER_TABLE8_CASME2 = {"onset_apex": 0.5927, "apex": 0.2626, "onset_offset": 0.4483}   # analysis F1
+PAPER_TABLE6 = {0.05: (0.6398, 0.5739, 0.3672), 0.10: (0.6516, 0.5927, 0.3862),
+                0.15: (0.5000, 0.5169, 0.2585)}  # CASME II, k = FPS x seconds: (spotting F1, analysis F1, STRS)
+PAPER_TABLE9 = {"casme2": (0.5423, 0.5723), "smic_hs": (0.4710, 0.4796), "smic_vis": (0.4251, 0.5958),
+                "smic_nir": (0.4058, 0.4490), "casme_sq": (0.4938, 0.6667),
+                "sammlv": (0.2917, 0.5263)}      # analysis F1 (without ITL, with ITL)
+PAPER_COLUMNS = {"smic": "smic_hs"}             # a cache's dataset -> the paper's column, where the names differ
+
+# Training tables (MEAN Tables 6 and 9) with --quick: a schedule of seconds per fold and two LOSO folds.
+QUICK_TRAINING = {"epochs_spot": 2, "epochs_recog": 5, "flow": "farneback"}
+QUICK_FOLDS = "0-1"
+DEMO_CACHE = Path("demo_out") / "cache.h5"      # where `mer demo --quick` leaves its prepared cache
 
 
 CLIP_LENGTHS = ((80, 160), (150, 400))   # score frames per synthetic video: short clips, longer ones
@@ -137,6 +159,128 @@ def table4(args):
           f"(paper {PAPER_TABLE4[args.dataset]})")
 
 
+def training_cache(args):
+    """--cache; else the quick demo's cache if there; else, with --quick, the quick demo prepared into --out."""
+    if args.cache:
+        return args.cache
+    if DEMO_CACHE.is_file():
+        return DEMO_CACHE
+    if args.quick:
+        from experiments.ablations import prepare_quick_cache
+
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        return prepare_quick_cache(args.out)
+    raise InputError(f"no --cache given and no quick demo cache at {DEMO_CACHE}: give --cache, run `mer demo "
+                     f"--quick` first, or add --quick to prepare the quick demo into --out")
+
+
+def train_variants(args, field, values):
+    """MEAN trained and evaluated once per value of the config ``field``, each in ``--out/<field>=<value>``.
+
+    Every run goes through :func:`micro_expr.runs.run_protocol` (the ``mean`` system), so finished folds are
+    kept and a rerun resumes. Returns (context line, [(value, run summary)]).
+    """
+    from micro_expr.commands.train import overrides_from_set
+    from micro_expr.runs import run_protocol
+    from micro_expr.systems.mean import MEAN
+
+    cache = training_cache(args)
+    overrides = {**(QUICK_TRAINING if args.quick else {}), **overrides_from_set(args.set)}
+    folds = args.folds or (QUICK_FOLDS if args.quick else None)
+    systems = [MEAN.from_preset(args.preset, **{**overrides, field: value}) for value in values]  # checked first
+    results = []
+    for value, system in zip(values, systems):
+        folder = Path(args.out) / f"{field}={value}"
+        print(f"[{field} = {value}] {folder}", flush=True)
+        summary = run_protocol(system, cache, folder, fold_selection=folds, partial=True)
+        if summary is None:
+            raise InputError(f"{folder}: no fold finished (another process holds them?); run again to merge")
+        results.append((value, summary))
+    schedule = ", ".join(f"{k}={v}" for k, v in overrides.items()) or "the preset's"
+    return f"cache {cache}, preset {args.preset}, {schedule}, folds {folds or 'all'}", results
+
+
+def _ours(summary):
+    """(spotting F1, analysis F1, STRS, 'folds done/all') of a run summary."""
+    return (summary["spotting"]["f1"], summary["analysis"]["f1"], summary["strs"],
+            f"{summary['folds']}/{summary['n_folds']}")
+
+
+def write_table(args, name, title, header, rows, results):
+    """Print a table (ours beside the paper's) and write it to --out as <name>.md and <name>.json."""
+    lines = [title, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    out = Path(args.out)
+    (out / f"{name}.md").write_text(text)
+    (out / f"{name}.json").write_text(json.dumps(
+        {"title": title, "header": header, "rows": rows,
+         "runs": {str(value): {key: summary[key] for key in ("dataset", "k", "k_prime", "spotting", "analysis",
+                                                             "strs", "folds", "n_folds")}
+                  for value, summary in results}}, indent=1, default=str))
+
+
+def table6(args):
+    """MEAN Table 6: k = FPS x 0.05 / 0.10 / 0.15 s, each a MEAN run through the runner (field flow_seconds)."""
+    context, results = train_variants(args, "flow_seconds", list(PAPER_TABLE6))
+    rows = []
+    for seconds, summary in results:
+        spot, analysis, strs, folds = _ours(summary)
+        paper = PAPER_TABLE6[seconds]
+        rows.append([f"FPS x {seconds:.2f} (k = {summary['k']})", f"{spot:.4f}", f"{analysis:.4f}", f"{strs:.4f}",
+                     folds, f"{paper[0]:.4f}", f"{paper[1]:.4f}", f"{paper[2]:.4f}"])
+    write_table(args, "table6", f"MEAN Table 6, optical flow distance k. Ours: {context}; paper: CASME II.",
+                ["k", "spotting F1", "analysis F1", "STRS", "folds", "paper spotting", "paper analysis",
+                 "paper STRS"], rows, results)
+
+
+def table9(args):
+    """MEAN Table 9: analysis F1 without and with inductive transfer (field inductive_transfer), through the runner."""
+    context, results = train_variants(args, "inductive_transfer", [False, True])
+    dataset = results[0][1]["dataset"]
+    column = PAPER_COLUMNS.get(dataset, dataset)
+    paper = PAPER_TABLE9.get(column)
+    rows = []
+    for transfer, summary in results:
+        spot, analysis, strs, folds = _ours(summary)
+        rows.append(["With ITL" if transfer else "Without ITL", f"{analysis:.4f}", f"{spot:.4f}", f"{strs:.4f}",
+                     folds, f"{paper[int(transfer)]:.4f}" if paper else "-"])
+    write_table(args, "table9", f"MEAN Table 9, inductive transfer learning (ITL). Ours: {context}, dataset "
+                f"{dataset}; paper: {column if paper else 'no such column'} (analysis F1).",
+                ["strategy", "analysis F1", "spotting F1", "STRS", "folds", "paper analysis F1"], rows, results)
+
+
+def curves(args):
+    """Learning curves (MEAN Fig. 6): spotting and recognition loss, MAE and accuracy per epoch of each fold."""
+    from micro_expr.plots import save_figure
+    from micro_expr.run_folder import RunFolder
+    from micro_expr.systems.mean import CURVE_METRICS, learning_curves
+
+    histories = {}
+    for path in args.runs:
+        folder = RunFolder(path)
+        system = folder.read().get("system", "stff")
+        if system != "mean":
+            raise InputError(f"{folder.path / 'run.json'}: a {system} run, not MEAN's")
+        for fold in folder.finished_folds():
+            history = folder.fold_history(fold)
+            if history:   # published weights train nothing
+                histories[fold["name"] if len(args.runs) == 1 else f"{folder.path.name} {fold['name']}"] = history
+    if not histories:
+        raise InputError(f"{', '.join(map(str, args.runs))}: no finished fold with a training history "
+                         f"(runs of published weights have none)")
+    png = Path(args.png) if args.png else Path(args.runs[0]) / "learning_curves.png"
+    save_figure(learning_curves(histories), png)
+    print(f"{png}: {len(histories)} folds; last epoch, mean over folds:")
+    for stage in ("spot", "recog"):
+        for metric in CURVE_METRICS:
+            key = metric.get(stage) if isinstance(metric, dict) else metric
+            last = [h[stage][key][-1] for h in histories.values() if h.get(stage, {}).get(key)]
+            if last:
+                print(f"  {stage:<6}{key:<22}{np.mean(last):.4f}")
+
+
 def table7(args):
     """Smoothing functions on synthetic scores (MEAN Table 7)."""
     from micro_expr.mean import synthetic
@@ -163,6 +307,8 @@ def table8(args):
 
 
 def main(argv=None):
+    from micro_expr.cli import run_command
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     for name, function in (("presets", presets), ("table7", table7), ("table8", table8)):
@@ -187,9 +333,24 @@ def main(argv=None):
     sub.add_argument("--weights", required=True, type=Path)
     sub.add_argument("--preset", default="original")
     sub.set_defaults(func=table4)
-    args = parser.parse_args(argv)
-    args.func(args)
-    return 0
+    for name, function in (("table6", table6), ("table9", table9)):
+        sub = commands.add_parser(name, help=function.__doc__)
+        sub.add_argument("--out", required=True, type=Path, help="one run folder per row, and the table")
+        sub.add_argument("--cache", help=f"prepared cache (mer prepare --frames all --store-face); default: "
+                                         f"{DEMO_CACHE} if there")
+        sub.add_argument("--preset", default="paper", choices=("paper", "original"))
+        sub.add_argument("--quick", action="store_true",
+                         help=f"schedule {QUICK_TRAINING}, folds {QUICK_FOLDS}; prepares the quick demo into "
+                              f"--out when there is no cache")
+        sub.add_argument("--folds", help='LOSO folds to run, e.g. "0-3" (default: all; --quick: ' + QUICK_FOLDS + ")")
+        sub.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                         help="any other MEANConfig field for every row, e.g. epochs_spot=10 (repeatable)")
+        sub.set_defaults(func=function)
+    sub = commands.add_parser("curves", help=curves.__doc__)
+    sub.add_argument("runs", nargs="+", type=Path, help="MEAN run folders (e.g. the two of table9)")
+    sub.add_argument("--png", type=Path, help="figure file (default: RUN/learning_curves.png)")
+    sub.set_defaults(func=curves)
+    return run_command(lambda args: args.func(args), parser.parse_args(argv), "mean_tables")
 
 
 if __name__ == "__main__":

@@ -37,3 +37,70 @@ def test_quick_synthetic_tables_print_ours_beside_the_paper(command, capsys):
         assert "gaussian1" in out and "0.6516" in out   # the paper's simple average, CASME II
     else:
         assert "onset_offset" in out and "0.5927" in out
+
+
+# ---------------------------------------------------------------- MEAN Tables 6 and 9: training runs through the runner
+
+TINY = ["--set", "epochs_spot=1", "--set", "epochs_recog=2", "--set", "flow=farneback", "--folds", "0"]
+
+
+def test_table6_runs_each_k_through_the_runner_and_resumes(monkeypatch, tmp_path, capsys):
+    import json
+
+    from micro_expr import runs
+    from tests.test_mean_spotting import install_fake_cache
+
+    install_fake_cache(monkeypatch, subjects=("s1", "s2"))   # 10 fps: k = 1, 1, 2 for 0.05, 0.10, 0.15 s
+    argv = ["table6", "--cache", "fake.h5", "--out", str(tmp_path)] + TINY
+    assert mean_tables.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "FPS x 0.05 (k = 1)" in out and "FPS x 0.15 (k = 2)" in out
+    assert "0.6516" in out and "0.2585" in out                 # the paper's CASME II figures beside ours
+    for seconds in (0.05, 0.1, 0.15):
+        run = json.loads((tmp_path / f"flow_seconds={seconds}" / "run.json").read_text())
+        assert run["system"] == "mean" and run["config"]["flow_seconds"] == seconds
+        assert (tmp_path / f"flow_seconds={seconds}" / "folds" / "00_smic_s1" / "done.json").is_file()
+    table = json.loads((tmp_path / "table6.json").read_text())
+    assert [r[4] for r in table["rows"]] == ["1/2"] * 3 and (tmp_path / "table6.md").is_file()
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a finished fold was trained again")
+
+    monkeypatch.setattr(runs, "run_fold", no_training)       # a rerun resumes: nothing left to train
+    assert mean_tables.main(argv) == 0
+    assert capsys.readouterr().out.count("FPS x") == 3
+
+
+def test_table9_and_the_learning_curves_of_its_runs(monkeypatch, tmp_path, capsys):
+    from matplotlib.figure import Figure
+
+    from micro_expr.run_folder import RunFolder
+    from micro_expr.systems.mean import learning_curves
+    from tests.test_mean_spotting import install_fake_cache
+
+    install_fake_cache(monkeypatch, subjects=("s1", "s2"))
+    assert mean_tables.main(["table9", "--cache", "fake.h5", "--out", str(tmp_path)] + TINY) == 0
+    out = capsys.readouterr().out
+    assert "Without ITL" in out and "With ITL" in out and "0.4710" in out and "0.4796" in out  # SMIC-E-HS column
+    without, with_itl = tmp_path / "inductive_transfer=False", tmp_path / "inductive_transfer=True"
+    history = RunFolder(with_itl).fold_history(RunFolder(with_itl).finished_folds()[0])
+    assert len(history["spot"]["loss"]) == 1 and len(history["recog"]["categorical_accuracy"]) == 2
+    figure = learning_curves({"s1": history})
+    assert isinstance(figure, Figure) and len(figure.axes) == 4          # loss, MAE / accuracy x two stages
+    assert figure.axes[3].get_title() == "recog stage: training categorical_accuracy per fold"
+
+    assert mean_tables.main(["curves", str(without), str(with_itl), "--png", str(tmp_path / "fig6.png")]) == 0
+    out = capsys.readouterr().out
+    assert "2 folds" in out and "categorical_accuracy" in out
+    assert (tmp_path / "fig6.png").read_bytes()[:4] == b"\x89PNG"
+    assert mean_tables.main(["curves", str(with_itl)]) == 0
+    assert (with_itl / "learning_curves.png").is_file()
+
+
+def test_training_tables_name_what_is_missing(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)                                  # no demo_out/cache.h5 here
+    assert mean_tables.main(["table6", "--out", str(tmp_path / "t6")]) == 2
+    assert "no quick demo cache at demo_out/cache.h5" in capsys.readouterr().err
+    (tmp_path / "run").mkdir()
+    assert mean_tables.main(["curves", str(tmp_path / "run")]) == 2
+    assert "not a run folder" in capsys.readouterr().err
