@@ -178,7 +178,9 @@ def train_variants(args, field, values):
     """MEAN trained and evaluated once per value of the config ``field``, each in ``--out/<field>=<value>``.
 
     Every run goes through :func:`micro_expr.runs.run_protocol` (the ``mean`` system), so finished folds are
-    kept and a rerun resumes. Returns (context line, [(value, run summary)]).
+    kept and a rerun resumes. Returns (context line, [(value, run summary, or why the row could not run)]):
+    a row the data cannot serve (e.g. clips of 16 frames and k = FPS x 0.10 = 20) is reported, not fatal,
+    unless no row runs.
     """
     from micro_expr.commands.train import overrides_from_set
     from micro_expr.runs import run_protocol
@@ -192,18 +194,26 @@ def train_variants(args, field, values):
     for value, system in zip(values, systems):
         folder = Path(args.out) / f"{field}={value}"
         print(f"[{field} = {value}] {folder}", flush=True)
-        summary = run_protocol(system, cache, folder, fold_selection=folds, partial=True)
+        try:
+            summary = run_protocol(system, cache, folder, fold_selection=folds, partial=True)
+        except InputError as error:
+            summary = f"not run: {error}"
+            print(summary, flush=True)
         if summary is None:
             raise InputError(f"{folder}: no fold finished (another process holds them?); run again to merge")
         results.append((value, summary))
+    if all(isinstance(summary, str) for _, summary in results):
+        raise InputError(results[0][1][len("not run: "):])
     schedule = ", ".join(f"{k}={v}" for k, v in overrides.items()) or "the preset's"
     return f"cache {cache}, preset {args.preset}, {schedule}, folds {folds or 'all'}", results
 
 
 def _ours(summary):
-    """(spotting F1, analysis F1, STRS, 'folds done/all') of a run summary."""
-    return (summary["spotting"]["f1"], summary["analysis"]["f1"], summary["strs"],
-            f"{summary['folds']}/{summary['n_folds']}")
+    """Cells of our run: spotting F1, analysis F1, STRS, 'folds done/all' (the reason, for a row not run)."""
+    if isinstance(summary, str):
+        return ["-", "-", "-", summary]
+    return [f"{summary['spotting']['f1']:.4f}", f"{summary['analysis']['f1']:.4f}", f"{summary['strs']:.4f}",
+            f"{summary['folds']}/{summary['n_folds']}"]
 
 
 def write_table(args, name, title, header, rows, results):
@@ -216,9 +226,9 @@ def write_table(args, name, title, header, rows, results):
     (out / f"{name}.md").write_text(text)
     (out / f"{name}.json").write_text(json.dumps(
         {"title": title, "header": header, "rows": rows,
-         "runs": {str(value): {key: summary[key] for key in ("dataset", "k", "k_prime", "spotting", "analysis",
-                                                             "strs", "folds", "n_folds")}
-                  for value, summary in results}}, indent=1, default=str))
+         "runs": {str(value): summary if isinstance(summary, str) else
+                  {key: summary[key] for key in ("dataset", "k", "k_prime", "spotting", "analysis", "strs", "folds",
+                                                 "n_folds")} for value, summary in results}}, indent=1, default=str))
 
 
 def table6(args):
@@ -226,10 +236,8 @@ def table6(args):
     context, results = train_variants(args, "flow_seconds", list(PAPER_TABLE6))
     rows = []
     for seconds, summary in results:
-        spot, analysis, strs, folds = _ours(summary)
-        paper = PAPER_TABLE6[seconds]
-        rows.append([f"FPS x {seconds:.2f} (k = {summary['k']})", f"{spot:.4f}", f"{analysis:.4f}", f"{strs:.4f}",
-                     folds, f"{paper[0]:.4f}", f"{paper[1]:.4f}", f"{paper[2]:.4f}"])
+        k = "" if isinstance(summary, str) else f" (k = {summary['k']})"
+        rows.append([f"FPS x {seconds:.2f}{k}", *_ours(summary), *(f"{v:.4f}" for v in PAPER_TABLE6[seconds])])
     write_table(args, "table6", f"MEAN Table 6, optical flow distance k. Ours: {context}; paper: CASME II.",
                 ["k", "spotting F1", "analysis F1", "STRS", "folds", "paper spotting", "paper analysis",
                  "paper STRS"], rows, results)
@@ -238,14 +246,14 @@ def table6(args):
 def table9(args):
     """MEAN Table 9: analysis F1 without and with inductive transfer (field inductive_transfer), through the runner."""
     context, results = train_variants(args, "inductive_transfer", [False, True])
-    dataset = results[0][1]["dataset"]
+    dataset = next(summary["dataset"] for _, summary in results if not isinstance(summary, str))
     column = PAPER_COLUMNS.get(dataset, dataset)
     paper = PAPER_TABLE9.get(column)
     rows = []
     for transfer, summary in results:
         spot, analysis, strs, folds = _ours(summary)
-        rows.append(["With ITL" if transfer else "Without ITL", f"{analysis:.4f}", f"{spot:.4f}", f"{strs:.4f}",
-                     folds, f"{paper[int(transfer)]:.4f}" if paper else "-"])
+        rows.append(["With ITL" if transfer else "Without ITL", analysis, spot, strs, folds,
+                     f"{paper[int(transfer)]:.4f}" if paper else "-"])
     write_table(args, "table9", f"MEAN Table 9, inductive transfer learning (ITL). Ours: {context}, dataset "
                 f"{dataset}; paper: {column if paper else 'no such column'} (analysis F1).",
                 ["strategy", "analysis F1", "spotting F1", "STRS", "folds", "paper analysis F1"], rows, results)

@@ -98,6 +98,12 @@ def test_table9_and_the_learning_curves_of_its_runs(monkeypatch, tmp_path, capsy
 
 
 def test_training_tables_name_what_is_missing(tmp_path, monkeypatch, capsys):
+    from tests.test_mean_spotting import install_fake_cache
+
+    install_fake_cache(monkeypatch, subjects=("s1", "s2"))      # clips of 8 frames at 10 fps
+    assert mean_tables.main(["table9", "--cache", "fake.h5", "--out", str(tmp_path / "t9"),
+                             "--set", "flow_seconds=0.9"]) == 2   # k = 9: no row can run
+    assert "has 8 frames, MEAN needs more than k = 9" in capsys.readouterr().err
     monkeypatch.chdir(tmp_path)                                  # no demo_out/cache.h5 here
     assert mean_tables.main(["table6", "--out", str(tmp_path / "t6")]) == 2
     assert "no quick demo cache at demo_out/cache.h5" in capsys.readouterr().err
