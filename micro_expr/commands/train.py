@@ -54,7 +54,8 @@ def add_arguments(parser, protocol_fixed=None, long_videos=False):
         parser.add_argument("--labels", choices=["megc", "au5"], default="megc",
                             help="class scheme of a cross-dataset run (default megc)")
     if protocol_fixed != "cross":
-        parser.add_argument("--datasets", metavar="A,B", help="LOSO over these datasets only (default: all in the cache)")
+        parser.add_argument("--datasets", metavar="A,B", help="LOSO over these datasets only (default: all in the "
+                                                              "cache); long-video: the one dataset (casme_sq, ...)")
     parser.add_argument("--train-datasets", metavar="A,B", help="cross: datasets to train on")
     parser.add_argument("--test-dataset", metavar="D", help="cross: dataset to test on")
     parser.add_argument("--patches", type=int, choices=[1, 4, 9, 16], help="patches per region m")
