@@ -158,6 +158,7 @@ class SpatialConfig:
     split: str = "per_fold"                # 'per_fold': LOSO training subjects; 'frame50': code, leaky (spec 2)
     split_fraction: float = 0.5            # 'frame50': share of all frames used for training (spec 2)
     split_seed: int = 42                   # 'frame50': the code's random_state (spec 2)
+    fold_frame_fraction: float = 1.0       # 'per_fold': share of the fold's training frames drawn (seed split_seed)
 
     def __post_init__(self):
         _check("spatial.patches", self.patches, (1, 4, 9, 16))
@@ -174,7 +175,7 @@ class SpatialConfig:
             "conv_init": _init, "se_init": _init, "dense_init": _init, "classifier_init": _init,
             "focal_gamma": _non_negative, "focal_alpha": _ratio, "learning_rate": _positive,
             "batch_size": _at_least_1, "epochs": _at_least_1, "shuffle_buffer": _at_least_0,
-            "split_fraction": _fraction,
+            "split_fraction": _fraction, "fold_frame_fraction": _ratio,
             "split_seed": _at_least_0})
         units = self.head_units if isinstance(self.head_units, (tuple, list)) else ()
         if not units or any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1 for n in units):

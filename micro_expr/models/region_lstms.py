@@ -63,14 +63,15 @@ class RegionLSTMs(layers.Layer):
 
         x = tf.stack(inputs)                                               # (R, batch, N, F)
         batch = tf.shape(x)[1]
-        keep = None
+        steps, keep = tf.shape(x)[2], None
         if self.masking:
             keep = tf.reduce_any(tf.not_equal(x, 0.0), axis=-1)           # (R, batch, N)
-            steps = tf.reduce_max(tf.where(tf.reduce_any(keep, axis=(0, 1)), tf.range(1, tf.shape(x)[2] + 1), 0))
-            x, keep = x[:, :, :steps], keep[:, :, :steps]                 # nothing after the last kept step
-            keep = tf.transpose(keep, (2, 0, 1))[..., None]               # (steps, R, batch, 1)
+            # Nothing changes after the last step any sequence keeps: the loop stops there. (A bound
+            # on the loop, not a slice of x: shapes stay static, so the step also compiles with XLA.)
+            steps = tf.reduce_max(tf.where(tf.reduce_any(keep, axis=(0, 1)), tf.range(1, steps + 1), 0))
+            keep = tf.transpose(keep, (2, 0, 1))[..., None]               # (N, R, batch, 1)
+        recurrent = tf.convert_to_tensor(self.recurrent_kernel)            # read once, outside the loop
         z = tf.einsum("rbnf,rfg->nrbg", x, self.kernel) + self.bias[:, None]  # input projection, hoisted
-        steps = tf.shape(z)[0]
         # Steps read through a TensorArray: the gradient of z[t] would be a zero tensor of z's full
         # size per step (quadratic in N); a TensorArray's gradient writes one step each.
         z = tf.TensorArray(z.dtype, size=tf.shape(z)[0], element_shape=z.shape[1:]).unstack(z)
@@ -78,7 +79,7 @@ class RegionLSTMs(layers.Layer):
             keep = tf.TensorArray(keep.dtype, size=tf.shape(keep)[0], element_shape=keep.shape[1:]).unstack(keep)
 
         def step(t, h, c):
-            gates = z.read(t) + tf.matmul(h, self.recurrent_kernel)       # (R, batch, 4 units)
+            gates = z.read(t) + tf.matmul(h, recurrent)       # (R, batch, 4 units)
             i, f, g, o = tf.split(gates, 4, axis=-1)
             c_new = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
             h_new = tf.sigmoid(o) * tf.tanh(c_new)
@@ -88,7 +89,9 @@ class RegionLSTMs(layers.Layer):
             return t + 1, h_new, c_new
 
         zeros = tf.zeros((len(self.regions), batch, self.units), dtype=z.dtype)
-        _, h, _ = tf.while_loop(lambda t, h, c: t < steps, step, (tf.constant(0), zeros, zeros))
+        # maximum_iterations: a static bound XLA needs to stack the loop's values for the gradient.
+        _, h, _ = tf.while_loop(lambda t, h, c: t < steps, step, (tf.constant(0), zeros, zeros),
+                                maximum_iterations=x.shape[2])
         return tf.reshape(tf.transpose(h, (1, 0, 2)), (batch, len(self.regions) * self.units))
 
     def compute_output_shape(self, input_shape):

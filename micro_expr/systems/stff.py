@@ -27,6 +27,7 @@ from micro_expr import training
 from micro_expr.config import DEFAULT_PRESET, PRESETS, STFFConfig, get_preset
 from micro_expr.data import protocol_items, read_inputs, region_targets
 from micro_expr.papers import PAPERS
+from micro_expr.splits import frame50_indices
 from micro_expr.systems.base import RecognitionSystem
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,6 @@ class STFF(RecognitionSystem):
         cross-dataset run the half is drawn from the training datasets' frames only
         (:func:`micro_expr.splits.frame50_indices`; the code drew from all frames).
         """
-        from micro_expr.splits import frame50_indices
 
         from micro_expr.checkpoints import load_h5_weights
 
@@ -134,7 +134,13 @@ class STFF(RecognitionSystem):
         history = {}
         if cfg.spatial.split == "per_fold":
             arrays, owner = stack_frames(X)
-            history["spatial"] = spatial.fit(arrays, self._frame_labels(y, owner), seed=cfg.seed)
+            labels = self._frame_labels(y, owner)
+            if cfg.spatial.fold_frame_fraction < 1:  # the code's 50 % draw, from this fold's training frames only
+                chosen = frame50_indices(owner, None, fraction=cfg.spatial.fold_frame_fraction,
+                                         seed=cfg.spatial.split_seed)
+                log.info("spatial: %d of the fold's %d training frames", len(chosen), len(owner))
+                arrays, labels = [a[chosen] for a in arrays], [t[chosen] for t in labels]
+            history["spatial"] = spatial.fit(arrays, labels, seed=cfg.seed)
         elif not self._shared_fitted:
             raise RuntimeError("spatial.split='frame50' trains the spatial models once for every fold: "
                                "call fit_shared(X_all, y_all, folder) before fit")
