@@ -21,6 +21,7 @@ setup(
     packages=find_packages(include=["micro_expr", "micro_expr.*", "data_prep", "data_prep.*"]),
     install_requires=read_requirements(),
     # ray: folds on a Ray cluster (mer train --engine ray); the tests run a local Ray cluster, so they need it too.
-    extras_require={"test": ["pytest>=7", "ray>=2.9"], "ray": ["ray>=2.9"]},
+    # pytest-xdist: the suite runs its test files on up to 4 worker processes (most tests keep one core busy).
+    extras_require={"test": ["pytest>=7", "pytest-xdist>=3", "ray>=2.9"], "ray": ["ray>=2.9"]},
     entry_points={"console_scripts": ["mer=micro_expr.cli:main"]},
 )

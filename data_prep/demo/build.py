@@ -22,6 +22,7 @@ Coding-sheet conventions:
 Run ``python -m data_prep.demo.build --out DIR`` (``--size quick`` for CI).
 """
 import argparse
+import fcntl
 import json
 import shutil
 import sys
@@ -125,6 +126,14 @@ def build_demo_dataset(out_dir, seed=0, size="default", subjects=None, samples_p
     existing = _finished(root, settings)
     if existing:
         return existing
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with open(root.with_name(root.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a second build of the same dataset waits for the first, then reuses it
+        return _finished(root, settings) or _build(root, settings, chosen, seed, shuffle_labels, no_movement,
+                                                   cache, progress)
+
+
+def _build(root, settings, chosen, seed, shuffle_labels, no_movement, cache, progress):
     partial = root.with_name(root.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
