@@ -58,8 +58,11 @@ def run(args):
         raise InputError(f"{args.system}: {error}") from None
 
     if not sys.stdout.isatty():
-        # Keras prints with rich, which assumes 80 columns when piped and would cut the 160-wide tables.
-        os.environ.setdefault("COLUMNS", "170")
+        # Keras prints with rich, which assumes 80 columns when piped (or takes an inherited COLUMNS,
+        # e.g. 80 under pytest-xdist) and would cut the 160-wide tables.
+        columns = os.environ.get("COLUMNS", "")
+        if not columns.isdigit() or int(columns) < 170:
+            os.environ["COLUMNS"] = "170"
     spatial = build_spatial_models(config)
     temporal = build_temporal_from_config(config)
     counts = {"spatial": {region: model.count_params() for region, model in spatial.items()},
