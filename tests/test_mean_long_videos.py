@@ -247,21 +247,26 @@ def _tree(weight_set, root, n_subjects, frames):
 
 
 @pytest.mark.parametrize("weight_set", sorted(WEIGHT_SET_FOLDS))
-def test_published_weight_sets_run_through_their_readers(weight_set, mean_weights, face_clips, tmp_path):
-    """Every published long-video weight set, all its folds, on a synthetic tree with as many subjects."""
-    from micro_expr.mean import config as mean_config
-    from micro_expr.mean import long_video
+def test_published_weight_sets_run_through_the_runner(weight_set, mean_weights, face_clips, tmp_path):
+    """Every published long-video weight set, all its folds, through its reader and `mer train --protocol
+    long-video`, on a synthetic tree with as many subjects."""
+    from micro_expr.cli import main
+    from micro_expr.run_folder import RunFolder
 
-    dataset, root, coding, samm = _tree(weight_set, tmp_path, WEIGHT_SET_FOLDS[weight_set],
-                                        face_clips["single_face"][:5])
+    folds = WEIGHT_SET_FOLDS[weight_set]
+    dataset, root, coding, samm = _tree(weight_set, tmp_path, folds, face_clips["single_face"][:5])
     videos, failures = long_videos.read_long_videos(dataset, root, coding, samm)
-    assert not failures and len(long_videos.fold_subjects(videos)) == WEIGHT_SET_FOLDS[weight_set]
+    assert not failures and len(long_videos.fold_subjects(videos)) == folds
     # quick inputs: Farneback flow, k = 1 frame (the published models only need 42 x 42 x 3 inputs)
-    config = mean_config.get_preset("original", flow="farneback", flow_seconds=0.01, face_crop="landmarks")
-    rows, summary = long_video.evaluate_published(mean_weights / weight_set / "spot_recog", videos, config)
-    assert len(rows) == WEIGHT_SET_FOLDS[weight_set] and summary["spotting"]["tp"] + summary["spotting"]["fn"] == \
-        WEIGHT_SET_FOLDS[weight_set]
-    assert all(row["spots"] for row in rows)   # the code's dummy spot at least
+    out = tmp_path / "run"
+    argv = ["train", "--system", "mean", "--protocol", "long-video", "--datasets", dataset, "--root", str(root),
+            "--out", str(out), "--preset", "original", "--no-progress", "--set", f"weights={mean_weights}",
+            "--set", "flow=farneback", "--set", "flow_seconds=0.01", "--set", "face_crop=landmarks"]
+    argv += (["--coding", str(coding)] if coding else []) + (["--samm-coding", str(samm)] if samm else [])
+    assert main(argv) == 0
+    results = RunFolder(out).results()
+    assert results["folds"] == folds and results["spotting"]["tp"] + results["spotting"]["fn"] == folds
+    assert all(p["spots"] for p in RunFolder(out).predictions())   # the code's dummy spot at least
 
 
 def test_casme2_weights_run_through_the_region_cache_runner(mean_weights, tmp_path, monkeypatch):
