@@ -17,12 +17,13 @@ SAMM clips are taken as 71 and 73 frames (the sheets' means).
 import argparse
 import math
 import os
-import time
 from pathlib import Path
 
 import numpy as np
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+from benchmarks.spatial_throughput import repeat_seconds  # noqa: E402
 
 MEGC_FOLDS = 68
 SMIC_CLIPS, SMIC_FRAMES = 164, 34                    # assumption: no SMIC sheet here
@@ -53,16 +54,6 @@ def megc_clip_lengths(labels_folder=None):
     return np.array(lengths), source
 
 
-def _median_seconds(function, repeats):
-    function()  # warm-up: tracing, compilation
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
-
-
 def spatial_costs(config, steps):
     """Seconds per frame: training (one epoch of ``steps`` batches) and feature extraction."""
     from micro_expr.training import SpatialStage
@@ -75,8 +66,8 @@ def spatial_costs(config, steps):
     rng = np.random.default_rng(0)
     arrays = [rng.integers(0, 256, (n, h, w, 3), dtype=np.uint8) for h, w in config.region_sizes]
     labels = [np.arange(n) % k for k in stage.sizes]
-    train = _median_seconds(lambda: stage.fit(arrays, labels), 2) / n
-    features = _median_seconds(lambda: stage.features(arrays), 2) / n
+    train = float(np.median(repeat_seconds(lambda: stage.fit(arrays, labels), 2))) / n
+    features = float(np.median(repeat_seconds(lambda: stage.features(arrays), 2))) / n
     return train, features
 
 
@@ -98,7 +89,7 @@ def temporal_step(config, lengths, steps):
             x[i, :length] = rng.normal(size=(length, x.shape[-1]))
         inputs.append(x)
     stage = TemporalStage(config, progress=False)
-    return _median_seconds(lambda: stage.fit(inputs, np.arange(n) % config.n_classes), 2) / steps
+    return float(np.median(repeat_seconds(lambda: stage.fit(inputs, np.arange(n) % config.n_classes), 2))) / steps
 
 
 def main(argv=None):

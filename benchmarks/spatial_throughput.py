@@ -401,14 +401,15 @@ class Candidate:
 
 # --- how close to this CPU's peak ---------------------------------------------------------------
 
-def _best_seconds(function, repeats):
-    function()  # warm-up (tracing, allocation)
+def repeat_seconds(function, repeats):
+    """Wall seconds of ``repeats`` calls of ``function`` after one warm-up call (tracing, allocation)."""
+    function()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         function()
         times.append(time.perf_counter() - start)
-    return min(times)
+    return times
 
 
 def measure_peak(size=2048, repeats=7):
@@ -422,10 +423,10 @@ def measure_peak(size=2048, repeats=7):
 
     a = tf.random.normal((size, size))
     matmul = tf.function(lambda: tf.reduce_sum(tf.matmul(a, a)))
-    matmul_s = _best_seconds(lambda: matmul().numpy(), repeats)
+    matmul_s = min(repeat_seconds(lambda: matmul().numpy(), repeats))
     x, kernel = tf.random.normal((8, 64, 64, 64)), tf.random.normal((3, 3, 64, 64))
     conv = tf.function(lambda: tf.reduce_sum(tf.nn.conv2d(x, kernel, 1, "SAME")))
-    conv_s = _best_seconds(lambda: conv().numpy(), repeats)
+    conv_s = min(repeat_seconds(lambda: conv().numpy(), repeats))
     result = {"matmul_gflops": 2 * size ** 3 / matmul_s / 1e9, "conv_gflops": 2 * 8 * 64 * 64 * 9 * 64 * 64 / conv_s / 1e9}
     result["peak_gflops"] = max(result.values())
     return result
