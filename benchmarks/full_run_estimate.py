@@ -56,7 +56,7 @@ def megc_clip_lengths(labels_folder=None):
 
 def spatial_costs(config, steps):
     """Seconds per frame: training (one epoch of ``steps`` batches) and feature extraction."""
-    from micro_expr.training import SpatialStage
+    from micro_expr.stff.training import SpatialStage
 
     from dataclasses import replace
 
@@ -73,7 +73,7 @@ def spatial_costs(config, steps):
 
 def temporal_step(config, lengths, steps):
     """Seconds per temporal training step at the preset's batch size, clips drawn from ``lengths``."""
-    from micro_expr.training import TemporalStage
+    from micro_expr.stff.training import TemporalStage
 
     from dataclasses import replace
 
@@ -93,7 +93,7 @@ def temporal_step(config, lengths, steps):
 
 
 def main(argv=None):
-    from micro_expr.config import get_preset
+    from micro_expr.stff.config import get_preset
     from micro_expr.papers import PAPERS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

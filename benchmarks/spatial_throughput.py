@@ -17,8 +17,8 @@ m and number of epochs, in one Python process:
   no PNG) run too, to tell how much of the ratio comes from the files and how
   much from the project's training step.
 - **candidate** (this project): the frames are read once from the HDF5 region
-  cache (``micro_expr.data.load_frames``, timed apart as a one-time cost) and
-  ``micro_expr.training.SpatialStage(config).fit`` trains the six models side
+  cache (``micro_expr.stff.data.load_frames``, timed apart as a one-time cost) and
+  ``micro_expr.stff.training.SpatialStage(config).fit`` trains the six models side
   by side from memory (grouped convolutions, fused Adam, one traced step).
 
 The achieved fraction of this CPU's peak is printed for every path: the peak
@@ -86,7 +86,7 @@ def demo_cache(folder, progress=False):
 
 def make_config(preset, patches, batch_size, epochs, regions=None):
     """The preset with the benchmark's m, batch size, epochs and (optionally) a subset of region indices."""
-    from micro_expr.config import get_preset
+    from micro_expr.stff.config import get_preset
 
     overrides = {"protocol": PROTOCOL, "spatial.patches": patches, "spatial.batch_size": batch_size,
                  "spatial.epochs": epochs}
@@ -103,7 +103,7 @@ def load_inputs(cache_path, config, max_frames=None, seed=0):
     and frame numbers per frame, seconds spent reading the cache).
     """
     from data_prep.cache import RegionCache
-    from micro_expr.data import load_frames, protocol_items, region_targets
+    from micro_expr.stff.data import load_frames, protocol_items, region_targets
 
     start = time.perf_counter()
     with RegionCache(cache_path) as cache:
@@ -286,9 +286,9 @@ class Baseline:
     def __init__(self, config, table, shapes, reader="tf", seed=0, arrays=None):
         import keras
 
-        from micro_expr.losses import class_weights, stage_loss
-        from micro_expr.models.spatial import build_spatial_model
-        from micro_expr.training import one_hot
+        from micro_expr.stff.losses import class_weights, stage_loss
+        from micro_expr.stff.models.spatial import build_spatial_model
+        from micro_expr.stff.training import one_hot
 
         if reader not in READERS:
             raise ValueError(f"reader must be one of {READERS}, got {reader!r}")
@@ -362,8 +362,8 @@ class _Counted:
 
 
 def candidate_stage(config):
-    """``micro_expr.training.SpatialStage`` that also counts the frames its training loop consumed."""
-    from micro_expr.training import SpatialStage
+    """``micro_expr.stff.training.SpatialStage`` that also counts the frames its training loop consumed."""
+    from micro_expr.stff.training import SpatialStage
 
     class CountingSpatialStage(SpatialStage):
         frames_seen = 0

@@ -25,7 +25,7 @@ def _step_function(model, optimizer_kind, x, y):
     import keras
     import tensorflow as tf
 
-    from micro_expr.training import FusedAdam
+    from micro_expr.stff.training import FusedAdam
 
     loss_fn = keras.losses.CategoricalCrossentropy()
     if optimizer_kind == "fused":
@@ -85,8 +85,8 @@ def _compare(models, x, y, steps):
 def spatial(preset, m, batch, steps):
     import keras
 
-    from micro_expr.config import get_preset
-    from micro_expr.models import build_spatial_model, copy_spatial_weights
+    from micro_expr.stff.config import get_preset
+    from micro_expr.stff.models import build_spatial_model, copy_spatial_weights
 
     config = get_preset(preset, **{"spatial.patches": m})
     h, w = config.patch_sizes[0]
@@ -107,8 +107,8 @@ def spatial(preset, m, batch, steps):
 def temporal(preset, batch, clip, steps):
     import keras
 
-    from micro_expr.config import get_preset
-    from micro_expr.models import build_temporal_from_config, copy_temporal_weights
+    from micro_expr.stff.config import get_preset
+    from micro_expr.stff.models import build_temporal_from_config, copy_temporal_weights
 
     config = get_preset(preset)
     n = config.temporal.sequence_length

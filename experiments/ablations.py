@@ -12,7 +12,7 @@ Ablations (each variant is one configuration override of the base run):
     s001_table5   Aouayeb et al. 2021 Table 5: whole face / no cheeks / no nose / all regions (MEGC; alias 'regions')
     s001_table7   Aouayeb et al. 2021 Table 7: cross-entropy vs focal loss (MEGC; alias 'loss')
 
-Every variant is a :func:`micro_expr.runs.run_protocol` run in its own folder
+Every variant is a :func:`micro_expr.core.runner.run_protocol` run in its own folder
 (``runs/<protocol>/<override>``, ``baseline`` for the base configuration,
 shared by the tables), so a killed run resumes and variants equal across
 tables are trained once. ``--folds`` runs some LOSO folds only; the scores
@@ -50,7 +50,7 @@ class Ablation:
     source: str          # where the paper's figures come from
     caption: str
     protocol: str        # the protocol of the paper's table
-    key: str             # configuration override (micro_expr.config.override)
+    key: str             # configuration override (micro_expr.stff.config.override)
     variants: tuple      # (row label, override value)
     metrics: tuple       # columns, in the paper's order
     paper: dict          # row label -> paper figures, in the order of ``metrics``
@@ -113,7 +113,7 @@ def chosen_ablations(only):
 
 def base_config(preset, protocol, overrides):
     """The base configuration of every table: the preset, the protocol and the schedule overrides."""
-    from micro_expr.config import preset_config
+    from micro_expr.stff.config import preset_config
 
     try:
         return preset_config(preset, protocol=protocol, **overrides)
@@ -127,7 +127,7 @@ def variant_folder(out, base, key, value, extra=None):
     ``extra`` overrides that change the base are appended: ``spatial.patches=16,spatial.batch_size=32``.
     Non-STFF presets get their own subfolder (``runs/cnn_lstm_paper/megc/...``).
     """
-    from micro_expr.config import override
+    from micro_expr.stff.config import override
 
     changes = {key: value, **(extra or {})}
     changed = override(base, **changes) != base
@@ -151,7 +151,7 @@ def cache_has_faces(cache_path):
 def has_protocol(cache_path, protocol, datasets=None):
     """Whether the cache has samples of ``protocol`` (the demo has both MEGC classes and objective classes)."""
     from data_prep.cache import RegionCache
-    from micro_expr.data import protocol_items
+    from micro_expr.stff.data import protocol_items
 
     with RegionCache(cache_path) as cache:
         try:
@@ -162,9 +162,10 @@ def has_protocol(cache_path, protocol, datasets=None):
 
 def run_variant(cache, config, folder, folds=None, datasets=None):
     """Train and evaluate one variant (resumes a killed run); returns its scores on the finished folds."""
-    from micro_expr.runs import run_protocol
+    from micro_expr.core.runner import run_protocol
+    from micro_expr.registry import as_system
 
-    run_protocol(config, cache, folder, datasets=datasets, fold_selection=folds, merge=False)
+    run_protocol(as_system(config), cache, folder, datasets=datasets, fold_selection=folds, merge=False)
     return scores(folder)
 
 
@@ -174,8 +175,8 @@ def scores(folder, dataset=None):
     ``dataset``: only the predictions of that dataset's samples (a "part" of a composite LOSO run).
     """
     from data_prep.labels import protocol_classes
-    from micro_expr.metrics import evaluate
-    from micro_expr.run_folder import RunFolder
+    from micro_expr.core.metrics import evaluate
+    from micro_expr.core.run_folder import RunFolder
 
     run_folder = RunFolder(folder)
     run = run_folder.read()
@@ -193,7 +194,7 @@ def scores(folder, dataset=None):
 
 def run_ablation(ablation, cache, out, preset, overrides, folds=None, datasets=None, has_faces=True):
     """Every variant of one table; returns {"protocol", "rows": [{label, value, folder, scores | skipped}]}."""
-    from micro_expr.config import override
+    from micro_expr.stff.config import override
 
     protocol = ablation.protocol
     note = None
@@ -318,7 +319,7 @@ def _plain(value):
 def main(argv=None):
     from micro_expr.cli import run_command
     from micro_expr.commands.train import overrides_from_set
-    from micro_expr.config import CNN_LSTM_PREFIX, CNN_LSTM_PRESETS, DEFAULT_PRESET, PRESETS
+    from micro_expr.stff.config import CNN_LSTM_PREFIX, CNN_LSTM_PRESETS, DEFAULT_PRESET, PRESETS
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache", help="prepared cache (mer prepare); --quick prepares the quick demo if omitted")

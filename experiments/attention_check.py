@@ -44,10 +44,10 @@ def ground_truth(path):
 def collect(run_dir, truth):
     """Per held-out sample: its class, the regions that moved, the temporal SE weights and the top region."""
     from data_prep.cache import RegionCache
-    from micro_expr.attention import top_region
-    from micro_expr.data import read_inputs
-    from micro_expr.predict import load_fold
-    from micro_expr.run_folder import RunFolder
+    from micro_expr.stff.attention import top_region
+    from micro_expr.stff.data import read_inputs
+    from micro_expr.stff.predict import load_fold
+    from micro_expr.core.run_folder import RunFolder
 
     run = RunFolder(run_dir).read()
     folds = RunFolder(run_dir).finished_folds()
@@ -143,8 +143,8 @@ def markdown(summary, records, run_dir):
 
 def run_check(run_dir, out=None, ground_truth_path=None, permutations=10000, seed=0):
     """Collect, score and write the check; returns the summary dict."""
-    from micro_expr.plots import plot_class_recall, save_figure
-    from micro_expr.predict import class_recall
+    from micro_expr.core.plots import plot_class_recall, save_figure
+    from micro_expr.stff.predict import class_recall
 
     run_dir = Path(run_dir)
     out = Path(out or run_dir / "attention_check")

@@ -6,7 +6,7 @@ the paper's figures beside ours.
         --set backbone_weights=vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5      # real data, paper preset
 
 The cache must hold face canvases (``mer prepare --store-face``). Every variant is one
-:func:`micro_expr.runs.run_protocol` run in ``<out>/runs/blocks=<n>`` (resumable). ``--quick`` prepares
+:func:`micro_expr.core.runner.run_protocol` run in ``<out>/runs/blocks=<n>`` (resumable). ``--quick`` prepares
 the quick demo (real faces, synthetic micro-movements), uses the ``quick`` preset (NOT the paper's network
 size or schedule) and runs some LOSO folds only: its scores say whether the pipeline learns, nothing about
 CASME II, SAMM, SMIC or MEGC. Without ``backbone_weights`` the VGG16 backbone is random, and the tables
@@ -35,9 +35,9 @@ QUICK_FOLDS = "0-1"  # 2 of the 8 LOSO folds of the quick demo (about 3 min each
 def run_variant(cache, out, n_blocks, preset, overrides, folds=None, datasets=None):
     """One row: train and evaluate (resuming), then the scores of the finished folds."""
     from experiments.ablations import scores
-    from micro_expr.results import DEMO_NOTE
-    from micro_expr.runs import run_protocol
-    from micro_expr.systems import build_system
+    from micro_expr.core.results import DEMO_NOTE
+    from micro_expr.core.runner import run_protocol
+    from micro_expr.registry import build_system
 
     folder = Path(out) / "runs" / f"blocks={n_blocks}"
     system = build_system("gia_bia", preset, **{**overrides, "n_blocks": n_blocks})

@@ -15,7 +15,7 @@
 what MEAN scores on CASME II. ``table2`` reads the ``predictions.csv`` of a
 MEAN evaluation; ``table4`` and ``long-demo`` run the published checkpoints.
 ``table6`` and ``table9`` train MEAN through the common runner
-(:func:`micro_expr.runs.run_protocol`), one run folder per row under ``--out``
+(:func:`micro_expr.core.runner.run_protocol`), one run folder per row under ``--out``
 (a killed table resumes where it stopped), on ``--cache`` or, without it, on
 the quick demo's cache (``mer demo --quick`` writes ``demo_out/cache.h5``);
 ``--quick``: a tiny schedule and two folds. Demo figures are not comparable
@@ -177,14 +177,14 @@ def training_cache(args):
 def train_variants(args, field, values):
     """MEAN trained and evaluated once per value of the config ``field``, each in ``--out/<field>=<value>``.
 
-    Every run goes through :func:`micro_expr.runs.run_protocol` (the ``mean`` system), so finished folds are
+    Every run goes through :func:`micro_expr.core.runner.run_protocol` (the ``mean`` system), so finished folds are
     kept and a rerun resumes. Returns (context line, [(value, run summary, or why the row could not run)]):
     a row the data cannot serve (e.g. clips of 16 frames and k = FPS x 0.10 = 20) is reported, not fatal,
     unless no row runs.
     """
     from micro_expr.commands.train import overrides_from_set
-    from micro_expr.runs import run_protocol
-    from micro_expr.systems.mean import MEAN
+    from micro_expr.core.runner import run_protocol
+    from micro_expr.mean.system import MEAN
 
     cache = training_cache(args)
     overrides = {**(QUICK_TRAINING if args.quick else {}), **overrides_from_set(args.set)}
@@ -261,9 +261,9 @@ def table9(args):
 
 def curves(args):
     """Learning curves (MEAN Fig. 6): spotting and recognition loss, MAE and accuracy per epoch of each fold."""
-    from micro_expr.plots import save_figure
-    from micro_expr.run_folder import RunFolder
-    from micro_expr.systems.mean import CURVE_METRICS, learning_curves
+    from micro_expr.core.plots import save_figure
+    from micro_expr.core.run_folder import RunFolder
+    from micro_expr.mean.system import CURVE_METRICS, learning_curves
 
     histories = {}
     for path in args.runs:

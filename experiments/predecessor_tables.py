@@ -19,7 +19,7 @@ folders shared); their focal row and the LOSO runs of Tables 10-11 are the
 same baseline run of the preset. The parts of Tables 10-11 are the predictions
 of the composite LOSO run restricted to one dataset's samples, as MEGC 2019
 scores its parts. Cross-dataset runs with the preset's 'frame50' spatial split
-train the CNNs on training-dataset frames only (micro_expr/splits.py).
+train the CNNs on training-dataset frames only (micro_expr/stff/splits.py).
 
 Rows whose datasets the cache lacks are listed as not run, with the reason
 (the quick demo is one CASME II-like dataset: it has no SMIC or SAMM part and
@@ -134,7 +134,8 @@ def run_part_table(name, cache, out, preset, overrides, folds, present):
 
 def run_cross_table(name, cache, out, preset, overrides, present):
     """Aouayeb et al. 2021 Table 12 or 13: one cross-dataset run per row (train datasets -> test dataset)."""
-    from micro_expr.runs import run_protocol
+    from micro_expr.core.runner import run_protocol
+    from micro_expr.registry import as_system
 
     spec = CROSS_TABLES[name]
     base = ablations.base_config(preset, spec["protocol"], overrides)
@@ -147,7 +148,7 @@ def run_cross_table(name, cache, out, preset, overrides, present):
             continue
         folder = Path(out) / "runs" / base.preset / base.protocol / "cross" / f"{'+'.join(train)}_to_{test}"
         print(f"[{name}] {label}: {folder}", flush=True)
-        run_protocol(base, cache, folder, folds_kind="cross", train_datasets=list(train), test_dataset=test,
+        run_protocol(as_system(base), cache, folder, folds_kind="cross", train_datasets=list(train), test_dataset=test,
                      merge=False)
         rows.append({"label": label, "folder": str(folder), "scores": ablations.scores(folder)})
     return {"name": name, "rows": rows}
@@ -226,7 +227,7 @@ def run_tables(out, cache=None, only=None, preset=DEFAULT_PRESET, overrides=None
 def main(argv=None):
     from micro_expr.cli import run_command
     from micro_expr.commands.train import overrides_from_set
-    from micro_expr.config import CNN_LSTM_PREFIX, CNN_LSTM_PRESETS
+    from micro_expr.stff.config import CNN_LSTM_PREFIX, CNN_LSTM_PRESETS
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache", help="prepared cache (mer prepare); --quick prepares the quick demo if omitted")

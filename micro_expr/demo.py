@@ -11,7 +11,7 @@ import os
 import time
 from pathlib import Path
 
-from micro_expr.results import DEMO_NOTE
+from micro_expr.core.results import DEMO_NOTE
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +65,9 @@ def run_demo(out, size="quick", preset="strict", seed=0, control=None, overrides
     from data_prep.demo.build import build_demo_dataset
     from data_prep.errors import InputError
     from data_prep.prepare import prepare_samples
-    from micro_expr.config import get_preset
-    from micro_expr.runs import run_protocol
+    from micro_expr.stff.config import get_preset
+    from micro_expr.core.runner import run_protocol
+    from micro_expr.stff.system import STFF
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -94,7 +95,7 @@ def run_demo(out, size="quick", preset="strict", seed=0, control=None, overrides
     config = get_preset(preset, seed=seed, **{**SCHEDULES[size], **(overrides or {})})
     print(f"[3/3] STFF, preset {preset}, MEGC 3 classes, leave-one-subject-out "
           f"(m = {config.spatial.patches}, fusion {config.fusion}); log: {out / 'train.log'}", flush=True)
-    results = run_protocol(config, out / "cache.h5", out, fold_selection=folds, note=DEMO_NOTE, progress=progress)
+    results = run_protocol(STFF(config), out / "cache.h5", out, fold_selection=folds, note=DEMO_NOTE, progress=progress)
     if results is not None:
         results["timings"]["demo_seconds"] = round(time.perf_counter() - started, 1)
     return results

@@ -24,7 +24,7 @@ def test_selection_and_aliases():
 
 
 def test_each_variant_is_one_override_with_its_own_folder(tmp_path):
-    from micro_expr.config import override
+    from micro_expr.stff.config import override
 
     base = ablations.base_config("strict", "megc", TINY)
     for ablation in ablations.ABLATIONS.values():

@@ -1,4 +1,4 @@
-"""Reading the SE gates (micro_expr.attention), their figures, and the attention check on a trained demo run."""
+"""Reading the SE gates (micro_expr.stff.attention), their figures, and the attention check on a trained demo run."""
 import json
 
 import numpy as np
@@ -10,8 +10,8 @@ from tests.test_predict import demo_run  # noqa: F401  the tiny trained demo run
 
 
 def built_spatial(m, se="paper"):
-    from micro_expr.config import get_preset
-    from micro_expr.models import build_spatial_models
+    from micro_expr.stff.config import get_preset
+    from micro_expr.stff.models import build_spatial_models
 
     config = get_preset("strict", **{"spatial.patches": m, "spatial.se": se})
     return config, build_spatial_models(config)["R5"]
@@ -27,8 +27,8 @@ def random_patches(config, n_frames=3, seed=0):
 
 @pytest.mark.parametrize("m, se", [(4, "paper"), (9, "paper"), (4, "original")])
 def test_patch_weights_are_the_mean_gate_of_each_patch_s_72_channels(m, se):
-    from micro_expr.attention import read_spatial, spatial_readout
-    from micro_expr.models import spatial_attention_model
+    from micro_expr.stff.attention import read_spatial, spatial_readout
+    from micro_expr.stff.models import spatial_attention_model
 
     config, model = built_spatial(m, se)
     patches = random_patches(config)
@@ -43,7 +43,7 @@ def test_patch_weights_are_the_mean_gate_of_each_patch_s_72_channels(m, se):
 
 
 def test_a_model_without_spatial_se_has_no_patch_weights():
-    from micro_expr.attention import read_spatial, spatial_readout
+    from micro_expr.stff.attention import read_spatial, spatial_readout
 
     config, model = built_spatial(4, "none")
     features, weights = read_spatial(spatial_readout(model), random_patches(config), 4)
@@ -52,9 +52,9 @@ def test_a_model_without_spatial_se_has_no_patch_weights():
 
 @pytest.mark.parametrize("temporal_se", [True, False])
 def test_region_weights_are_the_mean_gate_of_each_region_s_lstm_units(temporal_se):
-    from micro_expr.attention import read_temporal, temporal_readout
-    from micro_expr.config import get_preset
-    from micro_expr.models import build_temporal_from_config, temporal_attention_model
+    from micro_expr.stff.attention import read_temporal, temporal_readout
+    from micro_expr.stff.config import get_preset
+    from micro_expr.stff.models import build_temporal_from_config, temporal_attention_model
 
     config = get_preset("strict", **{"temporal.sequence_length": 12, "temporal.se": temporal_se})
     model = build_temporal_from_config(config)
@@ -70,7 +70,7 @@ def test_region_weights_are_the_mean_gate_of_each_region_s_lstm_units(temporal_s
 
 
 def test_patch_boxes_tile_the_region_row_by_row():
-    from micro_expr.attention import input_boxes, patch_boxes
+    from micro_expr.stff.attention import input_boxes, patch_boxes
 
     mouth = input_boxes(["R5"])[0]
     boxes = patch_boxes(mouth, 9)
@@ -83,15 +83,15 @@ def test_patch_boxes_tile_the_region_row_by_row():
 
 
 def test_feature_change_is_the_distance_to_the_first_frame():
-    from micro_expr.attention import feature_change
+    from micro_expr.stff.attention import feature_change
 
     features = np.array([[0.0, 0.0], [3.0, 4.0], [1.0, 0.0]])
     np.testing.assert_allclose(feature_change(features), [0.0, 5.0, 1.0])
 
 
 def test_figures_are_written_and_show_the_weights(tmp_path):
-    from micro_expr import plots
-    from micro_expr.attention import input_boxes
+    from micro_expr.stff import plots
+    from micro_expr.stff.attention import input_boxes
 
     canvas = np.full((280, 240, 3), 128, np.uint8)
     boxes = input_boxes([box.name for box in REGIONS])
@@ -170,8 +170,8 @@ def test_attention_check_on_a_trained_demo_run(demo_run, tmp_path):
 
 
 def test_class_recall_of_a_run(demo_run):
-    from micro_expr.predict import class_recall
-    from micro_expr.run_folder import RunFolder
+    from micro_expr.stff.predict import class_recall
+    from micro_expr.core.run_folder import RunFolder
 
     run, _ = demo_run
     classes, recall, support = class_recall(run)

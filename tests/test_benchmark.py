@@ -135,7 +135,7 @@ def test_frames_subset_is_fixed_and_sorted(tiny_cache):
 
 def test_training_flops_per_frame_from_the_layer_shapes():
     """m = 1, 'strict' (SE on the GAP): the convolutions at their output sizes, the dense layers once."""
-    from micro_expr.models import build_spatial_model
+    from micro_expr.stff.models import build_spatial_model
 
     config = bench.make_config("strict", 1, 4, 1)
     model = build_spatial_model(config.spatial, (16, 16), 3)

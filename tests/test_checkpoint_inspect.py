@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from data_prep.errors import InputError
-from micro_expr.checkpoint_inspect import inspect_checkpoint
+from micro_expr.core.checkpoint_inspect import inspect_checkpoint
 from micro_expr.cli import main
 
 

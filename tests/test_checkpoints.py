@@ -1,7 +1,7 @@
 """STFF checkpoints: .keras + Keras 2-layout .h5 + .json metadata, reloaded both ways to identical predictions.
 
-Every trained fold saves its models with ``micro_expr.checkpoints.save_checkpoint``
-(``micro_expr.runs``). Here small STFF models (spatial m = 1 and m = 4,
+Every trained fold saves its models with ``micro_expr.core.checkpoints.save_checkpoint``
+(``micro_expr.core.runner``). Here small STFF models (spatial m = 1 and m = 4,
 presets 'original' and 'strict', and the temporal model) take one training
 step, are saved, and come back:
 
@@ -23,12 +23,12 @@ from keras.src.legacy.saving import legacy_h5_format
 
 from data_prep.errors import InputError
 from data_prep.labels import protocol_classes
-from micro_expr.checkpoints import load_checkpoint, load_h5_weights, save_checkpoint
-from micro_expr.config import STFFConfig, get_preset
-from micro_expr.losses import stage_loss
-from micro_expr.models import build_spatial_model, build_temporal_from_config
-from micro_expr.models.spatial import FEATURES
-from micro_expr.training import one_hot
+from micro_expr.core.checkpoints import load_checkpoint, load_h5_weights, save_checkpoint
+from micro_expr.stff.config import STFFConfig, get_preset
+from micro_expr.stff.losses import stage_loss
+from micro_expr.stff.models import build_spatial_model, build_temporal_from_config
+from micro_expr.stff.models.spatial import FEATURES
+from micro_expr.stff.training import one_hot
 
 SEQUENCE = 6     # temporal sequence length, short to keep the test fast
 REGION = 5       # the mouth: MEGC classes negative, positive, surprise (no "no reaction": it moves in all three)

@@ -17,9 +17,9 @@ import pytest
 
 from data_prep.labels import NO_REACTION, emotion_region_classes, emotion_region_label, megc_class, region_label
 from data_prep.protocols import megc_samples
-from micro_expr.config import CNN_LSTM_PRESETS, get_cnn_lstm_preset, get_preset, override
-from micro_expr.data import region_targets
-from micro_expr.losses import class_weights
+from micro_expr.stff.config import CNN_LSTM_PRESETS, get_cnn_lstm_preset, get_preset, override
+from micro_expr.stff.data import region_targets
+from micro_expr.stff.losses import class_weights
 
 INCEPTION = 304 + 296 + 144 + 1168 + 3216 + 6288
 CLASSIC = 304 + 296 + 144 + 2320 + 6416 + 12560
@@ -45,7 +45,7 @@ def test_hand_counts():
 
 @pytest.mark.parametrize("encoder, conv, channels", [("inception", INCEPTION, 72), ("classic", CLASSIC, 16)])
 def test_spatial_parameter_counts(encoder, conv, channels):
-    from micro_expr.models import build_spatial_models
+    from micro_expr.stff.models import build_spatial_models
 
     config = get_cnn_lstm_preset("paper", **{"spatial.encoder": encoder})
     models = build_spatial_models(config)
@@ -54,7 +54,7 @@ def test_spatial_parameter_counts(encoder, conv, channels):
 
 
 def test_temporal_parameter_count():
-    from micro_expr.models import build_temporal_from_config
+    from micro_expr.stff.models import build_temporal_from_config
 
     for protocol, k in (("megc", 3), ("au5", 5)):
         temporal = build_temporal_from_config(get_cnn_lstm_preset("mlsp2019", protocol=protocol))
@@ -63,7 +63,7 @@ def test_temporal_parameter_count():
 
 
 def test_layer_shapes_of_the_whole_region_models():
-    from micro_expr.models import build_spatial_models
+    from micro_expr.stff.models import build_spatial_models
 
     inception = build_spatial_models(get_cnn_lstm_preset("paper"))["R5"]  # mouth 60 x 160, k = 4
     assert inception.input.shape == (None, 1, 60, 160, 3)
@@ -158,8 +158,8 @@ def test_region_targets_read_the_clips_emotion():
 
 
 def test_the_system_feeds_the_clips_emotions_to_the_spatial_labels():
-    from micro_expr.systems import as_system, build_system
-    from micro_expr.systems.cnn_lstm import CNNLSTM, EmotionClip
+    from micro_expr.registry import as_system, build_system
+    from micro_expr.cnn_lstm.system import CNNLSTM, EmotionClip
 
     system = build_system("cnn_lstm", "mlsp2019")
     assert isinstance(system, CNNLSTM) and system.config.preset == "cnn_lstm_mlsp2019"
@@ -175,7 +175,7 @@ def test_classic_cnn_learns_a_bright_bar():
     """An easy task the classic CNN must fit: a bright horizontal (class 0) or vertical (class 1) bar."""
     import keras
 
-    from micro_expr.models import build_spatial_model
+    from micro_expr.stff.models import build_spatial_model
 
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
@@ -218,7 +218,7 @@ def test_mer_train_runs_the_predecessor(tiny_cache, tmp_path):
     import json
 
     from micro_expr.cli import main
-    from micro_expr.systems.cnn_lstm import CNNLSTM
+    from micro_expr.cnn_lstm.system import CNNLSTM
 
     out = tmp_path / "run"
     settings = ["spatial.epochs=1", "spatial.batch_size=16", "temporal.epochs=2", "temporal.batch_size=4",

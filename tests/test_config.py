@@ -1,9 +1,9 @@
-"""Presets, overrides and the JSON round trip of micro_expr.config."""
+"""Presets, overrides and the JSON round trip of micro_expr.stff.config."""
 import json
 
 import pytest
 
-from micro_expr.config import (PRESETS, REGION_SUBSETS, STFFConfig, SpatialConfig, get_preset,
+from micro_expr.stff.config import (PRESETS, REGION_SUBSETS, STFFConfig, SpatialConfig, get_preset,
                                keras_initializer, override)
 
 
@@ -172,7 +172,7 @@ def test_keras_initializer():
 def test_the_preset_table_of_the_docs_is_generated_from_the_presets():
     from pathlib import Path
 
-    from micro_expr.config import preset_table_markdown
+    from micro_expr.stff.config import preset_table_markdown
 
     text = (Path(__file__).parent.parent / "docs" / "presets.md").read_text()
     block = text.split("<!-- preset-table -->\n")[1].split("<!-- /preset-table -->")[0]

@@ -1,7 +1,7 @@
 """Every configuration field is checked when the config is built: one ValueError naming field and value."""
 import pytest
 
-from micro_expr.config import PRESETS, STFFConfig, get_preset
+from micro_expr.stff.config import PRESETS, STFFConfig, get_preset
 from micro_expr.cli import main
 
 BAD = [

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from micro_expr.config import get_preset
-from micro_expr.models import (GroupedConv2D, build_spatial_model, build_temporal_from_config, copy_spatial_weights,
+from micro_expr.stff.config import get_preset
+from micro_expr.stff.models import (GroupedConv2D, build_spatial_model, build_temporal_from_config, copy_spatial_weights,
                                copy_temporal_weights)
-from micro_expr.models.spatial import FEATURES
+from micro_expr.stff.models.spatial import FEATURES
 
 REGION = 5  # the mouth, 3 MEGC classes
 

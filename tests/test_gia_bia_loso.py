@@ -7,8 +7,8 @@ from tests.test_gia_bia_model import TINY
 
 
 def test_tiny_loso_end_to_end_through_the_runner(tiny_cache, tmp_path):
-    from micro_expr.runs import run_protocol
-    from micro_expr.systems import build_system
+    from micro_expr.core.runner import run_protocol
+    from micro_expr.registry import build_system
 
     system = build_system("gia_bia", "quick", n_blocks=10, clip_cache=str(tmp_path / "clips.h5"),
                           **{**TINY, "size": 32, "frames": 4})

@@ -102,7 +102,7 @@ def _synthetic(n_per_class=4, seed=0, config=None):
 
 
 def test_save_and_load_give_the_same_predictions(tmp_path):
-    from micro_expr.checkpoints import load_h5_weights
+    from micro_expr.core.checkpoints import load_h5_weights
     from micro_expr.gia_bia.system import GiaBia
 
     system = GiaBia(get_preset("quick", n_blocks=10, **TINY))
@@ -126,7 +126,7 @@ def test_backbone_weights_file_is_loaded_and_its_sha256_recorded(tmp_path):
     import h5py
     import keras
 
-    from micro_expr.checkpoints import write_keras2_weights
+    from micro_expr.core.checkpoints import write_keras2_weights
     from micro_expr.gia_bia.model import build_model
     from micro_expr.gia_bia.system import GiaBia
 

@@ -5,8 +5,8 @@ import keras
 import numpy as np
 import pytest
 
-from micro_expr.config import get_preset, override
-from micro_expr.losses import (BinaryFocalLoss, FocalLoss, balanced_class_weights, build_loss,
+from micro_expr.stff.config import get_preset, override
+from micro_expr.stff.losses import (BinaryFocalLoss, FocalLoss, balanced_class_weights, build_loss,
                                inverse_frequency_alpha)
 
 Y = np.array([[0.0, 1.0, 0.0]])

@@ -251,7 +251,7 @@ def test_published_weight_sets_run_through_the_runner(weight_set, mean_weights, 
     """Every published long-video weight set, all its folds, through its reader and `mer train --protocol
     long-video`, on a synthetic tree with as many subjects."""
     from micro_expr.cli import main
-    from micro_expr.run_folder import RunFolder
+    from micro_expr.core.run_folder import RunFolder
 
     folds = WEIGHT_SET_FOLDS[weight_set]
     dataset, root, coding, samm = _tree(weight_set, tmp_path, folds, face_clips["single_face"][:5])
@@ -306,7 +306,7 @@ def test_published_long_video_folds_run_through_the_runner(mean_weights, face_cl
     from micro_expr.cli import main
     from micro_expr.mean import long_video
     from micro_expr.mean.config import MEANConfig
-    from micro_expr.run_folder import RunFolder
+    from micro_expr.core.run_folder import RunFolder
 
     dataset, root, coding, _ = _tree("CASME_sq", tmp_path / "data", 2, face_clips["single_face"][:5])
     weights = tmp_path / "weights" / "CASME_sq" / "spot_recog"

@@ -47,7 +47,7 @@ TINY = ["--set", "epochs_spot=1", "--set", "epochs_recog=2", "--set", "flow=farn
 def test_table6_runs_each_k_through_the_runner_and_resumes(monkeypatch, tmp_path, capsys):
     import json
 
-    from micro_expr import runs
+    from micro_expr.core import runner
     from tests.test_mean_spotting import install_fake_cache
 
     install_fake_cache(monkeypatch, subjects=("s1", "s2"))   # 10 fps: k = 1, 1, 2 for 0.05, 0.10, 0.15 s
@@ -66,7 +66,7 @@ def test_table6_runs_each_k_through_the_runner_and_resumes(monkeypatch, tmp_path
     def no_training(*args, **kwargs):
         raise AssertionError("a finished fold was trained again")
 
-    monkeypatch.setattr(runs, "run_fold", no_training)       # a rerun resumes: nothing left to train
+    monkeypatch.setattr(engines, "run_fold", no_training)       # a rerun resumes: nothing left to train
     assert mean_tables.main(argv) == 0
     assert capsys.readouterr().out.count("FPS x") == 3
 
@@ -74,8 +74,8 @@ def test_table6_runs_each_k_through_the_runner_and_resumes(monkeypatch, tmp_path
 def test_table9_and_the_learning_curves_of_its_runs(monkeypatch, tmp_path, capsys):
     from matplotlib.figure import Figure
 
-    from micro_expr.run_folder import RunFolder
-    from micro_expr.systems.mean import learning_curves
+    from micro_expr.core.run_folder import RunFolder
+    from micro_expr.mean.system import learning_curves
     from tests.test_mean_spotting import install_fake_cache
 
     install_fake_cache(monkeypatch, subjects=("s1", "s2"))

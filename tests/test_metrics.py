@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, recall_score
 
-from micro_expr.metrics import confusion, evaluate, per_dataset_breakdown, scores_from_confusion
+from micro_expr.core.metrics import confusion, evaluate, per_dataset_breakdown, scores_from_confusion
 
 # Hand example: confusion matrix rows (true) [2 1 0], [0 1 1], [0 0 1].
 Y_TRUE = [0, 0, 0, 1, 1, 2]

@@ -31,9 +31,9 @@ import numpy as np
 import pytest
 
 from micro_expr.cli import main
-from micro_expr.config import get_preset, override
-from micro_expr.losses import BinaryFocalLoss, FocalLoss
-from micro_expr.models import (build_spatial_model, build_spatial_models, build_temporal_from_config,
+from micro_expr.stff.config import get_preset, override
+from micro_expr.stff.losses import BinaryFocalLoss, FocalLoss
+from micro_expr.stff.models import (build_spatial_model, build_spatial_models, build_temporal_from_config,
                                build_temporal_model, feature_extractor, per_patch_weights, per_region_weights,
                                spatial_attention_model, temporal_attention_model)
 

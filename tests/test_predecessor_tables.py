@@ -54,10 +54,10 @@ def test_rows_without_their_datasets_are_not_run_and_say_why(tmp_path, monkeypat
 
 
 def test_cross_dataset_rows_run_on_the_named_datasets(tmp_path, monkeypatch):
-    import micro_expr.runs
+    import micro_expr.core.runner
 
     calls = []
-    monkeypatch.setattr(micro_expr.runs, "run_protocol", lambda config, cache, folder, **kw: calls.append(kw))
+    monkeypatch.setattr(micro_expr.core.runner, "run_protocol", lambda config, cache, folder, **kw: calls.append(kw))
     monkeypatch.setattr(ablations, "scores", lambda folder, dataset=None: {"accuracy": 1.0, "weighted_f1": 1.0,
                                                                            "n_samples": 3})
     result = tables.run_cross_table("table13", "c.h5", tmp_path, "cnn_lstm_paper", TINY, {"casme2", "samm"})

@@ -1,4 +1,4 @@
-"""`mer predict` and micro_expr.predict on a tiny trained demo run (real faces, synthetic movements).
+"""`mer predict` and micro_expr.stff.predict on a tiny trained demo run (real faces, synthetic movements).
 
 The run: 2 demo people x 3 clips (one per MEGC class), trained with
 leave-one-subject-out (2 folds), m = 1 (tracing m encoders per region is
@@ -30,8 +30,9 @@ def build_trained_run(base):
     from data_prep.datasets import read_casme2
     from data_prep.demo.build import build_demo_dataset
     from data_prep.prepare import prepare_samples
-    from micro_expr.config import get_preset
-    from micro_expr.runs import run_protocol
+    from micro_expr.stff.config import get_preset
+    from micro_expr.core.runner import run_protocol
+    from micro_expr.stff.system import STFF
 
     dataset = build_demo_dataset(base / "data", seed=3, size="quick", subjects=2, samples_per_subject=3)
     samples, failures = read_casme2(dataset.root, dataset.coding_sheet)
@@ -41,7 +42,7 @@ def build_trained_run(base):
     prepare_samples(samples, run / "cache.h5", PREP_PRESETS["original"], progress=False)
     (run / "dataset").unlink(missing_ok=True)
     (run / "dataset").symlink_to(dataset.root.resolve(), target_is_directory=True)  # as `mer demo` links it
-    run_protocol(get_preset("strict", **TINY_SCHEDULE), run / "cache.h5", run)
+    run_protocol(STFF(get_preset("strict", **TINY_SCHEDULE)), run / "cache.h5", run)
     return run, json.loads(dataset.ground_truth.read_text())["samples"]
 
 
@@ -59,7 +60,7 @@ def sample_frames(run, record):
 
 def held_out(run, fold_index=0):
     """(fold entry, its predictions.json) of a fold."""
-    from micro_expr.run_folder import RunFolder
+    from micro_expr.core.run_folder import RunFolder
 
     folder = RunFolder(run)
     fold = folder.read()["folds"][fold_index]
@@ -72,7 +73,7 @@ def loaded():
 
 
 def test_predict_reproduces_the_held_out_prediction_of_its_fold(demo_run, loaded):
-    from micro_expr.predict import predict
+    from micro_expr.stff.predict import predict
 
     run, truth = demo_run
     fold, predictions = held_out(run)
@@ -91,7 +92,7 @@ def test_predict_reproduces_the_held_out_prediction_of_its_fold(demo_run, loaded
 
 
 def test_ensemble_averages_the_folds_and_reports_attention_per_patch_and_region(demo_run, loaded):
-    from micro_expr.predict import predict
+    from micro_expr.stff.predict import predict
 
     run, truth = demo_run
     record = truth[0]
@@ -120,7 +121,7 @@ def test_ensemble_averages_the_folds_and_reports_attention_per_patch_and_region(
 def test_predict_on_a_real_face_video(demo_run, face_clips, tmp_path, loaded):
     import cv2
 
-    from micro_expr.predict import predict
+    from micro_expr.stff.predict import predict
 
     run, _ = demo_run
     video = tmp_path / "clip.avi"
@@ -158,7 +159,7 @@ def test_cli_prints_probabilities_and_writes_the_report(demo_run, tmp_path, caps
 def test_a_clip_without_a_face_is_refused(demo_run, face_clips, loaded, capsys):
     from data_prep.pyfeat_media import media_path
     from micro_expr.cli import main
-    from micro_expr.predict import predict
+    from micro_expr.stff.predict import predict
 
     run, _ = demo_run
     with pytest.raises(NoFaceError, match="no face"):
@@ -170,7 +171,7 @@ def test_a_clip_without_a_face_is_refused(demo_run, face_clips, loaded, capsys):
 
 
 def test_too_few_frames_are_refused(demo_run, tmp_path):
-    from micro_expr.predict import predict
+    from micro_expr.stff.predict import predict
 
     run, truth = demo_run
     folder, (onset, _) = sample_frames(run, truth[0])
@@ -185,8 +186,8 @@ def test_too_few_frames_are_refused(demo_run, tmp_path):
 
 def test_missing_folds_and_checkpoints_are_refused(demo_run, tmp_path):
     from micro_expr.cli import main
-    from micro_expr.predict import predict
-    from micro_expr.run_folder import RunFolder
+    from micro_expr.stff.predict import predict
+    from micro_expr.core.run_folder import RunFolder
 
     run, truth = demo_run
     folder, _ = sample_frames(run, truth[0])
@@ -211,7 +212,7 @@ def test_missing_folds_and_checkpoints_are_refused(demo_run, tmp_path):
 
 def test_prep_settings_come_from_the_run_or_must_be_given(demo_run, tmp_path):
     from data_prep.config import PRESETS
-    from micro_expr.predict import prep_config_of
+    from micro_expr.stff.predict import prep_config_of
 
     run, _ = demo_run
     assert prep_config_of(run) == PRESETS["original"]
@@ -229,7 +230,7 @@ def test_prep_settings_come_from_the_run_or_must_be_given(demo_run, tmp_path):
 
 
 def test_input_errors_name_the_input(demo_run, tmp_path):
-    from micro_expr.predict import parse_frame_range, predict
+    from micro_expr.stff.predict import parse_frame_range, predict
 
     run, _ = demo_run
     with pytest.raises(InputError, match="no such video file or frame folder"):

@@ -1,10 +1,15 @@
 """Folds as Ray tasks: same predictions as the local engine, a killed worker's fold retried, a two-node cluster."""
 import json
+import os
+import sys
+from pathlib import Path
 
 import pytest
 
-from micro_expr.config import get_preset
-from micro_expr.runs import run_protocol
+from micro_expr.core import engines
+from micro_expr.core.runner import run_protocol
+from micro_expr.stff.config import get_preset
+from micro_expr.stff.system import STFF
 
 ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install -e '.[ray]'")
 
@@ -17,6 +22,15 @@ def predictions(folder):
                   for f in sorted((folder / "folds").iterdir()) for p in json.loads((f / "predictions.json").read_text()))
 
 
+def dies_once(system_class, config, request):
+    """A fold task whose first call kills its worker (the marker file, from the task's environment, says so)."""
+    marker = Path(os.environ["MER_TEST_FAIL_ONCE"])
+    if request.fold_selection is not None and not marker.exists():
+        marker.write_text(str(os.getpid()))
+        os._exit(1)   # a worker that dies: Ray retries the task
+    return engines._fold_task(system_class, config, request)
+
+
 @pytest.fixture
 def ray_env():
     yield
@@ -25,12 +39,16 @@ def ray_env():
 
 
 def test_ray_folds_equal_the_local_run_and_a_killed_worker_is_retried(tiny_cache, tmp_path, ray_env):
+    import cloudpickle
+
     config = get_preset("strict", **TINY)
-    local = run_protocol(config, tiny_cache, tmp_path / "local")
+    local = run_protocol(STFF(config), tiny_cache, tmp_path / "local")
     marker = tmp_path / "worker_killed_once"
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])   # the workers need not import this test module
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"MER_RAY_FAIL_ONCE": str(marker), "TF_CPP_MIN_LOG_LEVEL": "2"}})
-    remote = run_protocol(config, tiny_cache, tmp_path / "ray", engine="ray", max_retries=2)
+             runtime_env={"env_vars": {"MER_TEST_FAIL_ONCE": str(marker), "TF_CPP_MIN_LOG_LEVEL": "2"}})
+    remote = run_protocol(STFF(config), tiny_cache, tmp_path / "ray", engine="ray", max_retries=2,
+                          fold_task=dies_once)
     assert marker.exists()  # one fold task's worker died, and its fold was run again
     assert predictions(tmp_path / "ray") == predictions(tmp_path / "local")
     assert remote["uf1"] == local["uf1"] and remote["n_samples"] == 9
@@ -40,12 +58,12 @@ def test_a_two_node_cluster_trains_the_shared_stage_first(tiny_cache, tmp_path, 
     from ray.cluster_utils import Cluster
 
     config = get_preset("original", **TINY)
-    run_protocol(config, tiny_cache, tmp_path / "local")
+    run_protocol(STFF(config), tiny_cache, tmp_path / "local")
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
     cluster.add_node(num_cpus=1)
     try:
         ray.init(address=cluster.address, log_to_driver=False)
-        run_protocol(config, tiny_cache, tmp_path / "ray", engine="ray")
+        run_protocol(STFF(config), tiny_cache, tmp_path / "ray", engine="ray")
     finally:
         ray.shutdown()
         cluster.shutdown()

@@ -5,15 +5,15 @@ import multiprocessing
 import pytest
 
 from data_prep.errors import InputError
-from micro_expr import runs
-from micro_expr.run_folder import RunFolder, file_lock
+from micro_expr.core import engines, runner
+from micro_expr.core.run_folder import RunFolder, file_lock
 from tests.test_mean_spotting import install_fake_cache
 
 QUICK_MEAN = {"epochs_spot": 1, "epochs_recog": 1, "flow": "farneback", "seed": 3}
 
 
 def mean_system():
-    from micro_expr.systems.mean import MEAN
+    from micro_expr.mean.system import MEAN
 
     return MEAN.from_preset("paper", **QUICK_MEAN)
 
@@ -26,11 +26,11 @@ def fold_outputs(out):
 
 def test_mean_runs_through_the_runner_and_resumes_with_identical_metrics(monkeypatch, tmp_path):
     install_fake_cache(monkeypatch, subjects=("s1", "s2", "s10"))
-    whole = runs.run_protocol(mean_system(), "fake.h5", tmp_path / "whole")
+    whole = runner.run_protocol(mean_system(), "fake.h5", tmp_path / "whole")
     assert [f["name"] for f in RunFolder(tmp_path / "whole").read()["folds"]] == ["smic/s1", "smic/s2", "smic/s10"]
 
     killed = tmp_path / "killed"
-    real_run_fold, calls = runs.run_fold, []
+    real_run_fold, calls = engines.run_fold, []
 
     def killed_at_second(*args, **kwargs):
         calls.append(args[1].name)
@@ -38,12 +38,12 @@ def test_mean_runs_through_the_runner_and_resumes_with_identical_metrics(monkeyp
             raise KeyboardInterrupt
         return real_run_fold(*args, **kwargs)
 
-    monkeypatch.setattr(runs, "run_fold", killed_at_second)
+    monkeypatch.setattr(engines, "run_fold", killed_at_second)
     with pytest.raises(KeyboardInterrupt):
-        runs.run_protocol(mean_system(), "fake.h5", killed)
-    monkeypatch.setattr(runs, "run_fold", real_run_fold)
+        runner.run_protocol(mean_system(), "fake.h5", killed)
+    monkeypatch.setattr(engines, "run_fold", real_run_fold)
     assert [f["name"] for f in RunFolder(killed).finished_folds()] == ["smic/s1"]
-    resumed = runs.run_protocol(mean_system(), "fake.h5", killed)
+    resumed = runner.run_protocol(mean_system(), "fake.h5", killed)
     for key in ("spotting", "analysis", "strs", "k", "k_prime", "folds"):
         assert resumed[key] == whole[key]
     assert fold_outputs(killed) == fold_outputs(tmp_path / "whole")
@@ -53,9 +53,9 @@ def test_mean_runs_through_the_runner_and_resumes_with_identical_metrics(monkeyp
 
 def test_mean_folds_split_over_runs_give_the_same_predictions(monkeypatch, tmp_path):
     install_fake_cache(monkeypatch, subjects=("s1", "s2"))
-    runs.run_protocol(mean_system(), "fake.h5", tmp_path / "whole")
-    assert runs.run_protocol(mean_system(), "fake.h5", tmp_path / "split", fold_selection="1") is None
-    merged = runs.run_protocol(mean_system(), "fake.h5", tmp_path / "split", fold_selection="0")
+    runner.run_protocol(mean_system(), "fake.h5", tmp_path / "whole")
+    assert runner.run_protocol(mean_system(), "fake.h5", tmp_path / "split", fold_selection="1") is None
+    merged = runner.run_protocol(mean_system(), "fake.h5", tmp_path / "split", fold_selection="0")
     assert merged is not None and merged["folds"] == 2
     assert fold_outputs(tmp_path / "split") == fold_outputs(tmp_path / "whole")
 
@@ -63,7 +63,7 @@ def test_mean_folds_split_over_runs_give_the_same_predictions(monkeypatch, tmp_p
 def test_a_fold_held_by_another_process_is_skipped(monkeypatch, tmp_path):
     install_fake_cache(monkeypatch, subjects=("s1", "s2"))
     out = tmp_path / "run"
-    assert runs.run_protocol(mean_system(), "fake.h5", out, fold_selection="0") is None  # claims the folder
+    assert runner.run_protocol(mean_system(), "fake.h5", out, fold_selection="0") is None  # claims the folder
     folder = RunFolder(out)
     second = folder.read()["folds"][1]
     folder.fold_folder(second).mkdir(parents=True, exist_ok=True)
@@ -73,13 +73,13 @@ def test_a_fold_held_by_another_process_is_skipped(monkeypatch, tmp_path):
     holder.start()
     try:
         assert held.wait(10)
-        assert runs.run_protocol(mean_system(), "fake.h5", out) is None   # fold 1 is another process's
+        assert runner.run_protocol(mean_system(), "fake.h5", out) is None   # fold 1 is another process's
         assert not folder.is_done(second)
         assert "being trained by another process" in (out / "train.log").read_text()
     finally:
         release.set()
         holder.join(10)
-    assert runs.run_protocol(mean_system(), "fake.h5", out) is not None  # released: it runs and merges
+    assert runner.run_protocol(mean_system(), "fake.h5", out) is not None  # released: it runs and merges
 
 
 def _hold(path, held, release):
@@ -92,22 +92,22 @@ def _hold(path, held, release):
 def test_a_refused_run_does_not_claim_its_folder(monkeypatch, tmp_path):
     install_fake_cache(monkeypatch, subjects=("s1",))
     with pytest.raises(InputError, match="two subjects or more"):
-        runs.run_protocol(mean_system(), "fake.h5", tmp_path / "one")
+        runner.run_protocol(mean_system(), "fake.h5", tmp_path / "one")
     assert not (tmp_path / "one").exists()
     with pytest.raises(InputError, match="positive int"):
-        from micro_expr.systems.mean import MEAN
+        from micro_expr.mean.system import MEAN
 
         MEAN.from_preset("paper", epochs_spot=-1)
     (tmp_path / "file").write_text("x")
     install_fake_cache(monkeypatch, subjects=("s1", "s2"))
     with pytest.raises(InputError, match="is a file"):
-        runs.run_protocol(mean_system(), "fake.h5", tmp_path / "file" / "run")
+        runner.run_protocol(mean_system(), "fake.h5", tmp_path / "file" / "run")
 
 
 def test_a_run_on_a_cache_prepared_otherwise_is_refused(monkeypatch, tmp_path):
     install_fake_cache(monkeypatch, subjects=("s1", "s2"))
     out = tmp_path / "run"
-    runs.run_protocol(mean_system(), "fake.h5", out, fold_selection="0")
+    runner.run_protocol(mean_system(), "fake.h5", out, fold_selection="0")
     description = json.loads((out / "run.json").read_text())
     (out / "run.json").write_text(json.dumps({**description, "prep_config": {"frames": "onset_offset"}}))
     import data_prep.cache
@@ -116,7 +116,7 @@ def test_a_run_on_a_cache_prepared_otherwise_is_refused(monkeypatch, tmp_path):
     fake.config.to_json = lambda: json.dumps({"frames": "all"})
     monkeypatch.setattr(data_prep.cache, "RegionCache", lambda path: fake)
     with pytest.raises(InputError, match="prepared with other settings .*frames"):
-        runs.run_protocol(mean_system(), "fake.h5", out)
+        runner.run_protocol(mean_system(), "fake.h5", out)
 
 
 def test_broken_run_files_are_named(tmp_path):
@@ -133,11 +133,11 @@ def test_broken_run_files_are_named(tmp_path):
 
 
 def test_an_empty_fold_range_is_an_error():
-    from micro_expr.data import Item
+    from micro_expr.core.system import Item
 
     items = [Item(f"casme2/sub0{i}/x", "casme2", f"casme2/sub0{i}", 0, 5) for i in range(1, 7)]
     with pytest.raises(InputError, match="range '5-2' is empty"):
-        runs.select_folds(runs.loso_folds(items), "5-2")
+        runner.select_folds(runner.loso_folds(items), "5-2")
 
 
 def test_mean_max_folds_zero_is_refused(monkeypatch, tmp_path, capsys):

@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 
 from data_prep.errors import InputError
-from micro_expr import runs
-from micro_expr.config import get_preset
-from micro_expr.data import Item
-from micro_expr.runs import Fold, cross_dataset_folds, loso_folds, run_protocol, select_folds
+from micro_expr.core import engines, runner
+from micro_expr.stff.config import get_preset
+from micro_expr.stff.system import STFF
+from micro_expr.core.system import Item
+from micro_expr.core.runner import Fold, cross_dataset_folds, loso_folds, run_protocol, select_folds
 
 TINY = {"spatial.patches": 1, "spatial.epochs": 1, "spatial.batch_size": 8, "temporal.epochs": 2,
         "temporal.batch_size": 4, "temporal.sequence_length": 8}
@@ -24,7 +25,7 @@ def resumed_run(tiny_cache, tmp_path_factory):
     """A strict LOSO run killed during its second fold, then run again to the end."""
     out = tmp_path_factory.mktemp("run")
     config = get_preset("strict", **TINY)
-    real_run_fold = runs.run_fold
+    real_run_fold = engines.run_fold
     calls = []
 
     def killed_at_second(*args, **kwargs):
@@ -33,14 +34,14 @@ def resumed_run(tiny_cache, tmp_path_factory):
             raise KeyboardInterrupt
         return real_run_fold(*args, **kwargs)
 
-    runs.run_fold = killed_at_second
+    engines.run_fold = killed_at_second
     try:
         with pytest.raises(KeyboardInterrupt):
-            run_protocol(config, tiny_cache, out)
+            run_protocol(STFF(config), tiny_cache, out)
     finally:
-        runs.run_fold = real_run_fold
+        engines.run_fold = real_run_fold
     first_done = (out / "folds" / "00_casme2_sub01" / "done.json").stat().st_mtime_ns
-    results = run_protocol(config, tiny_cache, out)
+    results = run_protocol(STFF(config), tiny_cache, out)
     return out, results, calls, first_done
 
 
@@ -78,8 +79,8 @@ def test_folds_run_separately_give_the_same_predictions(resumed_run, tiny_cache,
     """--folds splits a run (e.g. over cluster jobs); every fold restarts from the same state."""
     out, _, _, _ = resumed_run
     config = get_preset("strict", **TINY)
-    assert run_protocol(config, tiny_cache, tmp_path, fold_selection="casme2/sub03") is None  # not all done
-    results = run_protocol(config, tiny_cache, tmp_path, fold_selection="0-1")
+    assert run_protocol(STFF(config), tiny_cache, tmp_path, fold_selection="casme2/sub03") is None  # not all done
+    results = run_protocol(STFF(config), tiny_cache, tmp_path, fold_selection="0-1")
     assert results is not None
     assert predictions(tmp_path) == predictions(out)
 
@@ -87,12 +88,12 @@ def test_folds_run_separately_give_the_same_predictions(resumed_run, tiny_cache,
 def test_a_run_folder_with_other_settings_is_refused(resumed_run, tiny_cache):
     out, _, _, _ = resumed_run
     with pytest.raises(InputError, match=r"run.json: this folder holds a run with other settings .*spatial"):
-        run_protocol(get_preset("strict", **{**TINY, "spatial.patches": 4}), tiny_cache, out)
+        run_protocol(STFF(get_preset("strict", **{**TINY, "spatial.patches": 4})), tiny_cache, out)
 
 
 def test_leaky_frame50_split_trains_the_spatial_models_once(tiny_cache, tmp_path):
     config = get_preset("original", **{**TINY, "temporal.sequence_length": 8})
-    results = run_protocol(config, tiny_cache, tmp_path)
+    results = run_protocol(STFF(config), tiny_cache, tmp_path)
     assert results["n_samples"] == 9
     assert (tmp_path / "spatial_shared" / "R0.keras").exists()
     assert not (tmp_path / "folds" / "00_casme2_sub01" / "spatial").exists()

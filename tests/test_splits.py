@@ -1,10 +1,10 @@
-"""The once-for-all 'frame50' split (micro_expr.splits.frame50_indices)."""
+"""The once-for-all 'frame50' split (micro_expr.stff.splits.frame50_indices)."""
 import logging
 
 import numpy as np
 
-from micro_expr.data import Item
-from micro_expr.splits import frame50_indices
+from micro_expr.core.system import Item
+from micro_expr.stff.splits import frame50_indices
 
 ITEMS = [Item("a", "casme2", "casme2/sub01", 0, 4), Item("b", "samm", "samm/006", 1, 6),
          Item("c", "smic", "smic/s01", 2, 10)]
@@ -25,7 +25,7 @@ def test_cross_dataset_never_draws_test_frames():
 
 
 def test_test_frames_only_when_asked_and_loudly(caplog):
-    with caplog.at_level(logging.WARNING, logger="micro_expr.splits"):
+    with caplog.at_level(logging.WARNING, logger="micro_expr.stff.splits"):
         chosen = frame50_indices(OWNER, ITEMS, "smic", 0.5, 42, allow_test_frames=True)
     assert chosen.tolist() == frame50_indices(OWNER, ITEMS, None, 0.5, 42).tolist()
     assert 2 in set(OWNER[chosen])

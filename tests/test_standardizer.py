@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from sklearn.preprocessing import StandardScaler
 
-from micro_expr.config import STFFConfig, get_preset
-from micro_expr.training import Standardizer
+from micro_expr.stff.config import STFFConfig, get_preset
+from micro_expr.stff.training import Standardizer
 
 
 def _sequences(seed=0):

@@ -3,9 +3,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from micro_expr.config import get_preset
-from micro_expr.models.spatial import FEATURES, feature_extractor
-from micro_expr.training import FusedAdam, SpatialStage, TemporalStage
+from micro_expr.stff.config import get_preset
+from micro_expr.stff.models.spatial import FEATURES, feature_extractor
+from micro_expr.stff.training import FusedAdam, SpatialStage, TemporalStage
 
 
 def _small_model(seed):

@@ -13,7 +13,7 @@ def register(subparsers):
 
 
 def run(args):
-    from micro_expr.checkpoint_inspect import format_report, inspect_checkpoint
+    from micro_expr.core.checkpoint_inspect import format_report, inspect_checkpoint
 
     report = inspect_checkpoint(args.file)
     print(json.dumps(report, indent=2) if args.json else format_report(report))

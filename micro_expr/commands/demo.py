@@ -26,7 +26,7 @@ def run(args):
     from data_prep.errors import InputError
     from data_prep.output import check_output_folder
     from micro_expr.commands.train import overrides_from_set, print_results
-    from micro_expr.config import get_preset
+    from micro_expr.stff.config import get_preset
     from micro_expr.demo import SCHEDULES, run_demo
 
     size = "quick" if args.quick else "default"

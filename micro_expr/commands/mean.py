@@ -78,8 +78,8 @@ def overrides_from_args(args):
 
 
 def run(args):
-    from micro_expr.runs import run_protocol
-    from micro_expr.systems.mean import MEAN, format_summary
+    from micro_expr.core.runner import run_protocol
+    from micro_expr.mean.system import MEAN, format_summary
 
     system = MEAN.from_preset(args.preset, **overrides_from_args(args))
     folds, partial = args.folds, False
@@ -100,7 +100,7 @@ def run(args):
 def write_legacy_outputs(out, summary):
     """metrics.json and predictions.csv (one row per spotted interval, or one empty row per clip) of a run."""
     from micro_expr.mean.pipeline import prediction_rows
-    from micro_expr.run_folder import RunFolder, write_json
+    from micro_expr.core.run_folder import RunFolder, write_json
 
     run = RunFolder(out)
     write_json(run.path / "metrics.json", summary)

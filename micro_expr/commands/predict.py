@@ -30,8 +30,8 @@ def register(subparsers):
 
 def run(args):
     from data_prep.output import check_output_folder
-    from micro_expr.prediction_report import write_report
-    from micro_expr.predict import parse_frame_range, predict
+    from micro_expr.stff.prediction_report import write_report
+    from micro_expr.stff.predict import parse_frame_range, predict
 
     check_output_folder(args.out)  # before the work, not after it
     result = predict(args.run, args.input, fold=args.fold, frames=parse_frame_range(args.frames),

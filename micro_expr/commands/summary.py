@@ -6,7 +6,7 @@
 """
 import json
 
-from micro_expr.config import (CNN_LSTM_DEFAULT_PRESET, CNN_LSTM_PRESETS, DEFAULT_PRESET, ENCODERS, PRESETS)
+from micro_expr.stff.config import (CNN_LSTM_DEFAULT_PRESET, CNN_LSTM_PRESETS, DEFAULT_PRESET, ENCODERS, PRESETS)
 
 
 def register(subparsers):
@@ -39,8 +39,8 @@ def run(args):
     import sys
 
     from data_prep.errors import InputError
-    from micro_expr.config import get_cnn_lstm_preset, get_preset
-    from micro_expr.models import build_spatial_models, build_temporal_from_config
+    from micro_expr.stff.config import get_cnn_lstm_preset, get_preset
+    from micro_expr.stff.models import build_spatial_models, build_temporal_from_config
 
     overrides = {"protocol": args.protocol}
     if args.patches is not None:

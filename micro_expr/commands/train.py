@@ -6,8 +6,8 @@ The same options serve the scripts in ``experiments/`` (:func:`add_arguments`,
 """
 import ast
 
-from micro_expr.config import DEFAULT_PRESET, FUSIONS, REGION_SUBSETS, WHOLE_FACE
-from micro_expr.systems import DEFAULT_SYSTEM, SYSTEMS
+from micro_expr.stff.config import DEFAULT_PRESET, FUSIONS, REGION_SUBSETS, WHOLE_FACE
+from micro_expr.registry import DEFAULT_SYSTEM, SYSTEMS
 
 
 def register(subparsers):
@@ -104,7 +104,7 @@ def overrides_from_set(items):
 def config_from_args(args, protocol):
     """The STFF configuration a run's options describe (preset, then each option as one override)."""
     from data_prep.errors import InputError
-    from micro_expr.config import get_preset
+    from micro_expr.stff.config import get_preset
 
     overrides = _stff_overrides(args, protocol)
     try:
@@ -131,11 +131,11 @@ STFF_ONLY = ("patches", "fusion", "regions", "loss")
 def system_from_args(args, protocol):
     """The system a run's options describe: ``--system`` built from ``--preset`` and the overrides."""
     from data_prep.errors import InputError
-    from micro_expr.systems import system_class
+    from micro_expr.registry import system_class
 
     name = getattr(args, "system", DEFAULT_SYSTEM)
     if name == "stff":
-        from micro_expr.systems.stff import STFF
+        from micro_expr.stff.system import STFF
 
         return STFF(config_from_args(args, protocol))
     used = [f"--{option.replace('_', '-')}" for option in STFF_ONLY if getattr(args, option, None) is not None]
@@ -156,7 +156,7 @@ def _names(text):
 
 def run(args, protocol=None):
     from data_prep.errors import InputError
-    from micro_expr.runs import run_protocol
+    from micro_expr.core.runner import run_protocol
 
     protocol = protocol or args.protocol
     system_name = getattr(args, "system", DEFAULT_SYSTEM)
@@ -210,7 +210,7 @@ def long_video_set(args, system_name):
 def print_results(results):
     """The headline metrics, per dataset part, and the confusion matrix (or a system's own summary)."""
     if "metrics" not in results:  # spot-then-recognise systems summarise themselves
-        from micro_expr.systems.mean import format_summary
+        from micro_expr.mean.system import format_summary
 
         print(format_summary(results))
         return

@@ -11,7 +11,7 @@ import numpy as np
 
 from data_prep.errors import InputError
 from micro_expr.gia_bia.config import PRESETS, GiaBiaConfig, get_preset
-from micro_expr.systems.base import RecognitionSystem
+from micro_expr.core.system import RecognitionSystem, check_fitted
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def _as_overrides(overrides):
 
 
 class GiaBia(RecognitionSystem):
-    """Scikit-learn-like estimator over clips; see :class:`micro_expr.systems.base.RecognitionSystem`."""
+    """Scikit-learn-like estimator over clips; see :class:`micro_expr.core.system.RecognitionSystem`."""
 
     name = "gia_bia"
     citation = ("Zhu, Li, Liu, Zeng, \"Micro-Expression Recognition Based on Spatio-Temporal Feature "
@@ -47,7 +47,7 @@ class GiaBia(RecognitionSystem):
     # --- inputs ---------------------------------------------------------------------------------
 
     def protocol_items(self, cache, datasets=None):
-        from micro_expr.data import protocol_items
+        from micro_expr.stff.data import protocol_items
 
         return protocol_items(cache, self.config.protocol, datasets)
 
@@ -94,8 +94,7 @@ class GiaBia(RecognitionSystem):
         return self
 
     def _fitted(self):
-        if not hasattr(self, "model_"):
-            raise InputError("gia_bia: the system is not fitted (call fit or load)")
+        check_fitted(self, "model_")
         return self.model_
 
     def predict_proba(self, X, batch_size=8):
@@ -115,14 +114,14 @@ class GiaBia(RecognitionSystem):
                              "random": not weights, "note": None if weights else RANDOM_BACKBONE_NOTE}}
 
     def save(self, folder):
-        from micro_expr.checkpoints import save_checkpoint
+        from micro_expr.core.checkpoints import save_checkpoint
 
         save_checkpoint(self._fitted(), Path(folder) / "model", self.metadata())
 
     @classmethod
     def load(cls, folder, shared_folder=None):
         import micro_expr.gia_bia.layers  # noqa: F401  registers the custom layers
-        from micro_expr.checkpoints import load_checkpoint
+        from micro_expr.core.checkpoints import load_checkpoint
 
         model, metadata = load_checkpoint(Path(folder) / "model.keras")
         system = cls(GiaBiaConfig.from_dict(metadata["config"]))

@@ -1,7 +1,7 @@
 """Typed configuration of MEAN (Liong, See, Chan, "Spot-then-Recognize: A Micro-Expression Analysis
 Network for Seamless Evaluation of Long Videos") and its presets.
 
-Presets are data (a dict of overrides per preset, as in :mod:`micro_expr.config`):
+Presets are data (a dict of overrides per preset, as in :mod:`micro_expr.stff.config`):
 
 - ``paper``: what the paper writes (section 3, MEAN Table 1 schedules);
 - ``original``: what the authors' public code did, where it differs from the paper.

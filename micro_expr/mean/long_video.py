@@ -127,7 +127,7 @@ def evaluate_published(folder, videos, config):
 
 @dataclass(frozen=True)
 class LongVideoSet:
-    """Where a long-video dataset lies: what ``micro_expr.runs.run_protocol`` opens instead of a region cache.
+    """Where a long-video dataset lies: what ``micro_expr.core.runner.run_protocol`` opens instead of a region cache.
 
     ``dataset``: casme_sq, sammlv, smic_hs, smic_vis or smic_nir; ``root``, ``coding``, ``samm_coding``:
     as ``data_prep.long_videos.read_long_videos`` takes them.

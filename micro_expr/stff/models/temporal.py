@@ -20,9 +20,9 @@ import keras
 import numpy as np
 from keras import layers
 
-from micro_expr.config import keras_initializer
-from micro_expr.models.region_lstms import RegionLSTMs
-from micro_expr.models.se import TEMPORAL_SE, temporal_se
+from micro_expr.stff.config import keras_initializer
+from micro_expr.stff.models.region_lstms import RegionLSTMs
+from micro_expr.stff.models.se import TEMPORAL_SE, temporal_se
 
 PREDICTIONS = "predictions"
 LAYOUTS = ("per_region", "batched")
@@ -69,7 +69,7 @@ def _classifier(stf, inputs, cfg, n_classes, name):
 
 
 def build_temporal_from_config(config, layout="per_region"):
-    """The temporal model for a whole :class:`~micro_expr.config.STFFConfig`."""
+    """The temporal model for a whole :class:`~micro_expr.stff.config.STFFConfig`."""
     return build_temporal_model(config.temporal, config.region_names, config.n_classes,
                                 feature_dim=config.spatial.head_units[-1], layout=layout)
 
@@ -82,7 +82,7 @@ def copy_temporal_weights(source, target):
     """
     import numpy as np
 
-    from micro_expr.models.layouts import copy_weights
+    from micro_expr.stff.models.layouts import copy_weights
 
     def convert(layer, by_name):
         if isinstance(layer, RegionLSTMs):                           # per-region -> batched

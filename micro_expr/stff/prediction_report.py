@@ -1,13 +1,13 @@
 """The report of one prediction: prediction.json, prediction.md and the attention figures."""
 from pathlib import Path
 
-from micro_expr import attention
+from micro_expr.stff import attention
 
 
 def write_report(result, out):
     """prediction.json, prediction.md and the attention figures of a :func:`predict` result; returns paths."""
-    from micro_expr.plots import save_figure
-    from micro_expr.run_folder import write_json, write_text
+    from micro_expr.core.plots import save_figure
+    from micro_expr.core.run_folder import write_json, write_text
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -23,7 +23,7 @@ def write_report(result, out):
 
 def attention_figures(result):
     """The figures of one prediction: patch heat map, patch weights per frame, region weights, feature change."""
-    from micro_expr import plots
+    from micro_expr.stff import plots
 
     boxes = attention.input_boxes(result["regions"])
     title = f"{Path(result['input']).name}: predicted {result['predicted']}"

@@ -6,7 +6,7 @@ be read out later (``spatial_attention_model``, ``temporal_attention_model``).
 """
 from keras import layers
 
-from micro_expr.config import keras_initializer
+from micro_expr.stff.config import keras_initializer
 
 SPATIAL_SE = "spatial_se"
 TEMPORAL_SE = "temporal_se"

@@ -18,8 +18,8 @@ log = logging.getLogger(__name__)
 def frame50_indices(owner, items, test_dataset=None, fraction=0.5, seed=42, allow_test_frames=False):
     """Sorted indices of the frames the shared spatial stage trains on.
 
-    ``owner``: item index of every frame (``micro_expr.data.load_frames``);
-    ``items``: the run's :class:`micro_expr.data.Item` list; ``test_dataset``:
+    ``owner``: item index of every frame (``micro_expr.stff.data.load_frames``);
+    ``items``: the run's :class:`micro_expr.core.system.Item` list; ``test_dataset``:
     the held-out dataset of a cross-dataset run, None for LOSO.
 
     With ``test_dataset`` None this is exactly the code's draw (a seeded

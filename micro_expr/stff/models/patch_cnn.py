@@ -14,7 +14,7 @@ layers to a tensor; each patch gets its own layers (its own weights), prefixed `
 import keras
 from keras import layers
 
-from micro_expr.config import keras_initializer
+from micro_expr.stff.config import keras_initializer
 
 BRANCH_KERNELS = (1, 3, 5, 7)  # the four parallel convolutions of STFF Eq. 1 (i = 0 is the pool branch)
 BRANCH_FILTERS = 16

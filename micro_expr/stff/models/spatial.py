@@ -19,11 +19,11 @@ import keras
 import numpy as np
 from keras import layers
 
-from micro_expr.config import keras_initializer
-from micro_expr.models.classic_cnn import classic_encoder
-from micro_expr.models.patch_cnn import (ENCODER_CHANNELS, GROUPED_PREFIX, GroupedConv2D, SelectPatch,
+from micro_expr.stff.config import keras_initializer
+from micro_expr.stff.models.classic_cnn import classic_encoder
+from micro_expr.stff.models.patch_cnn import (ENCODER_CHANNELS, GROUPED_PREFIX, GroupedConv2D, SelectPatch,
                                          grouped_encoders, patch_encoder)
-from micro_expr.models.se import SPATIAL_SE, spatial_se
+from micro_expr.stff.models.se import SPATIAL_SE, spatial_se
 
 FEATURES = "spatial_features"  # the layer whose output is SF (STFF Eq. 5)
 PREDICTIONS = "predictions"
@@ -84,7 +84,7 @@ def copy_spatial_weights(source, target):
     """
     import numpy as np
 
-    from micro_expr.models.layouts import copy_weights
+    from micro_expr.stff.models.layouts import copy_weights
 
     def convert(layer, by_name):
         if isinstance(layer, GroupedConv2D):                         # per-patch -> grouped

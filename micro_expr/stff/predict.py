@@ -2,8 +2,8 @@
 
 A clip (video file, folder of frames, list of frame files or an array of
 frames) is prepared exactly as ``mer prepare`` prepares training clips
-(:mod:`micro_expr.clips`), then goes through the fitted STFF of one fold or
-of every finished fold of the run (:meth:`micro_expr.systems.stff.STFF.load`,
+(:mod:`micro_expr.stff.clips`), then goes through the fitted STFF of one fold or
+of every finished fold of the run (:meth:`micro_expr.stff.system.STFF.load`,
 ``explain``):
 
     regions -> m patches -> spatial model (SF per frame, STFF Eq. 5; spatial SE gate, Eq. 2-4)
@@ -11,13 +11,13 @@ of every finished fold of the run (:meth:`micro_expr.systems.stff.STFF.load`,
 
 With several folds the class probabilities are averaged (an ensemble of the
 LOSO models). Everything the models need is read from the checkpoints'
-metadata and from the run folder (:class:`micro_expr.run_folder.RunFolder`);
+metadata and from the run folder (:class:`micro_expr.core.run_folder.RunFolder`);
 nothing is guessed. The report (JSON, Markdown, figures) is written by
-:mod:`micro_expr.prediction_report`.
+:mod:`micro_expr.stff.prediction_report`.
 
 Notebook use::
 
-    from micro_expr.predict import predict
+    from micro_expr.stff.predict import predict
     result = predict("demo_out", "demo_out/dataset/sub01/EP01_01", fold="all")
     result["predicted"], result["probabilities"], result["temporal_attention"]
 """
@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from data_prep.errors import InputError
-from micro_expr import attention
-from micro_expr.clips import cached_frame_range, model_inputs, parse_frame_range, prepare_clip  # noqa: F401
-from micro_expr.run_folder import RunFolder
+from micro_expr.stff import attention
+from micro_expr.stff.clips import cached_frame_range, model_inputs, parse_frame_range, prepare_clip  # noqa: F401
+from micro_expr.core.run_folder import RunFolder
 
 
 def prep_config_of(run_dir, run=None):
@@ -56,8 +56,8 @@ def prep_config_of(run_dir, run=None):
 
 def _stff_class(run_dir, run):
     """The run's system class: STFF or a system built on it (the predecessor CNN-LSTM)."""
-    from micro_expr.systems import system_class
-    from micro_expr.systems.stff import STFF
+    from micro_expr.registry import system_class
+    from micro_expr.stff.system import STFF
 
     cls = system_class(run.get("system", "stff"))
     if not issubclass(cls, STFF):

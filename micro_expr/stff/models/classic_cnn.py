@@ -14,12 +14,12 @@ the number of layers or filter sizes.
 
 All convolutions 'same' with ReLU, max-pools 2x2 'same'; 16 output channels at
 1/64 resolution. Parameters (3 input channels): 304 + 296 + 144 + 2320 + 6416
-+ 12560 = 22040. The function has :func:`micro_expr.models.patch_cnn.patch_encoder`'s
++ 12560 = 22040. The function has :func:`micro_expr.stff.models.patch_cnn.patch_encoder`'s
 signature, so ``spatial.encoder = 'classic'`` swaps it in.
 """
 from keras import layers
 
-from micro_expr.config import keras_initializer
+from micro_expr.stff.config import keras_initializer
 
 # (filters, kernel size) of the chain, in order.
 CLASSIC_LAYERS = ((4, 5), (8, 3), (16, 1), (16, 3), (16, 5), (16, 7))

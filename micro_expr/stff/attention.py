@@ -11,14 +11,14 @@
   the first frame's, per region; a micro-expression is a short rise and fall.
 
 The gates are read from the trained models themselves (the layers named
-``<block>_gate`` in :mod:`micro_expr.models.se`); nothing is re-trained.
+``<block>_gate`` in :mod:`micro_expr.stff.models.se`); nothing is re-trained.
 """
 from dataclasses import dataclass
 
 import numpy as np
 
 from data_prep.regions import REGIONS, grid_side
-from micro_expr.config import WHOLE_FACE_NAME, WHOLE_FACE_SIZE
+from micro_expr.stff.config import WHOLE_FACE_NAME, WHOLE_FACE_SIZE
 
 
 # --- reading the gates ---------------------------------------------------------------------
@@ -27,7 +27,7 @@ def spatial_readout(spatial_model):
     """A model giving, for a batch of patch stacks, the feature SF and (if the model has one) the SE gate."""
     import keras
 
-    from micro_expr.models.spatial import FEATURES, spatial_attention_model
+    from micro_expr.stff.models.spatial import FEATURES, spatial_attention_model
 
     outputs = [spatial_model.get_layer(FEATURES).output]
     try:
@@ -41,7 +41,7 @@ def temporal_readout(temporal_model):
     """A model giving the class probabilities and (if the model has one) the temporal SE gate."""
     import keras
 
-    from micro_expr.models.temporal import temporal_attention_model
+    from micro_expr.stff.models.temporal import temporal_attention_model
 
     outputs = [temporal_model.output]
     try:
@@ -56,7 +56,7 @@ def read_spatial(readout, patches, m, batch_size=64):
 
     ``patches``: (T, m, patch height, patch width, 3) as ``data_prep.pipeline.split_patches`` cuts them.
     """
-    from micro_expr.models.spatial import per_patch_weights
+    from micro_expr.stff.models.spatial import per_patch_weights
 
     # Called directly (inference mode, no dropout) rather than with predict(): no per-call tracing.
     batches = [_as_list(readout(patches[start:start + batch_size], training=False))
@@ -72,7 +72,7 @@ def read_temporal(readout, sequences, n_regions):
 
     ``sequences``: dict input name -> padded sequence (1, N, 256), as the temporal model was trained on.
     """
-    from micro_expr.models.temporal import per_region_weights
+    from micro_expr.stff.models.temporal import per_region_weights
 
     outputs = _as_list(readout(sequences, training=False))
     probabilities = np.asarray(outputs[0], dtype=np.float64)[0]

@@ -24,11 +24,10 @@ import numpy as np
 
 from data_prep.errors import InputError
 from data_prep.long_videos import LongVideo, fold_subjects
-from micro_expr.data import Item
 from micro_expr.mean import long_video, pipeline
 from micro_expr.mean.config import DEFAULT_PRESET, PRESETS, MEANConfig, get_preset
 from micro_expr.papers import PAPERS
-from micro_expr.systems.base import RecognitionSystem
+from micro_expr.core.system import Item, RecognitionSystem, check_fitted
 
 MODEL = "mean"   # a fold's checkpoint stem
 
@@ -219,8 +218,7 @@ class MEAN(RecognitionSystem):
         return self
 
     def _rows(self, X):
-        if not hasattr(self, "model_"):
-            raise RuntimeError("this MEAN system is not fitted: call fit, or MEAN.load(folder)")
+        check_fitted(self, "model_")
         if X and isinstance(X[0], LongVideo):
             return [long_video.evaluate_video(self.model_, video, self.k_, self.k_prime_, self.config,
                                               self.num_classes_) for video in X]
@@ -260,7 +258,7 @@ class MEAN(RecognitionSystem):
     # --- checkpoints ------------------------------------------------------------------------------------
 
     def save(self, folder):
-        from micro_expr.checkpoints import save_checkpoint
+        from micro_expr.core.checkpoints import save_checkpoint
 
         save_checkpoint(self.model_, Path(folder) / MODEL, {
             "system": self.name, "config": self.config.to_dict(), "classes": self.classes, "k": self.k_,
@@ -268,7 +266,7 @@ class MEAN(RecognitionSystem):
 
     @classmethod
     def load(cls, folder, shared_folder=None):
-        from micro_expr.checkpoints import load_checkpoint
+        from micro_expr.core.checkpoints import load_checkpoint
 
         model, meta = load_checkpoint(Path(folder) / f"{MODEL}.keras")
         if meta.get("system") != "mean":
@@ -306,7 +304,7 @@ CURVE_METRICS = ("loss", {"spot": "mae", "recog": "categorical_accuracy"})
 
 def learning_curves(histories):
     """Learning curves of MEAN's two training stages, one line per fold (a matplotlib Figure)."""
-    from micro_expr.plots import plot_training_curves
+    from micro_expr.core.plots import plot_training_curves
 
     return plot_training_curves(histories, ("spot", "recog"), CURVE_METRICS)
 

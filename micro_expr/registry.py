@@ -1,7 +1,7 @@
 """The recognition systems one runner serves (``mer train --system NAME``).
 
 Each entry names the module and class implementing
-:class:`micro_expr.systems.base.RecognitionSystem`; modules are imported on
+:class:`micro_expr.core.system.RecognitionSystem`; modules are imported on
 first use so that ``mer --help`` stays quick.
 """
 import importlib
@@ -9,10 +9,10 @@ import importlib
 from data_prep.errors import InputError
 
 SYSTEMS = {
-    "stff": "micro_expr.systems.stff:STFF",
-    "mean": "micro_expr.systems.mean:MEAN",
+    "stff": "micro_expr.stff.system:STFF",
+    "mean": "micro_expr.mean.system:MEAN",
     "gia_bia": "micro_expr.gia_bia.system:GiaBia",
-    "cnn_lstm": "micro_expr.systems.cnn_lstm:CNNLSTM",  # STFF's predecessor (Aouayeb et al. 2021)
+    "cnn_lstm": "micro_expr.cnn_lstm.system:CNNLSTM",  # STFF's predecessor (Aouayeb et al. 2021)
 }
 DEFAULT_SYSTEM = "stff"
 
@@ -33,13 +33,13 @@ def build_system(name, preset=None, **overrides):
 def as_system(system_or_config):
     """A system; an STFF configuration (what older code passes) is wrapped in :class:`STFF`,
     or in the predecessor's class when it is one of its presets (``cnn_lstm_*``)."""
-    from micro_expr.config import CNN_LSTM_PREFIX
-    from micro_expr.systems.base import RecognitionSystem
+    from micro_expr.stff.config import CNN_LSTM_PREFIX
+    from micro_expr.core.system import RecognitionSystem
 
     if isinstance(system_or_config, RecognitionSystem):
         return system_or_config
     if system_or_config.preset.startswith(CNN_LSTM_PREFIX):
         return system_class("cnn_lstm")(system_or_config)
-    from micro_expr.systems.stff import STFF
+    from micro_expr.stff.system import STFF
 
     return STFF(system_or_config)

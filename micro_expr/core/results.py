@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from micro_expr.metrics import per_dataset_breakdown
+from micro_expr.core.metrics import per_dataset_breakdown
 
 DEMO_NOTE = ("Scores on the bundled demo (synthetic micro-movements on real faces) show that the pipeline "
              "learns region-local temporal change; they say nothing about CASME II, SAMM or SMIC.")
@@ -22,7 +22,7 @@ def versions():
 
 def classification_results(run, predictions, histories, seconds, note, classes, stages=("spatial", "temporal")):
     """(results dict, Markdown, figures) of merged classification predictions (UF1, UAR, accuracy per part)."""
-    from micro_expr.plots import plot_confusion, plot_training_curves
+    from micro_expr.core.plots import plot_confusion, plot_training_curves
 
     config = run["config"]
     y_true = [p["label"] for p in predictions]

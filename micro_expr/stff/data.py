@@ -1,24 +1,11 @@
 """Which cached samples a protocol uses, their labels, and the model inputs read from the cache."""
-from dataclasses import dataclass
-
 import numpy as np
 
 from data_prep.errors import InputError
+from micro_expr.core.system import Item  # noqa: F401  (the record every system's protocol_items returns)
 from data_prep.labels import AU5_CLASSES, emotion_region_label, protocol_classes, region_label
 from data_prep.protocols import DATASET_ORDER, MEGC_CASME2_EXCLUDED
 from data_prep.objective_classes import ROMAN
-
-
-@dataclass(frozen=True)
-class Item:
-    """A sample in a protocol: its cache key, LOSO group and class index."""
-
-    key: str
-    dataset: str
-    subject: str      # the LOSO group: "<dataset>/<subject>"
-    label: int        # index into the protocol's classes
-    n_frames: int
-    emotion: str = ""  # the coding sheet's emotion; region labels per emotion need it (Aouayeb et al. 2021, Table 1)
 
 
 def protocol_class(info, protocol):

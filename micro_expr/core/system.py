@@ -14,13 +14,39 @@ A system is a scikit-learn-like estimator over *clips*:
 ``fit`` may be called again for the next fold: it starts from the system's
 initial state (an estimator refits from scratch, as in scikit-learn).
 
-The runner (:mod:`micro_expr.runs`) only calls these methods and
-:class:`micro_expr.run_folder.RunFolder`; it knows nothing of regions,
+The runner (:mod:`micro_expr.core.runner`) only calls these methods and
+:class:`micro_expr.core.run_folder.RunFolder`; it knows nothing of regions,
 patches, optical flow or spotting.
 """
+from dataclasses import dataclass
+
 import numpy as np
 
 from data_prep.errors import InputError
+
+
+@dataclass(frozen=True)
+class Item:
+    """A sample in a protocol: its cache key, LOSO group and class index."""
+
+    key: str
+    dataset: str
+    subject: str      # the LOSO group: "<dataset>/<subject>"
+    label: int        # index into the protocol's classes
+    n_frames: int
+    emotion: str = ""  # the coding sheet's emotion; region labels per emotion need it (Aouayeb et al. 2021, Table 1)
+
+
+class NotFittedError(ValueError, AttributeError):
+    """A system used before ``fit`` or ``load`` (as scikit-learn's ``NotFittedError``: both a ValueError and an
+    AttributeError, so ``hasattr``-style checks and ``except ValueError`` both work)."""
+
+
+def check_fitted(system, attribute):
+    """Raise :class:`NotFittedError` unless ``system`` has the fitted ``attribute`` (a name ending in '_')."""
+    if not hasattr(system, attribute):
+        raise NotFittedError(f"this {system.name} system is not fitted yet: call fit(X, y), "
+                             f"or {type(system).__name__}.load(folder)")
 
 
 class RecognitionSystem:
@@ -68,7 +94,7 @@ class RecognitionSystem:
     # --- what a run reads -----------------------------------------------------------------------
 
     def protocol_items(self, cache, datasets=None):
-        """The cached samples this system's protocol uses: a list of :class:`micro_expr.data.Item`."""
+        """The cached samples this system's protocol uses: a list of :class:`Item`."""
         raise NotImplementedError
 
     def group_order(self, groups):
@@ -134,6 +160,6 @@ class RecognitionSystem:
 
     def results(self, run, predictions, histories, seconds, note=None):
         """(results dict, Markdown text, {figure name: matplotlib Figure}) of the merged predictions."""
-        from micro_expr.results import classification_results
+        from micro_expr.core.results import classification_results
 
         return classification_results(run, predictions, histories, seconds, note, self.classes)

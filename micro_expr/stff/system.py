@@ -14,7 +14,7 @@ and ``original``) the spatial models are trained once for every fold by
 :meth:`fit_shared` on a random half of all frames, and ``fit`` trains the
 temporal stage only. The training stages are built and traced once per
 system and restart from the same initial weights at every ``fit``
-(:mod:`micro_expr.training`), so refitting for the next fold is cheap.
+(:mod:`micro_expr.stff.training`), so refitting for the next fold is cheap.
 """
 import logging
 from pathlib import Path
@@ -23,12 +23,12 @@ import numpy as np
 
 from data_prep.errors import InputError
 from data_prep.labels import protocol_classes
-from micro_expr import training
-from micro_expr.config import DEFAULT_PRESET, PRESETS, STFFConfig, get_preset
-from micro_expr.data import protocol_items, read_inputs, region_targets
+from micro_expr.stff import training
+from micro_expr.stff.config import DEFAULT_PRESET, PRESETS, STFFConfig, get_preset
+from micro_expr.stff.data import protocol_items, read_inputs, region_targets
 from micro_expr.papers import PAPERS
-from micro_expr.splits import frame50_indices
-from micro_expr.systems.base import RecognitionSystem
+from micro_expr.stff.splits import frame50_indices
+from micro_expr.core.system import RecognitionSystem, check_fitted
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +101,10 @@ class STFF(RecognitionSystem):
 
         ``done``: ``folder`` holds the trained models already (a resumed run): load them. In a
         cross-dataset run the half is drawn from the training datasets' frames only
-        (:func:`micro_expr.splits.frame50_indices`; the code drew from all frames).
+        (:func:`micro_expr.stff.splits.frame50_indices`; the code drew from all frames).
         """
 
-        from micro_expr.checkpoints import load_h5_weights
+        from micro_expr.core.checkpoints import load_h5_weights
 
         cfg = self.config
         spatial, _ = self._stages()
@@ -169,7 +169,7 @@ class STFF(RecognitionSystem):
 
     def _extractor(self):
         if getattr(self, "_loaded_extractor", None) is None:
-            from micro_expr.models.spatial import FEATURES
+            from micro_expr.stff.models.spatial import FEATURES
 
             self._loaded_extractor = training.joint_model(self.spatial_models_,
                                                           lambda model: model.get_layer(FEATURES).output)
@@ -185,13 +185,12 @@ class STFF(RecognitionSystem):
         return np.asarray(self.temporal_model_.predict(dict(zip(self.names, inputs)), verbose=0))
 
     def _check_fitted(self):
-        if not hasattr(self, "temporal_model_"):
-            raise RuntimeError("this STFF system is not fitted: call fit, or STFF.load(folder)")
+        check_fitted(self, "temporal_model_")
 
     # --- checkpoints ------------------------------------------------------------------------------------
 
     def _save_spatial(self, folder):
-        from micro_expr.checkpoints import save_checkpoint
+        from micro_expr.core.checkpoints import save_checkpoint
 
         for (name, model), classes in zip(self._spatial.models.items(), self.config.region_class_names):
             save_checkpoint(model, Path(folder) / name, {"stage": "spatial", "region": name, "classes": list(classes),
@@ -199,7 +198,7 @@ class STFF(RecognitionSystem):
 
     def save(self, folder):
         """The fold's checkpoints: ``spatial/<input>.*`` (per-fold split only) and ``temporal.*``."""
-        from micro_expr.checkpoints import save_checkpoint
+        from micro_expr.core.checkpoints import save_checkpoint
 
         self._check_fitted()
         folder = Path(folder)
@@ -214,7 +213,7 @@ class STFF(RecognitionSystem):
     def load(cls, folder, shared_folder=None):
         """A fitted STFF from a fold folder; ``shared_folder``: where 'frame50' spatial models lie
         (default: the run's ``spatial_shared``, two levels up)."""
-        from micro_expr.checkpoints import load_checkpoint
+        from micro_expr.core.checkpoints import load_checkpoint
 
         folder = Path(folder)
         temporal, meta = load_checkpoint(folder / f"{TEMPORAL}.keras")
@@ -250,7 +249,7 @@ class STFF(RecognitionSystem):
         of the spatial SE gate (STFF Eq. 2-4; None without it), and the region weights (R,) of the temporal
         SE gate (STFF Eq. 7; None without it)."""
         from data_prep.pipeline import split_patches
-        from micro_expr import attention
+        from micro_expr.stff import attention
 
         self._check_fitted()
         if self._readouts is None:

@@ -1,101 +1,30 @@
-"""Figures of a run: confusion matrix with per-class recall, training curves per fold, attention maps.
+"""STFF's attention figures: patch weights of the spatial SE gate, region weights of the temporal SE gate.
 
-Every function returns a :class:`matplotlib.figure.Figure` built without pyplot
-(no global state, no backend to choose: it works on machines without a screen
-and inside notebooks alike); :func:`save_figure` writes one to a file.
+Built like the run figures (:mod:`micro_expr.core.plots`): a Figure without pyplot.
 """
 import numpy as np
 
 from data_prep.regions import REGIONS
+from micro_expr.core.plots import _figure, save_figure  # noqa: F401  (save_figure: one import for callers)
 
 # Plain names of the regions for axis labels ("R0 left eye"): R0..R5 alone say little.
 REGION_LABELS = {box.name: f"{box.name} {box.description.split(' +')[0]}" for box in REGIONS}
-
-
-def _figure(figsize):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=figsize)
-
-
-def save_figure(figure, path, dpi=110):
-    """Write ``figure`` to ``path`` (format from the suffix) and return the path."""
-    figure.savefig(path, dpi=dpi, bbox_inches="tight")
-    return path
 
 
 def region_label(name):
     return REGION_LABELS.get(name, name)
 
 
-def plot_confusion(matrix, class_names, title="Confusion matrix"):
-    """Counts and row-normalised recall in each cell; per-class recall on the right."""
-    matrix = np.asarray(matrix, dtype=float)
-    rows = matrix.sum(axis=1, keepdims=True)
-    recall = np.divide(matrix, rows, out=np.zeros_like(matrix), where=rows > 0)
-    n = len(class_names)
-    fig = _figure((1.4 * n + 2.5, 1.2 * n + 1.5))
-    ax = fig.subplots()
-    image = ax.imshow(recall, cmap="Blues", vmin=0, vmax=1)
-    for i in range(n):
-        for j in range(n):
-            ax.text(j, i, f"{int(matrix[i, j])}\n{recall[i, j]:.0%}", ha="center", va="center",
-                    color="white" if recall[i, j] > 0.6 else "black", fontsize=9)
-    ax.set_xticks(range(n), class_names, rotation=30, ha="right")
-    ax.set_yticks(range(n), [f"{c}  (recall {recall[i, i]:.0%})" for i, c in enumerate(class_names)])
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(title)
-    fig.colorbar(image, ax=ax, fraction=0.046, label="share of the true class")
-    fig.tight_layout()
-    return fig
-
-
-def plot_training_curves(histories, stages=("spatial", "temporal"), metrics=("loss",)):
-    """Per epoch, one line per fold: a column per training stage, a row per metric; loss axes start at zero.
-
-    ``histories``: {fold name: {stage: {metric: [value per epoch]}}} (a fold's history.json).
-    ``metrics``: history keys ("loss"), or {stage: key} where the stages call a metric differently
-    (MEAN: {"spot": "mae", "recog": "categorical_accuracy"}). Accuracies are drawn on [0, 1].
-    """
-    from matplotlib.ticker import MaxNLocator
-
-    fig = _figure((5.5 * len(stages), 4 * len(metrics)))
-    axes = np.array(fig.subplots(len(metrics), len(stages), squeeze=False))
-    for row, metric in enumerate(metrics):
-        for stage, ax in zip(stages, axes[row]):
-            key = metric.get(stage) if isinstance(metric, dict) else metric
-            for fold, history in histories.items():
-                values = history.get(stage, {}).get(key) if key else None
-                if values:
-                    ax.plot(range(1, len(values) + 1), values, alpha=0.7, label=fold)
-            ax.set_title(f"{stage} stage: training {key} per fold" if key else f"{stage} stage: -")
-            ax.set_xlabel("epoch")
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.25 on short runs
-            ax.set_ylabel(key or "")
-            if key and "acc" in key:
-                ax.set_ylim(0, 1.02)
-            else:
-                ax.set_ylim(bottom=0)
-            ax.grid(alpha=0.3)
-    if len(histories) <= 12 and axes[0, -1].get_legend_handles_labels()[0]:
-        axes[0, -1].legend(fontsize=7)
-    fig.tight_layout()
-    return fig
-
-
-# --- where the model looks (micro_expr.attention) -------------------------------------------
-
 def plot_patch_attention(canvas, boxes, weights, title="Spatial SE: weight of each patch"):
     """Mean spatial SE weight of each patch (STFF Eq. 2-4) drawn over the face canvas at the region boxes.
 
-    ``boxes``: the region boxes (:func:`micro_expr.attention.input_boxes`);
+    ``boxes``: the region boxes (:func:`micro_expr.stff.attention.input_boxes`);
     ``weights``: per region the m patch weights, patches row by row.
     """
     from matplotlib import cm, colors
     from matplotlib.patches import Rectangle
 
-    from micro_expr.attention import patch_boxes
+    from micro_expr.stff.attention import patch_boxes
 
     from matplotlib import colormaps
 
@@ -183,19 +112,3 @@ def plot_feature_change(changes, frames_used=None):
     return fig
 
 
-def plot_class_recall(class_names, recall, support, title="Per-class recall"):
-    """Recall of every class over a run's held-out predictions; the dashed line is chance (1 / K)."""
-    fig = _figure((5.5, 3.2))
-    ax = fig.subplots()
-    positions = np.arange(len(class_names))
-    ax.bar(positions, recall, color="tab:green", alpha=0.8)
-    for x, r, n in zip(positions, recall, support):
-        ax.text(x, r + 0.02, f"{r:.0%} of {n}", ha="center", fontsize=8)
-    ax.axhline(1 / len(class_names), color="gray", linestyle="--", label="chance")
-    ax.set_xticks(positions, class_names)
-    ax.set_ylim(0, 1.1)
-    ax.set_ylabel("recall")
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig

@@ -106,11 +106,12 @@ def _atomic(path, write):
 
 
 def load_checkpoint(path):
-    """(model, metadata) from a `.keras` checkpoint written by :func:`save_checkpoint`."""
-    import keras
+    """(model, metadata) from a `.keras` checkpoint written by :func:`save_checkpoint`.
 
-    import micro_expr.losses  # noqa: F401  registers the custom losses
-    import micro_expr.models  # noqa: F401  registers the custom layers
+    The system that wrote it registers its custom layers and losses on import (``keras.saving.
+    register_keras_serializable``): import the system's package before loading its checkpoints.
+    """
+    import keras
 
     path = Path(path)
     if path.suffix != ".keras":

@@ -17,7 +17,7 @@ would change nothing.
 import keras
 from keras import layers
 
-from micro_expr.config import keras_initializer
+from micro_expr.stff.config import keras_initializer
 
 
 @keras.saving.register_keras_serializable(package="micro_expr")

@@ -248,7 +248,7 @@ class RunFolder:
 
     def write_results(self, results, markdown, figures):
         """results.json, results.md and one PNG per matplotlib figure."""
-        from micro_expr.plots import save_figure
+        from micro_expr.core.plots import save_figure
 
         write_json(self.path / RESULTS, results)
         write_text(self.path / "results.md", markdown)
