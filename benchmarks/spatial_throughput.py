@@ -103,7 +103,8 @@ def load_inputs(cache_path, config, max_frames=None, seed=0):
     and frame numbers per frame, seconds spent reading the cache).
     """
     from data_prep.cache import RegionCache
-    from micro_expr.stff.data import load_frames, protocol_items, region_targets
+    from micro_expr.core.items import protocol_items
+    from micro_expr.stff.data import load_frames, region_targets
 
     start = time.perf_counter()
     with RegionCache(cache_path) as cache:

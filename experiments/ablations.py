@@ -113,7 +113,7 @@ def chosen_ablations(only):
 
 def base_config(preset, protocol, overrides):
     """The base configuration of every table: the preset, the protocol and the schedule overrides."""
-    from micro_expr.stff.config import preset_config
+    from micro_expr.registry import preset_config
 
     try:
         return preset_config(preset, protocol=protocol, **overrides)
@@ -151,7 +151,7 @@ def cache_has_faces(cache_path):
 def has_protocol(cache_path, protocol, datasets=None):
     """Whether the cache has samples of ``protocol`` (the demo has both MEGC classes and objective classes)."""
     from data_prep.cache import RegionCache
-    from micro_expr.stff.data import protocol_items
+    from micro_expr.core.items import protocol_items
 
     with RegionCache(cache_path) as cache:
         try:

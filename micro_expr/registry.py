@@ -43,3 +43,17 @@ def as_system(system_or_config):
     from micro_expr.stff.system import STFF
 
     return STFF(system_or_config)
+
+
+def preset_config(name, **overrides):
+    """An STFF-family configuration by its ``STFFConfig.preset`` name: an STFF preset ("strict") or a predecessor
+    one ("cnn_lstm_paper"), as the ablation scripts name them."""
+    from micro_expr.stff.config import CNN_LSTM_PREFIX
+
+    if name.startswith(CNN_LSTM_PREFIX):
+        from micro_expr.cnn_lstm.config import get_preset
+
+        return get_preset(name[len(CNN_LSTM_PREFIX):], **overrides)
+    from micro_expr.stff.config import get_preset
+
+    return get_preset(name, **overrides)

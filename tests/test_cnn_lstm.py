@@ -17,7 +17,9 @@ import pytest
 
 from data_prep.labels import NO_REACTION, emotion_region_classes, emotion_region_label, megc_class, region_label
 from data_prep.protocols import megc_samples
-from micro_expr.stff.config import CNN_LSTM_PRESETS, get_cnn_lstm_preset, get_preset, override
+from micro_expr.cnn_lstm.config import PRESETS as CNN_LSTM_PRESETS
+from micro_expr.cnn_lstm.config import get_preset as get_cnn_lstm_preset
+from micro_expr.stff.config import get_preset, override
 from micro_expr.stff.data import region_targets
 from micro_expr.stff.losses import class_weights
 

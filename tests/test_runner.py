@@ -94,7 +94,7 @@ def test_a_refused_run_does_not_claim_its_folder(monkeypatch, tmp_path):
     with pytest.raises(InputError, match="two subjects or more"):
         runner.run_protocol(mean_system(), "fake.h5", tmp_path / "one")
     assert not (tmp_path / "one").exists()
-    with pytest.raises(InputError, match="positive int"):
+    with pytest.raises(InputError, match="epochs_spot must be >= 1"):
         from micro_expr.mean.system import MEAN
 
         MEAN.from_preset("paper", epochs_spot=-1)

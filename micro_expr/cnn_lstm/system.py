@@ -5,13 +5,13 @@ STFF's pipeline without STFF's additions, so this system *is* STFF with another
 configuration: whole regions (m = 1), the head 1024 / 250 / 20 (the 20-d
 spatial features), no SE block, region labels per emotion (its Table 1) and
 focal loss with alpha = 1/2 (its Table 7). The presets are data:
-``micro_expr.stff.config.CNN_LSTM_PRESET_OVERRIDES`` (docs/presets.md).
+``micro_expr.cnn_lstm.config.PRESET_OVERRIDES`` (docs/presets.md).
 
 The one behaviour of its own: Table 1 labels a region by the clip's *emotion*,
 which the sequence label does not carry, so :meth:`load_inputs` returns clips
 that also carry their emotion, and the spatial stage's frame labels read it.
 """
-from micro_expr.stff.config import CNN_LSTM_DEFAULT_PRESET, CNN_LSTM_PRESETS, get_cnn_lstm_preset
+from micro_expr.cnn_lstm.config import DEFAULT_PRESET, PRESETS, get_preset
 from micro_expr.stff.data import region_targets
 from micro_expr.papers import PAPERS
 from micro_expr.stff.system import STFF
@@ -30,12 +30,12 @@ class CNNLSTM(STFF):
 
     name = "cnn_lstm"
     citation = PAPERS["Aouayeb et al. 2021"]
-    presets = CNN_LSTM_PRESETS
+    presets = PRESETS
 
     @classmethod
     def make_config(cls, preset=None, **overrides):
         """``paper`` (the journal), ``mlsp2019`` (with the slides' schedules) or ``strict`` (CNNs per fold)."""
-        return get_cnn_lstm_preset(preset or CNN_LSTM_DEFAULT_PRESET, **overrides)
+        return get_preset(preset or DEFAULT_PRESET, **overrides)
 
     def load_inputs(self, cache, items):
         return [EmotionClip(clip, item.emotion) for clip, item in zip(super().load_inputs(cache, items), items)]

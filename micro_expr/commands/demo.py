@@ -25,7 +25,8 @@ def register(subparsers):
 def run(args):
     from data_prep.errors import InputError
     from data_prep.output import check_output_folder
-    from micro_expr.commands.train import overrides_from_set, print_results
+    from micro_expr.commands.train import overrides_from_set
+    from micro_expr.core.results import classification_text
     from micro_expr.stff.config import get_preset
     from micro_expr.demo import SCHEDULES, run_demo
 
@@ -42,7 +43,7 @@ def run(args):
     if results is None:
         print(f"selected folds done; run again without --folds to finish and merge ({args.out})")
         return 0
-    print_results(results)
+    print(classification_text(results))
     print(f"demo took {results['timings']['demo_seconds']:.0f} s; results: {args.out}/results.json, "
           f"{args.out}/results.md, {args.out}/confusion_matrix.png, {args.out}/training_curves.png")
     return 0

@@ -2,6 +2,9 @@
 
     mer predict --run demo_out demo_out/dataset/sub01/EP01_01                 # ensemble of every fold
     mer predict --run demo_out clip.mp4 --fold casme2/sub01 --out pred_clip    # one fold
+
+The run's system does the work (:meth:`micro_expr.core.system.RecognitionSystem.predict_video`); a system that
+cannot take a new video (MEAN, GIA + BIA) says why in one line, before anything is read.
 """
 
 
@@ -12,7 +15,8 @@ def register(subparsers):
                     "the trained spatial and temporal models of one fold or of every finished fold (class "
                     "probabilities averaged), prints the probabilities and writes prediction.json, "
                     "prediction.md and the attention figures (spatial SE per patch, temporal SE per region, "
-                    "feature change over time).")
+                    "feature change over time). Runs of STFF and its predecessor (cnn_lstm); MEAN and GIA + BIA "
+                    "runs are refused with the reason.")
     parser.add_argument("input", metavar="INPUT", help="a video file or a folder of numbered frames")
     parser.add_argument("--run", required=True, metavar="RUN_DIR", help="run folder of `mer train` / `mer demo`")
     parser.add_argument("--fold", default="all", metavar="NAME|all",
@@ -30,13 +34,16 @@ def register(subparsers):
 
 def run(args):
     from data_prep.output import check_output_folder
-    from micro_expr.stff.prediction_report import write_report
-    from micro_expr.stff.predict import parse_frame_range, predict
+    from micro_expr.core.run_folder import RunFolder
+    from micro_expr.registry import DEFAULT_SYSTEM, system_class
+    from micro_expr.stff.clips import parse_frame_range
 
+    cls = system_class(RunFolder(args.run).read().get("system", DEFAULT_SYSTEM))
+    if not cls.can_predict_video:
+        cls.predict_video(args.run, args.input, args.out)   # raises: says why, before any work
+    frames = parse_frame_range(args.frames)
     check_output_folder(args.out)  # before the work, not after it
-    result = predict(args.run, args.input, fold=args.fold, frames=parse_frame_range(args.frames),
-                     prep=args.prep_preset)
-    paths = write_report(result, args.out)
+    result = cls.predict_video(args.run, args.input, args.out, fold=args.fold, frames=frames, prep=args.prep_preset)
     print(f"{result['input']}: frames {result['frame_range']} ({result['n_frames']} frames; {result['frames_note']}); "
           f"folds: {', '.join(result['folds'])}")
     for warning in result["warnings"]:
@@ -47,5 +54,5 @@ def run(args):
         print(f"  {name:<{width}}  {probability:.3f}{marker}")
     if result.get("top_region"):
         print(f"top region (temporal SE): {result['top_region']}")
-    print(f"report: {paths['markdown']}, {paths['json']}")
+    print(f"report: {result['report']['markdown']}, {result['report']['json']}")
     return 0

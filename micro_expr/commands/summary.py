@@ -1,36 +1,46 @@
-"""`mer summary`: print every model of a preset (Keras summaries) and its parameter counts.
+"""`mer summary`: every model of a system's preset (Keras summaries) and its parameter counts.
 
     mer summary --preset original --patches 9 --protocol au5
     mer summary --preset strict --json   # {"spatial": {"R0": n, ..., "R5": n}, "temporal": n}
     mer summary --system cnn_lstm --encoder classic   # the predecessor (Aouayeb et al. 2021), Table 6's CNN
+    mer summary --system mean --json                  # {"mean": n}
+    mer summary --system gia_bia --preset quick --set n_blocks=24
 """
 import json
 
-from micro_expr.stff.config import (CNN_LSTM_DEFAULT_PRESET, CNN_LSTM_PRESETS, DEFAULT_PRESET, ENCODERS, PRESETS)
+from micro_expr.registry import DEFAULT_SYSTEM, SYSTEMS
+from micro_expr.stff.config import ENCODERS
+
+STFF_FAMILY = ("stff", "cnn_lstm")
 
 
 def register(subparsers):
     parser = subparsers.add_parser(
-        "summary", help="print the models of a preset and their parameter counts",
-        description="Build the spatial models (one per region) and the temporal model of a preset "
-                    "and print their Keras summaries and parameter counts.")
-    parser.add_argument("--system", choices=("stff", "cnn_lstm"), default="stff",
-                        help="STFF, or its predecessor CNN-LSTM (Aouayeb et al. 2021) (default stff)")
-    parser.add_argument("--preset", choices=sorted(set(PRESETS + CNN_LSTM_PRESETS)), default=None,
-                        help=f"configuration preset (default: stff {DEFAULT_PRESET}, cnn_lstm {CNN_LSTM_DEFAULT_PRESET})")
+        "summary", help="print the models of a system's preset and their parameter counts",
+        description="Build the models of a system's preset (STFF: one spatial model per region and the "
+                    "temporal model) and print their Keras summaries and parameter counts.")
+    parser.add_argument("--system", choices=list(SYSTEMS), default=DEFAULT_SYSTEM,
+                        help=f"recognition system (default {DEFAULT_SYSTEM})")
+    parser.add_argument("--preset", default=None,
+                        help="configuration preset (default: the system's; stff: paper, original, strict; "
+                             "cnn_lstm: paper, mlsp2019, strict; mean: paper, original; gia_bia: paper, quick)")
     parser.add_argument("--encoder", choices=ENCODERS, default=None,
-                        help="spatial CNN: the shallow inception CNN or the classic CNN (Aouayeb et al. 2021, Table 6)")
+                        help="stff/cnn_lstm: the shallow inception CNN or the classic CNN (Aouayeb et al. 2021, "
+                             "Table 6)")
     parser.add_argument("--patches", type=int, choices=(1, 4, 9, 16), default=None,
-                        help="patches per region m (default: the preset's, 9)")
-    parser.add_argument("--protocol", choices=("megc", "au5"), default="megc",
+                        help="stff/cnn_lstm: patches per region m (default: the preset's)")
+    parser.add_argument("--protocol", choices=("megc", "au5"), default=None,
                         help="class protocol: MEGC 3 classes or 5 objective classes (default megc)")
     labels = parser.add_mutually_exclusive_group()
     labels.add_argument("--region-labels", dest="region_labels", action="store_true", default=None,
-                        help="per-region labels with 'no reaction' (Aouayeb et al. 2021; the presets' default)")
+                        help="stff/cnn_lstm: per-region labels with 'no reaction' (the presets' default)")
     labels.add_argument("--whole-face-labels", dest="region_labels", action="store_false",
-                        help="every region predicts the sequence's class (STFF Table 6)")
+                        help="stff/cnn_lstm: every region predicts the sequence's class (STFF Table 6)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="any configuration field of the system, e.g. spatial.patches=4 or n_blocks=24")
     parser.add_argument("--json", action="store_true",
-                        help='print only {"spatial": {region: n}, "temporal": n}')
+                        help='print only the parameter counts as JSON (stff: {"spatial": {region: n}, '
+                             '"temporal": n}; other systems: {model: n})')
     parser.set_defaults(func=run)
 
 
@@ -39,46 +49,31 @@ def run(args):
     import sys
 
     from data_prep.errors import InputError
-    from micro_expr.stff.config import get_cnn_lstm_preset, get_preset
-    from micro_expr.stff.models import build_spatial_models, build_temporal_from_config
+    from micro_expr.commands.train import overrides_from_set
+    from micro_expr.registry import system_class
 
-    overrides = {"protocol": args.protocol}
-    if args.patches is not None:
-        overrides["spatial.patches"] = args.patches
-    if args.region_labels is not None:
-        overrides["region_labels"] = args.region_labels
-    if args.encoder is not None:
-        overrides["spatial.encoder"] = args.encoder
-    try:
-        if args.system == "cnn_lstm":
-            config = get_cnn_lstm_preset(args.preset or CNN_LSTM_DEFAULT_PRESET, **overrides)
-        else:
-            config = get_preset(args.preset or DEFAULT_PRESET, **overrides)
-    except ValueError as error:
-        raise InputError(f"{args.system}: {error}") from None
+    cls = system_class(args.system)
+    overrides = {}
+    stff_options = {"spatial.patches": args.patches, "region_labels": args.region_labels,
+                    "spatial.encoder": args.encoder}
+    given = {key: value for key, value in stff_options.items() if value is not None}
+    if given and args.system not in STFF_FAMILY:
+        raise InputError(f"--patches, --encoder, --region-labels, --whole-face-labels are STFF options; "
+                         f"use --set with --system {args.system}")
+    if args.system in STFF_FAMILY or args.protocol is not None:
+        overrides.update(cls.protocol_overrides(args.protocol or "megc"))
+    overrides.update(given)
+    overrides.update(overrides_from_set(args.set))
+    system = cls.from_preset(args.preset, **overrides)
 
+    if args.json:
+        print(json.dumps(system.parameter_counts()))
+        return 0
     if not sys.stdout.isatty():
         # Keras prints with rich, which assumes 80 columns when piped (or takes an inherited COLUMNS,
         # e.g. 80 under pytest-xdist) and would cut the 160-wide tables.
         columns = os.environ.get("COLUMNS", "")
         if not columns.isdigit() or int(columns) < 170:
             os.environ["COLUMNS"] = "170"
-    spatial = build_spatial_models(config)
-    temporal = build_temporal_from_config(config)
-    counts = {"spatial": {region: model.count_params() for region, model in spatial.items()},
-              "temporal": temporal.count_params()}
-    if args.json:
-        print(json.dumps(counts))
-        return 0
-
-    for region, classes in zip(spatial, config.region_class_names):
-        spatial[region].summary(line_length=160)
-        print(f"{region}: {counts['spatial'][region]:,} parameters, k = {len(classes)} classes {list(classes)}\n")
-    temporal.summary(line_length=160)
-    print(f"temporal: {counts['temporal']:,} parameters, K = {config.n_classes}\n")
-    print(f"preset {config.preset}, protocol {config.protocol}, m = {config.spatial.patches}, "
-          f"fusion {config.fusion}, spatial SE {config.spatial.se!r}, encoder {config.spatial.encoder}")
-    total = sum(counts["spatial"].values()) + counts["temporal"]
-    print(f"total: {total:,} parameters (spatial {sum(counts['spatial'].values()):,}, "
-          f"temporal {counts['temporal']:,})")
+    print("\n".join(system.describe(line_length=160)))
     return 0

@@ -185,7 +185,7 @@ def run(args, protocol=None):
         results = run_protocol(system, args.cache, args.out, datasets=_names(getattr(args, "datasets", None)),
                                fold_selection=args.folds, merge=not args.no_merge, progress=progress, **engine)
     if results is not None:
-        print_results(results)
+        print_results(system, results)
     return 0
 
 
@@ -207,23 +207,6 @@ def long_video_set(args, system_name):
     return LongVideoSet(datasets[0], args.root, args.coding, args.samm_coding)
 
 
-def print_results(results):
-    """The headline metrics, per dataset part, and the confusion matrix (or a system's own summary)."""
-    if "metrics" not in results:  # spot-then-recognise systems summarise themselves
-        from micro_expr.mean.system import format_summary
-
-        print(format_summary(results))
-        return
-    print(f"{results['protocol']} ({results['folds_kind']}), preset {results['preset']}, "
-          f"{results['n_samples']} samples, {results['n_folds']} folds")
-    if results.get("note"):
-        print(f"NOTE: {results['note']}")
-    for part, m in results["metrics"].items():
-        print(f"  {part:8s} UF1 {m['uf1']:.4f}  UAR {m['uar']:.4f}  accuracy {m['accuracy_pooled']:.4f} "
-              f"(mean of folds {m['accuracy_fold_mean']:.4f})")
-    classes = results["classes"]
-    width = max(len(c) for c in classes) + 2
-    print("confusion matrix (rows: true, columns: predicted)")
-    print(" " * width + "".join(f"{c:>{width}}" for c in classes))
-    for name, row in zip(classes, results["metrics"]["FULL"]["confusion_matrix"]):
-        print(f"{name:>{width}}" + "".join(f"{v:>{width}}" for v in row))
+def print_results(system, results):
+    """The system's own headline of the merged results (:meth:`RecognitionSystem.results_text`)."""
+    print(system.results_text(results))

@@ -80,3 +80,21 @@ def results_markdown(results):
               f"Folds: {results['n_folds']}; seed {results['seed']}; "
               f"TensorFlow {results['versions']['tensorflow']}, Keras {results['versions']['keras']}."]
     return "\n".join(lines) + "\n"
+
+
+def classification_text(results):
+    """The headline metrics, per dataset part, and the confusion matrix, as lines of text."""
+    lines = [f"{results['protocol']} ({results['folds_kind']}), preset {results['preset']}, "
+             f"{results['n_samples']} samples, {results['n_folds']} folds"]
+    if results.get("note"):
+        lines.append(f"NOTE: {results['note']}")
+    for part, m in results["metrics"].items():
+        lines.append(f"  {part:8s} UF1 {m['uf1']:.4f}  UAR {m['uar']:.4f}  accuracy {m['accuracy_pooled']:.4f} "
+                     f"(mean of folds {m['accuracy_fold_mean']:.4f})")
+    classes = results["classes"]
+    width = max(len(c) for c in classes) + 2
+    lines.append("confusion matrix (rows: true, columns: predicted)")
+    lines.append(" " * width + "".join(f"{c:>{width}}" for c in classes))
+    for name, row in zip(classes, results["metrics"]["FULL"]["confusion_matrix"]):
+        lines.append(f"{name:>{width}}" + "".join(f"{v:>{width}}" for v in row))
+    return "\n".join(lines)

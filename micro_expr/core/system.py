@@ -156,10 +156,48 @@ class RecognitionSystem:
         """Per clip, what the model attended to (dicts of arrays); systems without attention raise."""
         raise InputError(f"{self.name}: this system has no attention or gates to read out")
 
-    # --- results ------------------------------------------------------------------------------------
+    # --- a new video through a finished run (``mer predict``) ------------------------------------------
+
+    can_predict_video = False   # True where predict_video is implemented
+    cannot_predict = "this system has no path from a new video to its inputs"   # why not, where it is not
+
+    @classmethod
+    def predict_video(cls, run_dir, source, out, **options):
+        """Class probabilities of a new video or frame folder from the folds of a finished run, with a report
+        written to ``out`` (a dict: ``classes``, ``probabilities``, ``predicted``, ``report`` ...); systems
+        without such a path raise an InputError saying why (``cannot_predict``)."""
+        raise InputError(f"{run_dir}: a {cls.name} run; `mer predict` cannot run {cls.name} on a new video: "
+                         f"{cls.cannot_predict}")
+
+    # --- models and results ---------------------------------------------------------------------------
+
+    def models(self):
+        """{name: keras.Model}: the system's models as its configuration builds them, untrained (``mer summary``)."""
+        raise NotImplementedError
+
+    def parameter_counts(self):
+        """JSON-able parameter counts of :meth:`models` (``mer summary --json``)."""
+        return {name: model.count_params() for name, model in self.models().items()}
+
+    def describe(self, line_length=160):
+        """Lines that describe the models (Keras summaries, parameter counts); ``mer summary`` prints them."""
+        lines = []
+        models = self.models()
+        for name, model in models.items():
+            model.summary(line_length=line_length, print_fn=lambda text, line_break=True: lines.append(text))
+            lines.append(f"{name}: {model.count_params():,} parameters\n")
+        total = sum(model.count_params() for model in models.values())
+        lines.append(f"{self.name}, preset {self.config.preset}: total {total:,} parameters")
+        return lines
 
     def results(self, run, predictions, histories, seconds, note=None):
         """(results dict, Markdown text, {figure name: matplotlib Figure}) of the merged predictions."""
         from micro_expr.core.results import classification_results
 
         return classification_results(run, predictions, histories, seconds, note, self.classes)
+
+    def results_text(self, results):
+        """The headline of merged results as ``mer train`` prints it (default: classification metrics)."""
+        from micro_expr.core.results import classification_text
+
+        return classification_text(results)

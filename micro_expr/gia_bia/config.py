@@ -8,11 +8,13 @@ Presets are data (a dict of overrides per preset):
 - ``quick``: NOT the paper's: a narrow VGG16-shaped backbone on 64 x 64 frames and a few epochs, so
   that a LOSO run on the bundled demo finishes in minutes on two CPU cores.
 """
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass
 from typing import Optional
 
 from data_prep.key_regions.clips import APEX_MODES, ClipSettings
 from data_prep.key_regions.points import BLOCK_SETS, CONVENTIONS_24
+from micro_expr.core.config import Config
+from micro_expr.core.config import override as _override
 
 PRESETS = ("paper", "quick")
 DEFAULT_PRESET = "paper"
@@ -20,7 +22,7 @@ PROTOCOLS = ("megc", "au5")
 
 
 @dataclass(frozen=True)
-class GiaBiaConfig:
+class GiaBiaConfig(Config):
     """Every setting of the system; field comments say where each value comes from."""
 
     preset: str = DEFAULT_PRESET
@@ -85,17 +87,6 @@ class GiaBiaConfig:
         return ClipSettings(size=self.size, frames=self.frames, apex=self.apex, eye_distance=self.eye_distance,
                             eye_height=self.eye_height)
 
-    def to_dict(self):
-        data = asdict(self)
-        data["head_units"] = list(self.head_units)
-        return data
-
-    @classmethod
-    def from_dict(cls, data):
-        unknown = set(data) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown GiaBiaConfig fields: {sorted(unknown)}")
-        return cls(**data)
 
 
 PRESET_OVERRIDES = {
@@ -118,7 +109,5 @@ def get_preset(name=DEFAULT_PRESET, **overrides):
 
 
 def override(config, **changes):
-    unknown = set(changes) - {f.name for f in fields(GiaBiaConfig)}
-    if unknown:
-        raise ValueError(f"unknown GiaBiaConfig fields: {sorted(unknown)}")
-    return replace(config, **changes)
+    """A copy of ``config`` with fields changed (the core's one rule, :func:`micro_expr.core.config.override`)."""
+    return _override(config, changes)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from data_prep.errors import InputError
 from micro_expr.gia_bia.config import PRESETS, GiaBiaConfig, get_preset
 from micro_expr.core.system import RecognitionSystem, check_fitted
+from micro_expr.papers import PAPERS
 
 log = logging.getLogger(__name__)
 
@@ -20,23 +20,17 @@ RANDOM_BACKBONE_NOTE = ("RANDOM BACKBONE: no VGG16 ImageNet weights were given (
                         "with the paper's.")
 
 
-def _as_overrides(overrides):
-    """Overrides as field names (the CLI may pass dotted or string values)."""
-    return {key.split(".")[-1]: value for key, value in overrides.items()}
-
-
 class GiaBia(RecognitionSystem):
     """Scikit-learn-like estimator over clips; see :class:`micro_expr.core.system.RecognitionSystem`."""
 
     name = "gia_bia"
-    citation = ("Zhu, Li, Liu, Zeng, \"Micro-Expression Recognition Based on Spatio-Temporal Feature "
-                "Extraction of Key Regions\", Computers, Materials & Continua, 2023")
+    citation = PAPERS["Zhu et al. 2023"]
     config_class = GiaBiaConfig
     presets = PRESETS
 
     @classmethod
     def make_config(cls, preset=None, **overrides):
-        return get_preset(preset, **_as_overrides(overrides))
+        return get_preset(preset, **overrides)
 
     @property
     def classes(self):
@@ -47,7 +41,7 @@ class GiaBia(RecognitionSystem):
     # --- inputs ---------------------------------------------------------------------------------
 
     def protocol_items(self, cache, datasets=None):
-        from micro_expr.stff.data import protocol_items
+        from micro_expr.core.items import protocol_items
 
         return protocol_items(cache, self.config.protocol, datasets)
 
@@ -148,6 +142,13 @@ class GiaBia(RecognitionSystem):
                 entry["block_attention"] = np.asarray(weights["blocks"]).reshape(frames, self.config.n_blocks)
             result.append(entry)
         return result
+
+    cannot_predict = ("its inputs are eye-aligned key-region clips cut at preparation from a region cache "
+                      "(frames and landmarks); there is no path yet from a raw video to such a clip")
+
+    def models(self):
+        """The whole network (VGG16 transfer and global branches, the identification blocks, Bi-LSTM, head)."""
+        return {"gia_bia": self.build()}
 
     def results(self, run, predictions, histories, seconds, note=None):
         if not self.config.backbone_weights:

@@ -8,8 +8,11 @@ Presets are data (a dict of overrides per preset, as in :mod:`micro_expr.stff.co
 
 Every difference between the two is one field, so an ablation flips one at a time.
 """
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass
 from typing import Optional
+
+from micro_expr.core.config import Config, check_choice, check_int, positive
+from micro_expr.core.config import override as _override
 
 PRESETS = ("paper", "original")
 DEFAULT_PRESET = "paper"
@@ -20,17 +23,19 @@ K_PRIME_PAPER = {"casme2": 34, "smic_hs": 17, "smic_vis": 4, "smic_nir": 4, "cas
 
 
 def _check(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    check_choice(name, value, choices)
 
 
 def _positive(name, value, kind=int):
-    if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
-        raise ValueError(f"{name} must be a positive {kind.__name__}, got {value!r}")
+    """A whole number >= 1 (``kind`` int) or any real number > 0 (``kind`` float: 5 is as good as 5.0)."""
+    if kind is int:
+        check_int(name, value, 1)
+    else:
+        positive(name, value)
 
 
 @dataclass(frozen=True)
-class MEANConfig:
+class MEANConfig(Config):
     """MEAN's settings; field comments say where each value comes from."""
 
     preset: str = DEFAULT_PRESET
@@ -96,16 +101,6 @@ class MEANConfig:
         """The recognition head's class count for ``dataset``."""
         return self.classes or (5 if dataset == "casme2" else 3)
 
-    def to_dict(self):
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data):
-        names = {f.name for f in fields(cls)}
-        unknown = set(data) - names
-        if unknown:
-            raise ValueError(f"unknown MEANConfig fields: {sorted(unknown)}")
-        return cls(**data)
 
 
 # The authors' code (genbing99/MEAN_Spot-then-recognize) differs from the paper in these fields.
@@ -126,8 +121,5 @@ def get_preset(name=DEFAULT_PRESET, **overrides):
 
 
 def override(config, **changes):
-    names = {f.name for f in fields(MEANConfig)}
-    unknown = set(changes) - names
-    if unknown:
-        raise ValueError(f"unknown MEANConfig fields: {sorted(unknown)}")
-    return replace(config, **changes)
+    """A copy of ``config`` with fields changed (the core's one rule, :func:`micro_expr.core.config.override`)."""
+    return _override(config, changes)

@@ -296,6 +296,19 @@ class MEAN(RecognitionSystem):
         figures = {"training_curves": learning_curves(histories)} if any(histories.values()) else {}
         return summary, format_markdown(summary), figures
 
+    cannot_predict = ("MEAN spots and recognises from the optical flow of whole videos, with k and k' set per "
+                      "dataset; evaluate a new long video with `mer train --system mean --protocol long-video` "
+                      "on its dataset's layout")
+
+    def results_text(self, results):
+        return format_summary(results)
+
+    def models(self):
+        """The one MEAN network (shared trunk, spotting and recognition heads; MEAN Fig. 3) of the config's dataset."""
+        from micro_expr.mean.model import build_mean
+
+        return {"mean": build_mean(self.config.num_classes(self.config.dataset))}
+
 
 # What MEAN's training records per epoch (``pipeline.train_fold``): the spotting stage regresses
 # (MSE loss, MAE), the recognition stage classifies (cross-entropy, accuracy); MEAN Fig. 6 plots both.

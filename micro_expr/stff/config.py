@@ -21,21 +21,26 @@ STFF section 3.4 initialises "all the layers" with normal(0, 1); the paper
 presets read that literally: every kernel, the LSTM recurrent kernels included.
 """
 import numbers
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Tuple, Union
 
 from data_prep.face import CANVAS_HEIGHT, CANVAS_WIDTH
 from data_prep.labels import REGION_LABEL_MODES, emotion_region_classes, region_classes
 from data_prep.regions import REGION_NAMES, patch_size, region_sizes
+from micro_expr.core.config import (Config, at_least_0, at_least_1, check_choice, check_fields,
+                                    check_flag, check_int, check_number, fraction, non_negative, positive, rate,
+                                    ratio)
+from micro_expr.core.config import flat as _flat
+from micro_expr.core.config import override as _override
 
 Init = Union[float, str]
 
 PRESETS = ("paper", "original", "strict")
 DEFAULT_PRESET = "strict"
-# The predecessor CNN-LSTM (Aouayeb et al. 2021; MLSP 2019 slides): system ``cnn_lstm``.
+# The predecessor CNN-LSTM (system ``cnn_lstm``, micro_expr/cnn_lstm/config.py) is an STFFConfig too; its
+# presets are named with this prefix in STFFConfig.preset (e.g. "cnn_lstm_paper").
 CNN_LSTM_PRESETS = ("paper", "mlsp2019", "strict")
-CNN_LSTM_DEFAULT_PRESET = "paper"
-CNN_LSTM_PREFIX = "cnn_lstm_"  # STFFConfig.preset of a predecessor preset, e.g. "cnn_lstm_paper"
+CNN_LSTM_PREFIX = "cnn_lstm_"
 ENCODERS = ("inception", "classic")  # Aouayeb et al. 2021 Table 6: proposed shallow inception vs classic CNN
 
 FUSIONS = ("none", "spatial", "temporal", "both")
@@ -51,38 +56,14 @@ WHOLE_FACE_NAME = "face"
 WHOLE_FACE_SIZE = (CANVAS_HEIGHT, CANVAS_WIDTH)  # (height, width) of the face canvas (spec section 1)
 
 
-def _check(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+# Field checks live in the core, with one message shape for every system; the short names read well below.
+_check, _int, _number, _flag = check_choice, check_int, check_number, check_flag
+_at_least_1, _at_least_0, _dropout, _positive = at_least_1, at_least_0, rate, positive
+_non_negative, _ratio, _fraction = non_negative, ratio, fraction
 
 
-# --- field validation: one clear ValueError naming the field and the value ---------------------
-
-def _int(name, value, minimum):
-    """An int >= minimum (not a bool, float or text: 60.0 or "60" are refused, not guessed)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-
-
-def _number(name, value, low, high=float("inf"), low_open=False, high_open=True):
-    """A real number in the interval [low, high) (ends open or closed as asked)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    above = value > low if low_open else value >= low
-    below = value < high if high_open else value <= high
-    if not (above and below):
-        if high == float("inf"):
-            wanted = f"{'>' if low_open else '>='} {low:g}"
-        else:
-            wanted = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must be {wanted}, got {value!r}")
-
-
-def _flag(name, value):
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
+def _validate_numbers(config, prefix, rules):
+    check_fields(config, rules, prefix)
 
 
 def _init(name, value):
@@ -94,42 +75,8 @@ def _init(name, value):
     _number(name, value, 0, low_open=True)
 
 
-def _validate_numbers(config, prefix, rules):
-    """Apply ``rules`` {field: check(name, value)} to the fields of a stage."""
-    for name, check in rules.items():
-        check(f"{prefix}{name}", getattr(config, name))
-
-
-def _at_least_1(name, value):
-    _int(name, value, 1)
-
-
-def _at_least_0(name, value):
-    _int(name, value, 0)
-
-
-def _dropout(name, value):
-    _number(name, value, 0, 1)                           # [0, 1): a rate of 1 drops everything
-
-
-def _positive(name, value):
-    _number(name, value, 0, low_open=True)               # (0, inf)
-
-
-def _non_negative(name, value):
-    _number(name, value, 0)                              # [0, inf)
-
-
-def _ratio(name, value):
-    _number(name, value, 0, 1, low_open=True, high_open=False)  # (0, 1]
-
-
-def _fraction(name, value):
-    _number(name, value, 0, 1, low_open=True)            # (0, 1)
-
-
 @dataclass(frozen=True)
-class SpatialConfig:
+class SpatialConfig(Config):
     """The per-region spatial model and its training (STFF section 3.2, spec section 2)."""
 
     patches: int = 9                       # m; STFF Table 3 picks 9 (1, 4, 9, 16 tested)
@@ -185,7 +132,7 @@ class SpatialConfig:
 
 
 @dataclass(frozen=True)
-class TemporalConfig:
+class TemporalConfig(Config):
     """The LSTM temporal model and classifier (STFF section 3.3, spec section 4)."""
 
     units: int = 64                        # LSTM units per region (STFF Eq. 6, code)
@@ -238,7 +185,7 @@ class TemporalConfig:
 
 
 @dataclass(frozen=True)
-class STFFConfig:
+class STFFConfig(Config):
     """The whole method: protocol-level switches plus the two stages.
 
     Build one with :func:`get_preset`; the field defaults are the paper's values
@@ -318,36 +265,6 @@ class STFFConfig:
         """K, the classes of the temporal classifier."""
         return len(region_classes(self.protocol, region_labels=False, regions=[0])[0])
 
-    # --- JSON round trip -----------------------------------------------------------------
-
-    def to_dict(self):
-        """Plain JSON-able dict (tuples become lists, as JSON would make them)."""
-        return _lists(asdict(self))
-
-    @classmethod
-    def from_dict(cls, data):
-        """Inverse of :meth:`to_dict`; unknown keys are an error, missing keys take defaults."""
-        data = dict(data)
-        spatial = SpatialConfig(**_known(SpatialConfig, data.pop("spatial", {})))
-        temporal = TemporalConfig(**_known(TemporalConfig, data.pop("temporal", {})))
-        return cls(spatial=spatial, temporal=temporal, **_known(cls, data))
-
-
-def _lists(value):
-    if isinstance(value, dict):
-        return {key: _lists(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_lists(item) for item in value]
-    return value
-
-
-def _known(cls, data):
-    names = {f.name for f in fields(cls)}
-    unknown = set(data) - names
-    if unknown:
-        raise ValueError(f"unknown {cls.__name__} fields: {sorted(unknown)}")
-    return dict(data)
-
 
 def keras_initializer(spec):
     """A fresh Keras initialiser for an ``Init`` field: a float is normal(0, std), a string a Keras name."""
@@ -397,32 +314,6 @@ assert set(PRESET_OVERRIDES) == set(PRESETS)
 # The predecessor CNN-LSTM as Aouayeb et al. 2021 (sections 3-4) writes it;
 # every field the paper leaves open keeps the STFF default (learning rates,
 # input scaling, LSTM 64 units, sequence length, padding, standardisation).
-CNN_LSTM_PAPER = {
-    "spatial.patches": 1,                    # whole regions, no patch split (section 3.2)
-    "spatial.region_size_table": "casme2",   # section 3.1: eyes 80x100, nose 80x120, cheeks 60x60, mouth 60x160
-    "spatial.se": "none", "temporal.se": False,  # no SE block in either stage (Aouayeb et al. 2021 Eq. 2, 7)
-    "spatial.head_units": (1024, 250, 20),   # Aouayeb et al. 2021 Eq. 2: SF = FCL_20(FCL_250(FCL_1024(B)))
-    "region_label_mode": "emotion",          # Aouayeb et al. 2021 Table 1, per emotion
-    "spatial.focal": "constant", "temporal.focal": "constant",  # Aouayeb et al. 2021 Table 7: focal, alpha = 1/2, gamma = 2
-    # The paper names no initialiser: Keras' defaults (what its Keras 2.2.4 used when none was given).
-    "spatial.conv_init": "glorot_uniform", "spatial.dense_init": "glorot_uniform",
-    "spatial.classifier_init": "glorot_uniform", "temporal.lstm_init": "glorot_uniform",
-    "temporal.lstm_recurrent_init": "orthogonal", "temporal.dense_init": "glorot_uniform",
-    "temporal.classifier_init": "glorot_uniform",
-    # It does not say how the CNNs were trained apart from the LOSO folds; taken,
-    # as for STFF's paper preset, to be its successor code's 50 % frame split.
-    "spatial.split": "frame50",
-}
-# The MLSP 2019 slides ("Network Settings"): CNNs batch 64, 100 epochs; LSTM + FCL batch 244, 60 epochs.
-MLSP2019_SCHEDULES = {"spatial.batch_size": 64, "spatial.epochs": 100,
-                      "temporal.batch_size": 244, "temporal.epochs": 60}
-CNN_LSTM_PRESET_OVERRIDES = {
-    "paper": CNN_LSTM_PAPER,
-    "mlsp2019": {**CNN_LSTM_PAPER, **MLSP2019_SCHEDULES},
-    # Leak-free: the CNNs trained inside every LOSO fold on its training subjects.
-    "strict": {**CNN_LSTM_PAPER, **MLSP2019_SCHEDULES, "spatial.split": "per_fold"},
-}
-assert set(CNN_LSTM_PRESET_OVERRIDES) == set(CNN_LSTM_PRESETS)
 
 
 def get_preset(name=DEFAULT_PRESET, **overrides):
@@ -432,45 +323,17 @@ def get_preset(name=DEFAULT_PRESET, **overrides):
     return override(STFFConfig(preset=name), **{**PRESET_OVERRIDES[name], **overrides})
 
 
-def get_cnn_lstm_preset(name=CNN_LSTM_DEFAULT_PRESET, **overrides):
-    """A preset of the predecessor CNN-LSTM (system ``cnn_lstm``) as an :class:`STFFConfig`."""
-    if name not in CNN_LSTM_PRESET_OVERRIDES:
-        raise ValueError(f"unknown cnn_lstm preset {name!r}; choose one of {CNN_LSTM_PRESETS}")
-    return override(STFFConfig(preset=CNN_LSTM_PREFIX + name), **{**CNN_LSTM_PRESET_OVERRIDES[name], **overrides})
-
-
-def preset_config(name, **overrides):
-    """Any preset by its ``STFFConfig.preset`` name: an STFF preset ("strict") or a predecessor one ("cnn_lstm_paper")."""
-    if name.startswith(CNN_LSTM_PREFIX):
-        return get_cnn_lstm_preset(name[len(CNN_LSTM_PREFIX):], **overrides)
-    return get_preset(name, **overrides)
-
-
 # --- overrides ------------------------------------------------------------------------------
 
 def override(config, **changes):
-    """A copy of ``config`` with fields changed, ``dataclasses.replace``-style.
+    """A copy of ``config`` with fields changed: the core's one rule (:func:`micro_expr.core.config.override`).
 
-    Keys are field names of :class:`STFFConfig`, dotted stage fields
-    (``override(c, **{"spatial.patches": 4})``), or two conveniences:
+    Keys are field names of :class:`STFFConfig`, dotted section fields
+    (``override(c, **{"spatial.patches": 4})``), or two shortcuts:
     ``fusion`` ('none', 'spatial', 'temporal', 'both') sets both SE switches,
     and ``regions`` also accepts a subset name ('all', 'no_cheeks', 'no_nose', 'whole_face').
     """
-    for key, value in changes.items():
-        if key == "fusion":
-            config = set_fusion(config, value)
-        elif key == "regions" and isinstance(value, str):
-            config = set_regions(config, value)
-        elif "." in key:
-            stage, name = key.split(".", 1)
-            if stage not in ("spatial", "temporal"):
-                raise ValueError(f"unknown configuration section {stage!r} in {key!r}")
-            _known(type(getattr(config, stage)), {name: value})
-            config = replace(config, **{stage: replace(getattr(config, stage), **{name: value})})
-        else:
-            _known(STFFConfig, {key: value})
-            config = replace(config, **{key: value})
-    return config
+    return _override(config, changes, SHORTCUTS)
 
 
 def set_fusion(config, fusion):
@@ -487,24 +350,19 @@ def set_fusion(config, fusion):
 
 
 def set_regions(config, name):
-    """Use a named region subset, or the single whole-face region ('whole_face')."""
+    """Use a named region subset, or the single whole-face region ('whole_face'); a tuple sets the field."""
+    if not isinstance(name, str):
+        return replace(config, regions=name)
     if name == WHOLE_FACE:
         return replace(config, region_mode=WHOLE_FACE, regions=REGION_SUBSETS["all"])
     _check("region subset", name, tuple(REGION_SUBSETS) + (WHOLE_FACE,))
     return replace(config, region_mode="regions", regions=REGION_SUBSETS[name])
 
 
+SHORTCUTS = {"fusion": set_fusion, "regions": set_regions}   # keys of override() that are not fields
+
+
 # --- the preset table of the docs (generated, so it cannot drift) -------------------------------------
-
-def _flat(config):
-    flat = {}
-    for key, value in config.to_dict().items():
-        if isinstance(value, dict):
-            flat.update({f"{key}.{name}": item for name, item in value.items()})
-        else:
-            flat[key] = value
-    return flat
-
 
 def preset_table_markdown():
     """Every field on which a preset differs from the field defaults, one row each, as a Markdown table.

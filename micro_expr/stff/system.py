@@ -25,7 +25,8 @@ from data_prep.errors import InputError
 from data_prep.labels import protocol_classes
 from micro_expr.stff import training
 from micro_expr.stff.config import DEFAULT_PRESET, PRESETS, STFFConfig, get_preset
-from micro_expr.stff.data import protocol_items, read_inputs, region_targets
+from micro_expr.core.items import protocol_items
+from micro_expr.stff.data import read_inputs, region_targets
 from micro_expr.papers import PAPERS
 from micro_expr.stff.splits import frame50_indices
 from micro_expr.core.system import RecognitionSystem, check_fitted
@@ -241,6 +242,51 @@ class STFF(RecognitionSystem):
         system.standardizer_ = (None if meta.get("standardizer") is None else
                                 training.Standardizer.from_stats(meta["standardizer"], config.temporal.standardize))
         return system
+
+    # --- models, a new video --------------------------------------------------------------------------------
+
+    def models(self):
+        """One spatial model per model input (``R0`` .. ``R5``) and the temporal model, in the paper's layout."""
+        from micro_expr.stff.models import build_spatial_models, build_temporal_from_config
+
+        return {**build_spatial_models(self.config), "temporal": build_temporal_from_config(self.config)}
+
+    def parameter_counts(self):
+        counts = super().parameter_counts()
+        return {"spatial": {name: counts[name] for name in self.names}, "temporal": counts["temporal"]}
+
+    def describe(self, line_length=160):
+        """Keras summaries, then per spatial model its parameters and region classes k(r) (spec section 3)."""
+        lines, cfg = [], self.config
+        models = self.models()
+        counts = {name: model.count_params() for name, model in models.items()}
+
+        def add(text, line_break=True):
+            lines.append(text)
+
+        for name, classes in zip(self.names, cfg.region_class_names):
+            models[name].summary(line_length=line_length, print_fn=add)
+            lines.append(f"{name}: {counts[name]:,} parameters, k = {len(classes)} classes {list(classes)}\n")
+        models["temporal"].summary(line_length=line_length, print_fn=add)
+        lines.append(f"temporal: {counts['temporal']:,} parameters, K = {cfg.n_classes}\n")
+        lines.append(f"preset {cfg.preset}, protocol {cfg.protocol}, m = {cfg.spatial.patches}, "
+                     f"fusion {cfg.fusion}, spatial SE {cfg.spatial.se!r}, encoder {cfg.spatial.encoder}")
+        spatial = sum(counts[name] for name in self.names)
+        lines.append(f"total: {spatial + counts['temporal']:,} parameters (spatial {spatial:,}, "
+                     f"temporal {counts['temporal']:,})")
+        return lines
+
+    can_predict_video = True
+
+    @classmethod
+    def predict_video(cls, run_dir, source, out, fold="all", frames=None, prep=None):
+        """:func:`micro_expr.stff.predict.predict`, then the report (:mod:`micro_expr.stff.prediction_report`)."""
+        from micro_expr.stff.predict import predict
+        from micro_expr.stff.prediction_report import write_report
+
+        result = predict(run_dir, source, fold=fold, frames=frames, prep=prep)
+        result["report"] = write_report(result, out)
+        return result
 
     # --- attention -----------------------------------------------------------------------------------------
 
