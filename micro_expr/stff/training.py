@@ -188,7 +188,8 @@ class SpatialStage(_Stage):
 
     def __init__(self, config, progress=True, feature_batch_size=256):
         from micro_expr.stff.losses import stage_loss
-        from micro_expr.stff.models.spatial import FEATURES, build_spatial_models, copy_spatial_weights
+        from micro_expr.stff.models.fast.convert import copy_spatial_weights
+        from micro_expr.stff.models.spatial import FEATURES, build_spatial_models
 
         self.config = config
         self._fast = build_spatial_models(config, layout="grouped")
@@ -206,7 +207,7 @@ class SpatialStage(_Stage):
     def fit(self, arrays, frame_labels, predicted_labels=None, seed=0):
         """Train on frames: ``arrays`` per input uint8 (N, H, W, 3), ``frame_labels`` per input (N,)."""
         from micro_expr.stff.losses import class_weights
-        from micro_expr.stff.models.spatial import copy_spatial_weights
+        from micro_expr.stff.models.fast.convert import copy_spatial_weights
 
         cfg = self.config
         self.restart()
@@ -225,7 +226,7 @@ class SpatialStage(_Stage):
         """SF (STFF Eq. 5) of every frame: per input float32 (N, 256), from the weights ``models`` hold now."""
         import tensorflow as tf
 
-        from micro_expr.stff.models.spatial import copy_spatial_weights
+        from micro_expr.stff.models.fast.convert import copy_spatial_weights
 
         for name, model in self.models.items():
             copy_spatial_weights(model, self._fast[name])
@@ -274,7 +275,8 @@ class TemporalStage(_Stage):
         import keras
 
         from micro_expr.stff.losses import stage_loss
-        from micro_expr.stff.models.temporal import build_temporal_from_config, copy_temporal_weights
+        from micro_expr.stff.models.fast.convert import copy_temporal_weights
+        from micro_expr.stff.models.temporal import build_temporal_from_config
 
         self.config = config
         layout = "batched" if config.temporal.masking else "per_region"
@@ -288,7 +290,7 @@ class TemporalStage(_Stage):
         import tensorflow as tf
 
         from micro_expr.stff.losses import class_weights
-        from micro_expr.stff.models.temporal import copy_temporal_weights
+        from micro_expr.stff.models.fast.convert import copy_temporal_weights
 
         cfg = self.config
         self.restart()
@@ -302,7 +304,7 @@ class TemporalStage(_Stage):
         return history
 
     def predict(self, inputs):
-        from micro_expr.stff.models.temporal import copy_temporal_weights
+        from micro_expr.stff.models.fast.convert import copy_temporal_weights
 
         copy_temporal_weights(self.model, self._fast)
         return self._fast.predict(dict(zip(self.config.region_names, inputs)), verbose=0)

@@ -13,7 +13,6 @@ Keras 2 code loads) and ``grouped`` (one grouped convolution per encoder layer,
 ``patches_...``; 2-3x faster to train on CPU). :func:`copy_spatial_weights`
 converts between them.
 """
-import re
 
 import keras
 import numpy as np
@@ -21,8 +20,8 @@ from keras import layers
 
 from micro_expr.stff.config import keras_initializer
 from micro_expr.stff.models.classic_cnn import classic_encoder
-from micro_expr.stff.models.patch_cnn import (ENCODER_CHANNELS, GROUPED_PREFIX, GroupedConv2D, SelectPatch,
-                                         grouped_encoders, patch_encoder)
+from micro_expr.stff.models.fast.grouped_conv import grouped_encoders
+from micro_expr.stff.models.patch_cnn import ENCODER_CHANNELS, SelectPatch, patch_encoder
 from micro_expr.stff.models.se import SPATIAL_SE, spatial_se
 
 FEATURES = "spatial_features"  # the layer whose output is SF (STFF Eq. 5)
@@ -69,34 +68,6 @@ def build_spatial_models(config, layout="per_patch"):
         models[region] = build_spatial_model(config.spatial, patch_hw, len(classes), name=f"spatial_{region}",
                                              layout=layout)
     return models
-
-
-_PER_PATCH_NAME = re.compile(r"p(\d+)_(.+)")
-
-
-def copy_spatial_weights(source, target):
-    """Set ``target``'s weights to ``source``'s; each model may be in either layout. Returns ``target``.
-
-    Layers with the same name are copied as they are. A grouped convolution
-    ``patches_<x>`` holds the kernels of ``p0_<x>``, ..., ``p<m-1>_<x>`` side by
-    side along its output channels (bias likewise), so it is their concatenation
-    one way and sliced the other way.
-    """
-    import numpy as np
-
-    from micro_expr.stff.models.layouts import copy_weights
-
-    def convert(layer, by_name):
-        if isinstance(layer, GroupedConv2D):                         # per-patch -> grouped
-            suffix = layer.name[len(GROUPED_PREFIX) + 1:]
-            parts = [by_name[f"p{i}_{suffix}"].get_weights() for i in range(layer.groups)]
-            return [np.concatenate(column, axis=-1) for column in zip(*parts)]
-        index, suffix = _PER_PATCH_NAME.fullmatch(layer.name).groups()   # grouped -> per-patch
-        grouped = by_name[f"{GROUPED_PREFIX}_{suffix}"]
-        chosen = slice(int(index) * grouped.filters, (int(index) + 1) * grouped.filters)
-        return [value[..., chosen] for value in grouped.get_weights()]
-
-    return copy_weights(source, target, convert)
 
 
 def feature_extractor(spatial_model):

@@ -21,7 +21,7 @@ import numpy as np
 from keras import layers
 
 from micro_expr.stff.config import keras_initializer
-from micro_expr.stff.models.region_lstms import RegionLSTMs
+from micro_expr.stff.models.fast.region_lstms import RegionLSTMs
 from micro_expr.stff.models.se import TEMPORAL_SE, temporal_se
 
 PREDICTIONS = "predictions"
@@ -72,27 +72,6 @@ def build_temporal_from_config(config, layout="per_region"):
     """The temporal model for a whole :class:`~micro_expr.stff.config.STFFConfig`."""
     return build_temporal_model(config.temporal, config.region_names, config.n_classes,
                                 feature_dim=config.spatial.head_units[-1], layout=layout)
-
-
-def copy_temporal_weights(source, target):
-    """Set ``target``'s weights to ``source``'s; each model may be in either layout. Returns ``target``.
-
-    Layers with the same name are copied as they are; the batched layer's
-    weights are the regions' ``<region>_lstm`` weights stacked on a first axis.
-    """
-    import numpy as np
-
-    from micro_expr.stff.models.layouts import copy_weights
-
-    def convert(layer, by_name):
-        if isinstance(layer, RegionLSTMs):                           # per-region -> batched
-            parts = [by_name[f"{region}_lstm"].get_weights() for region in layer.regions]
-            return [np.stack(column) for column in zip(*parts)]
-        batched = by_name[BATCHED_LSTMS]                             # batched -> per-region
-        index = batched.regions.index(layer.name[:-len("_lstm")])
-        return [value[index] for value in batched.get_weights()]
-
-    return copy_weights(source, target, convert)
 
 
 def temporal_attention_model(temporal_model):

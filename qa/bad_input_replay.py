@@ -1,8 +1,8 @@
 """Replay the bad-input cases of issue 15 through the real `mer` command line and judge each.
 
-    python experiments/bad_input_replay.py                 # every case (a few minutes on 2 cores)
-    python experiments/bad_input_replay.py --only prepare_truncated_jpeg,demo_set_unknown
-    python experiments/bad_input_replay.py --list
+    python -m qa.bad_input_replay                 # every case (a few minutes on 2 cores)
+    python -m qa.bad_input_replay --only prepare_truncated_jpeg,demo_set_unknown
+    python -m qa.bad_input_replay --list
 
 Every case runs `python -m micro_expr.cli ...` as a subprocess in its own
 temporary folder, on a tiny CASME II-layout tree of real faces (frames of the
