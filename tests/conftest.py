@@ -19,6 +19,20 @@ def shared_file(*parts):
     return path
 
 
+# The seed papers' stored texts, beside ../shared/data; their file names are in micro_expr.papers.SOURCES.
+SEEDS = SHARED_DATA.parent / "seeds"
+
+
+def seed_text(key):
+    """The stored text of paper ``key`` (a key of micro_expr.papers.SOURCES), or skip saying it is absent."""
+    from micro_expr.papers import SOURCES
+
+    path = SEEDS / SOURCES[key].seed_file
+    if not path.is_file():
+        pytest.skip(f"seed text of {key} ({path}) is absent (it comes with ../shared/seeds beside the repo)")
+    return path.read_text(encoding="utf-8")
+
+
 @pytest.fixture
 def casme2_coding():
     return shared_file("labels", "CASME2-coding-20190701.xlsx")
