@@ -312,9 +312,9 @@ def test_implemented_entries_name_functions_and_tests(entries):
 def test_every_cited_function_exists(entries):
     problems = []
     for entry in entries:
-        if entry.status != "implemented":
+        if entry.status == "planned":
             continue
-        for reference in entry.functions:
+        for reference in entry.functions:  # a row that is not implemented may point at related code: it exists
             try:
                 resolve(reference)
             except (ImportError, AttributeError) as error:
