@@ -25,6 +25,9 @@ def shared_file(*parts):
     return path
 
 
+# The seed papers' stored texts, beside ../shared/data; their file names are in micro_expr.papers.SOURCES.
+
+
 @pytest.fixture
 def casme2_coding():
     return shared_file("labels", "CASME2-coding-20190701.xlsx")

@@ -5,6 +5,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("MER_SHARED_DATA", REPO.parent / "shared" / "data"))
+SEEDS = SHARED_DATA.parent / "seeds"
 
 
 def write_frames(folder, frames, first=10, name="img{}.jpg"):
@@ -59,3 +60,15 @@ def build_trained_run(base):
     (run / "dataset").symlink_to(dataset.root.resolve(), target_is_directory=True)  # as `mer demo` links it
     run_protocol(STFF(get_preset("strict", **TINY_SCHEDULE)), run / "cache.h5", run)
     return run, json.loads(dataset.ground_truth.read_text())["samples"]
+
+
+def seed_text(key):
+    """The stored text of paper ``key`` (a key of micro_expr.papers.SOURCES), or skip saying it is absent."""
+    import pytest
+
+    from micro_expr.papers import SOURCES
+
+    path = SEEDS / SOURCES[key].seed_file
+    if not path.is_file():
+        pytest.skip(f"seed text of {key} ({path}) is absent (it comes with ../shared/seeds beside the repo)")
+    return path.read_text(encoding="utf-8")

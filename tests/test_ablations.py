@@ -9,8 +9,8 @@ import pytest
 
 from data_prep.errors import InputError
 from experiments import ablations
+from tests.helpers import seed_text
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 TINY = {"spatial.patches": 1, "spatial.epochs": 1, "spatial.batch_size": 16, "temporal.epochs": 2,
         "temporal.batch_size": 4, "temporal.sequence_length": 8}
 
@@ -41,10 +41,7 @@ def test_each_variant_is_one_override_with_its_own_folder(tmp_path):
 
 def test_paper_figures_are_the_seeds_figures():
     """Every figure we print as 'paper' appears in the seed paper it is attributed to."""
-    if not SEEDS.is_dir():
-        pytest.skip(f"seed papers not found at {SEEDS}")
-    texts = {"STFF": (SEEDS / "000_2cf5e85c636f9cf2.txt").read_text(),
-             "Aouayeb et al. 2021": (SEEDS / "001_ae5b1337345f4e21.txt").read_text()}
+    texts = {key: seed_text(key) for key in ("STFF", "Aouayeb et al. 2021")}
     for ablation in ablations.ABLATIONS.values():
         text = texts[ablation.source.split(" Table")[0]]
         for label, figures in ablation.paper.items():

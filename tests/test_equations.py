@@ -1,12 +1,21 @@
-"""docs/equations.md and the citations in the code: every cited function and test exists,
-and every equation or table citation names its paper.
+"""docs/equations.md and the citations in the code: the page is the text generated from
+micro_expr/equations.py, each row sits under its own paper, every table and equation of the seed
+texts has its row, every cited function and test exists, and every equation or table citation
+names its paper.
 
-Two checks, both importable so they can be rerun after a merge:
+The checks are importable so they can be rerun after a merge:
 
+- :func:`misplaced_rows` compares each ``## <key>`` section of an equations
+  page with the data rows of that paper (a row under another paper's
+  heading, a missing row, a row edited by hand); :func:`seed_captions` and
+  :func:`seed_equation_numbers` read the tables and equations a seed text
+  numbers (the seed files are named in ``micro_expr.papers.SOURCES``, the
+  one paper list).
 - :func:`equation_entries` parses ``docs/equations.md``: one table per paper,
   one row per equation or table, with the functions (``module.path:attr``)
   that implement it and the tests (``tests/test_x.py::test_name``) that check
-  it, or "planned: <module>" / "not implemented: <why>".
+  it, or "planned: <module>" / "not implemented: <why>" / "not reproducible
+  here: <why>".
 - :func:`citation_violations` scans docstrings, comments and string literals
   of the Python code and the Markdown docs. An equation or table citation
   (``Eq. 7``, ``Eqs. 5-6``, ``Table 3``) must name its paper in the same
@@ -31,24 +40,15 @@ from pathlib import Path
 
 import pytest
 
+from micro_expr import equations
+from micro_expr.papers import SOURCES
+from tests.helpers import seed_text
+
 ROOT = Path(__file__).resolve().parents[1]
 EQUATIONS_DOC = Path("docs") / "equations.md"
 
-# Paper key -> (seed file, title). The keys are what code and docs cite.
-PAPERS = {
-    "STFF": ("000_2cf5e85c636f9cf2.txt",
-             "Spatiotemporal Features Fusion From Local Facial Regions for Micro-Expressions Recognition"),
-    "Aouayeb et al. 2021": ("001_ae5b1337345f4e21.txt", "Micro-expression recognition from local facial regions"),
-    "Aouayeb et al. 2019": ("002_85f30f0a12d46bec.txt",
-                            "A spatiotemporal deep learning solution for automatic micro-expressions "
-                            "recognition from local facial regions"),
-    "Zhu et al. 2023": ("003_f247243bd74ce6a9.txt",
-                        "Micro-Expression Recognition Based on Spatio-Temporal Feature Extraction of Key Regions"),
-    "MEAN": ("004_0c27819607a3b834.txt",
-             "Spot-then-Recognize: A Micro-Expression Analysis Network for Seamless Evaluation of Long Videos"),
-}
 # Old style: a paper named by the number of its seed file.
-SEED_KEYS = {f"seed {seed_file[:3]}": key for key, (seed_file, _) in PAPERS.items()}
+SEED_KEYS = {f"seed {paper.seed_file[:3]}": key for key, paper in SOURCES.items()}
 
 CITATION = re.compile(r"\b(?:Eqs?\.|Equations?)\s*\(?\d+|\bTables?\s+\d+")
 SEED_CITATION = re.compile(r"\bseeds?[ _]+`?0{2}\d\b|\bseed\s+`0{2}\d_", re.IGNORECASE)
@@ -58,11 +58,12 @@ PAPER_NAME = re.compile(
     + rf"|\b{_NAME}(?: et al\.?| and {_NAME}),? \(?(?:19|20)\d\d\b"  # Aouayeb et al. 2021, Lin et al. 2018, ...
 )
 NAMED_AFTER = re.compile(r"(?:\s*(?:[\d,\-]|and))*\)?\s+of\s+(?:the\s+)?")  # "Eqs. 5-6 of [the] <name>"
-TITLES = tuple(" ".join(title.lower().split()) for _, title in PAPERS.values())
+TITLES = tuple(" ".join(paper.title.lower().split()) for paper in SOURCES.values())
 
 PYTHON_DIRS = ("micro_expr", "data_prep", "experiments", "benchmarks", "tests")
 MARKDOWN_DIRS = ("docs", "benchmarks", "experiments")
 SELF = Path("tests") / "test_equations.py"  # holds the patterns above as text
+EQUATION_DATA = Path("micro_expr") / "equations.py"  # the rows of docs/equations.md
 
 Violation = namedtuple("Violation", "file line text")
 Entry = namedtuple("Entry", "paper ref status functions tests line")
@@ -191,8 +192,11 @@ def citation_violations(root=ROOT):
         except SyntaxError as error:
             violations.append(Violation(str(relative), error.lineno or 0, f"cannot parse: {error.msg}"))
             continue
-        for first_line, text, _kind in units:
-            violations += _unit_violations(relative, first_line, text)
+        for first_line, text, kind in units:
+            # The rows' strings name no paper ("Eq. 7"): the paper is the row's first field, and the page
+            # renders each row under its paper's heading, where the Markdown check below reads it.
+            check_names = not (relative == EQUATION_DATA and kind == "string")
+            violations += _unit_violations(relative, first_line, text, check_names)
     markdown_files = sorted(root.glob("*.md")) + list(_files(root, MARKDOWN_DIRS, ".md"))
     for path in markdown_files:
         relative = path.relative_to(root)
@@ -223,7 +227,7 @@ def equation_entries(root=ROOT):
     for number, line in enumerate(text.split("\n"), 1):
         if line.startswith("## "):
             heading = line[3:].strip()
-            paper = heading if heading in PAPERS else None
+            paper = heading if heading in SOURCES else None
             continue
         if paper is None or not line.startswith("|"):
             continue
@@ -233,7 +237,8 @@ def equation_entries(root=ROOT):
         implemented_by, tested_by = cells[2], cells[3]
         lowered = implemented_by.lower()
         status = ("planned" if lowered.startswith("planned") else
-                  "not implemented" if lowered.startswith("not implemented") else "implemented")
+                  "not implemented" if lowered.startswith("not implemented") else
+                  "not reproducible" if lowered.startswith("not reproducible") else "implemented")
         entries.append(Entry(paper, cells[0], status, FUNCTION_REF.findall(implemented_by),
                              TEST_REF.findall(tested_by), number))
     return entries
@@ -260,8 +265,8 @@ test_exists.__test__ = False  # a helper, not a pytest test
 
 
 def counts(entries):
-    """{paper: Counter(status)} in the order of :data:`PAPERS`."""
-    result = {key: Counter() for key in PAPERS}
+    """{paper: Counter(status)} in the order of :data:`micro_expr.papers.SOURCES`."""
+    result = {key: Counter() for key in SOURCES}
     for entry in entries:
         result[entry.paper][entry.status] += 1
     return result
@@ -271,7 +276,8 @@ def format_counts(entries):
     lines = []
     for paper, counter in counts(entries).items():
         lines.append(f"{paper}: {sum(counter.values())} equations/tables, {counter['implemented']} implemented, "
-                     f"{counter['planned']} planned, {counter['not implemented']} not implemented")
+                     f"{counter['planned']} planned, {counter['not implemented']} not implemented, "
+                     f"{counter['not reproducible']} not reproducible here")
     return "\n".join(lines)
 
 
@@ -287,10 +293,10 @@ def entries():
 def test_every_paper_has_its_key_its_citation_and_its_rows(entries):
     text = (ROOT / EQUATIONS_DOC).read_text(encoding="utf-8")
     key_table = text.split("\n## ", 1)[0]
-    for key, (seed_file, title) in PAPERS.items():
+    for key, paper in SOURCES.items():
         assert f"| {key} |" in key_table, f"{key} missing from the key table at the top"
-        assert title.lower() in " ".join(key_table.lower().split()), f"title of {key} missing from the key table"
-        assert seed_file in key_table
+        assert paper.title.lower() in " ".join(key_table.lower().split()), f"title of {key} missing from the key table"
+        assert paper.seed_file in key_table
         assert f"\n## {key}\n" in text, f"no section '## {key}'"
         assert any(entry.paper == key for entry in entries), f"no equation or table listed for {key}"
     refs = Counter((entry.paper, entry.ref) for entry in entries)
@@ -306,9 +312,9 @@ def test_implemented_entries_name_functions_and_tests(entries):
 def test_every_cited_function_exists(entries):
     problems = []
     for entry in entries:
-        if entry.status != "implemented":
+        if entry.status == "planned":
             continue
-        for reference in entry.functions:
+        for reference in entry.functions:  # a row that is not implemented may point at related code: it exists
             try:
                 resolve(reference)
             except (ImportError, AttributeError) as error:
@@ -361,6 +367,194 @@ def test_seed_numbers_map_to_keys():
     assert SEED_CITATION.search("the paper (Seed 000, section 3)") and SEED_CITATION.search("seed `001_ae5.txt`")
     assert not SEED_CITATION.search("seed 42") and not SEED_CITATION.search("split seed 0")
 
+
+# --- the page is generated from micro_expr/equations.py, each row under its own paper -----------
+
+def section_rows(text):
+    """{heading: [table line, ...]}: the rows of the table under each ``## <heading>`` of an equations page."""
+    found, heading = {}, None
+    for line in text.split("\n"):
+        if line.startswith("## "):
+            heading = line[3:].strip()
+            found.setdefault(heading, [])
+        elif heading is not None and line.startswith("| ") and not line.startswith("| Ref |"):
+            found[heading].append(line)
+    return found
+
+
+def misplaced_rows(text, rows=None):
+    """What is wrong with the sections of the equations page ``text`` against the data rows (a list of str).
+
+    Each ``## <key>`` section must hold exactly the rows of that paper in
+    :data:`micro_expr.equations.ROWS`, in their order: a row of another paper
+    under a heading, a row that is no data row, a missing row, a section
+    that is no paper and a paper without a section are each reported.
+    """
+    rows = equations.ROWS if rows is None else rows
+    expected = {key: [equations.row_line(row) for row in equations.rows_of(key, rows)] for key in SOURCES}
+    owner = {equations.row_line(row): row for row in rows}
+    found = section_rows(text)
+    problems = [f"## {heading} is not a paper key" for heading in found if heading not in SOURCES]
+    problems += [f"no section ## {key}" for key in SOURCES if key not in found]
+    for heading, lines in found.items():
+        if heading not in SOURCES:
+            continue
+        for line in lines:
+            row = owner.get(line)
+            ref = _cells(line)[0]
+            if row is None:
+                problems.append(f"## {heading}: '{ref}' is not a row of micro_expr/equations.py: {line[:100]}")
+            elif row.paper != heading:
+                problems.append(f"## {heading}: {row.paper} {row.ref} sits under another paper's heading")
+        missing = [owner[line] for line in expected[heading] if line not in lines]
+        problems += [f"## {heading}: {row.paper} {row.ref} is missing" for row in missing]
+        if not missing and sorted(lines) == sorted(expected[heading]) and lines != expected[heading]:
+            problems.append(f"## {heading}: rows out of order")
+    return problems
+
+
+CAPTION = re.compile(r"^\s*(?:\*\*)?(?:Table|TABLE)\s+(\d+)\b:?(?:\*\*)?[\s:.|]*(.*)$")
+EQUATION_TAG = re.compile(r"\((\d{1,2})\)\s*\$\$|^[^\t]*\S\s\((\d{1,2})\)\s*$", re.MULTILINE)
+
+
+def seed_captions(text):
+    """{table number: caption} of a seed text: the first line that starts with "Table N" / "**Table N**" /
+    "TABLE N |", and its text (or the next non-empty line when the marker stands alone)."""
+    lines, captions = text.split("\n"), {}
+    for index, line in enumerate(lines):
+        match = CAPTION.match(line)
+        if not match or int(match.group(1)) in captions:
+            continue
+        caption = match.group(2).strip()
+        following = iter(lines[index + 1:])
+        while not caption:
+            caption = next(following, "<end>").strip()
+        captions[int(match.group(1))] = caption
+    return captions
+
+
+def seed_equation_numbers(text):
+    """The equation numbers a seed text tags: "(7)$$" after a display equation, or "... (7)" ending a line."""
+    return {int(a or b) for a, b in EQUATION_TAG.findall(text)}
+
+
+def words(text, n=5):
+    return re.findall(r"[a-z0-9]+", text.lower())[:n]
+
+
+def test_the_page_is_the_generated_text():
+    text = (ROOT / EQUATIONS_DOC).read_text(encoding="utf-8")
+    assert text == equations.render(), "docs/equations.md is stale: run python -m micro_expr.equations --write"
+
+
+def test_each_row_sits_under_its_own_papers_heading():
+    assert not misplaced_rows((ROOT / EQUATIONS_DOC).read_text(encoding="utf-8"))
+    rendered = section_rows(equations.render())
+    for row in equations.ROWS:
+        assert row.paper in SOURCES
+        assert equations.row_line(row) in rendered[row.paper], f"{row.paper} {row.ref} not in its section"
+    keys = Counter((row.paper, row.ref) for row in equations.ROWS)
+    assert not [key for key, n in keys.items() if n > 1], "an equation or table has two rows"
+
+
+def test_a_row_moved_under_another_heading_is_found(tmp_path):
+    text = equations.render()
+    lines = text.split("\n")
+    stff_table3 = next(line for line in lines if line.startswith("| Table 3 |") and "number of patches" in line)
+    mean_table4 = next(line for line in lines if line.startswith("| Table 4 |") and "long videos" in line)
+    # The corruption this page once had: MEAN Table 4 under STFF, STFF's own row gone.
+    moved = tmp_path / "equations.md"
+    stff_table4 = lines.index(next(line for line in section_rows(text)["STFF"] if line.startswith("| Table 4 |")))
+    corrupted = list(lines)
+    corrupted[stff_table4] = mean_table4
+    moved.write_text("\n".join(corrupted), encoding="utf-8")
+    problems = misplaced_rows(moved.read_text(encoding="utf-8"))
+    assert "## STFF: MEAN Table 4 sits under another paper's heading" in problems
+    assert "## STFF: STFF Table 4 is missing" in problems
+    # One row moved from its section to the end of another's.
+    corrupted = [line for line in lines if line != stff_table3]
+    corrupted.insert(len(corrupted) - 1, stff_table3)
+    problems = misplaced_rows("\n".join(corrupted))
+    assert "## MEAN: STFF Table 3 sits under another paper's heading" in problems
+    assert "## STFF: STFF Table 3 is missing" in problems
+    # A row edited by hand instead of in micro_expr/equations.py.
+    edited = text.replace(stff_table3, stff_table3.replace("number of patches", "number of frames"))
+    assert any("is not a row of micro_expr/equations.py" in p for p in misplaced_rows(edited))
+    assert misplaced_rows(text) == []
+
+
+def test_rows_of_unknown_papers_or_without_code_are_refused():
+    with pytest.raises(ValueError, match="unknown paper"):
+        equations.Row("STFF 2022", "Eq. 1", "the encoder", implemented_by=("a:b",), tested_by=("t",))
+    with pytest.raises(ValueError, match="names its functions and its tests"):
+        equations.Row("STFF", "Eq. 1", "the encoder", implemented_by=("a:b",))
+    with pytest.raises(ValueError, match="status must start"):
+        equations.Row("STFF", "Eq. 1", "the encoder", status="later")
+
+
+@pytest.mark.parametrize("key", list(SOURCES))
+def test_every_captioned_table_of_a_seed_has_its_row_with_its_caption(key):
+    captions = seed_captions(seed_text(key))
+    rows = {row.ref: row for row in equations.rows_of(key)}
+    tables = sorted(int(ref.split()[1]) for ref in rows if ref.startswith("Table "))
+    assert tables == sorted(captions), f"{key}: the seed captions tables {sorted(captions)}, the rows {tables}"
+    for number, caption in captions.items():
+        title = rows[f"Table {number}"].title
+        assert words(title) == words(caption), f"{key} Table {number}: title {title!r}, the paper's {caption!r}"
+
+
+@pytest.mark.parametrize("key", list(SOURCES))
+def test_every_numbered_equation_of_a_seed_has_its_row(key):
+    tagged = seed_equation_numbers(seed_text(key))
+    numbers = sorted(int(row.ref.split()[1]) for row in equations.rows_of(key) if row.ref.startswith("Eq. "))
+    assert numbers == list(range(1, len(numbers) + 1)), f"{key}: equation rows {numbers} are not 1..N"
+    assert tagged <= set(numbers), f"{key}: equations {sorted(tagged - set(numbers))} have no row"
+
+
+def test_seed_captions_parse_the_three_layouts():
+    text = ("TABLE 3 | Ablation study of the number of patches. The\nmodel\n"
+            "**Table 4**\n\n \nPerformance comparison for ME spotting\n"
+            "**Table 5:** The training results of different IBs\n"
+            "Table 6\n\nEvaluation of the proposed model\nTable 6 shows that the model\n")
+    assert seed_captions(text) == {3: "Ablation study of the number of patches. The",
+                                   4: "Performance comparison for ME spotting",
+                                   5: "The training results of different IBs", 6: "Evaluation of the proposed model"}
+    assert seed_equation_numbers("x = y. (1)\n$$ a = b \\tag{} (2)$$\n\tHap (32)\t\t\n") == {1, 2}
+
+
+def test_the_rows_the_issue_names():
+    row = {(r.paper, r.ref): r for r in equations.ROWS}
+    patches = row["STFF", "Table 3"]
+    assert "number of patches" in patches.title and "spatial.patches" in patches.content
+    assert "micro_expr.stff.config:SpatialConfig.patches" in patches.implemented_by
+    assert "experiments.ablations:ABLATIONS" in patches.implemented_by
+    labels = row["STFF", "Table 6"]
+    assert "label for each region" in labels.title and "region_labels" in labels.content
+    assert "micro_expr.stff.config:STFFConfig.region_labels" in labels.implemented_by
+    spotting = row["MEAN", "Table 4"]
+    assert "long videos" in spotting.title and spotting.implemented
+    assert "micro_expr.mean.long_video:evaluate_published" in spotting.implemented_by
+    not_done = [r for r in equations.ROWS if not r.implemented]
+    assert all(len(r.status.split(": ", 1)[1]) > 10 for r in not_done), "a row that is not implemented says why"
+
+
+def test_the_paper_list_is_the_one_the_systems_cite():
+    from micro_expr.papers import PAPERS
+    from micro_expr.registry import SYSTEMS
+
+    assert list(PAPERS) == list(SOURCES) and all(PAPERS[k] == SOURCES[k].citation for k in SOURCES)
+    for paper in SOURCES.values():
+        assert paper.title in paper.citation and paper.title in paper.reference
+    for name, target in SYSTEMS.items():  # read, not imported: importing a system loads Keras
+        source = (ROOT / (target.split(":")[0].replace(".", "/") + ".py")).read_text(encoding="utf-8")
+        cited = re.findall(r'citation = PAPERS\["([^"]+)"\]', source)
+        assert len(cited) == 1 and cited[0] in SOURCES, f"system {name} cites {cited}"
+    # No second paper list: the seed file names are written only in micro_expr/papers.py.
+    seeds = [paper.seed_file for paper in SOURCES.values()]
+    elsewhere = [str(path.relative_to(ROOT)) for path in _files(ROOT, PYTHON_DIRS, ".py")
+                 if path.relative_to(ROOT) != Path("micro_expr") / "papers.py"
+                 and any(seed in path.read_text(encoding="utf-8") for seed in seeds)]
+    assert not elsewhere, f"seed file names outside micro_expr/papers.py: {elsewhere}"
 
 def main(root=ROOT):
     violations = citation_violations(root)

@@ -7,17 +7,14 @@ import pytest
 from data_prep.errors import InputError
 from experiments import ablations
 from experiments import predecessor_tables as tables
-from tests.helpers import SHARED_DATA
+from tests.helpers import seed_text
 
 TINY = {"spatial.epochs": 1, "spatial.batch_size": 16, "temporal.epochs": 2, "temporal.batch_size": 4,
         "temporal.sequence_length": 8}
 
 
 def test_paper_figures_are_the_papers():
-    seed = SHARED_DATA.parent / "seeds" / "001_ae5b1337345f4e21.txt"
-    if not seed.exists():
-        pytest.skip(f"{seed} is absent")
-    text = seed.read_text()
+    text = seed_text("Aouayeb et al. 2021")
     figures = [v for a in tables.ABLATION_TABLES.values() for row in a.paper.values() for v in row]
     figures += [v for t in tables.PART_TABLES.values() for *_, row in t["rows"] for v in row]
     figures += [v for t in tables.CROSS_TABLES.values() for *_, row in t["rows"] for v in row]
