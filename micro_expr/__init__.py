@@ -5,4 +5,34 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-__version__ = "0.1.0"
+
+
+def _version():
+    """The installed distribution's version (setup.py), or 0+unknown when the source tree is used uninstalled."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("micro-expr")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def git_commit():
+    """The git commit of the source tree this package runs from ('<sha>' or '<sha>-dirty'), None outside a checkout."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        return None
+    try:
+        sha = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (sha + ("-dirty" if dirty else "")) if sha else None
+
+
+__version__ = _version()

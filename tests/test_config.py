@@ -3,19 +3,11 @@ import json
 
 import pytest
 
+from micro_expr.core.config import flat  # {'preset': ..., 'spatial.patches': ...}: one entry per field
 from micro_expr.stff.config import (PRESETS, REGION_SUBSETS, STFFConfig, SpatialConfig, get_preset,
                                keras_initializer, override)
 
 
-def flat(config):
-    """{'preset': ..., 'spatial.patches': ..., ...}: one entry per field."""
-    out = {}
-    for key, value in config.to_dict().items():
-        if isinstance(value, dict):
-            out.update({f"{key}.{name}": item for name, item in value.items()})
-        else:
-            out[key] = value
-    return out
 
 
 def differences(a, b):

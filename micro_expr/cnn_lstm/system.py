@@ -30,12 +30,9 @@ class CNNLSTM(STFF):
 
     name = "cnn_lstm"
     citation = PAPERS["Aouayeb et al. 2021"]
-    presets = PRESETS
+    # ``paper`` (the journal), ``mlsp2019`` (with the slides' schedules) or ``strict`` (CNNs per fold)
+    presets, default_preset, get_preset = PRESETS, DEFAULT_PRESET, staticmethod(get_preset)
 
-    @classmethod
-    def make_config(cls, preset=None, **overrides):
-        """``paper`` (the journal), ``mlsp2019`` (with the slides' schedules) or ``strict`` (CNNs per fold)."""
-        return get_preset(preset or DEFAULT_PRESET, **overrides)
 
     def load_inputs(self, cache, items):
         return [EmotionClip(clip, item.emotion) for clip, item in zip(super().load_inputs(cache, items), items)]

@@ -67,6 +67,10 @@ def add_arguments(parser, protocol_fixed=None, long_videos=False):
                         help="every region learns the sequence's class (STFF Table 6)")
     parser.add_argument("--loss", choices=["focal", "cross_entropy"], help="Aouayeb et al. 2021, Table 7")
     parser.add_argument("--seed", type=int, help="random seed (weights, shuffling, splits)")
+    parser.add_argument("--config", metavar="FILE.json",
+                        help="start from a configuration file: one written by `mer config`, or a run's run.json "
+                             "(reproduces that run's configuration); --preset is then not used, and --set and the "
+                             "options below change it")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="any configuration field, e.g. spatial.epochs=10 or temporal.padding=pre (repeatable)")
     parser.add_argument("--folds", metavar="SEL", help='folds to run, e.g. "0-3,7" or a subject "casme2/sub05"')
@@ -102,15 +106,45 @@ def overrides_from_set(items):
 
 
 def config_from_args(args, protocol):
-    """The STFF configuration a run's options describe (preset, then each option as one override)."""
+    """The STFF configuration a run's options describe (preset or --config file, then each option as one override)."""
     from data_prep.errors import InputError
-    from micro_expr.stff.config import get_preset
+    from micro_expr.stff.config import get_preset, override
 
     overrides = _stff_overrides(args, protocol)
     try:
+        if getattr(args, "config", None):
+            return override(read_config_file(args.config, "stff"), **overrides)
         return get_preset(args.preset or DEFAULT_PRESET, **overrides)
     except (ValueError, TypeError) as error:
         raise InputError(f"configuration: {error}") from error
+
+
+def read_config_file(path, system_name):
+    """The configuration object in a `mer config` file or a run.json ({"system": ..., "config": {...}})."""
+    import json
+    from pathlib import Path
+
+    from data_prep.errors import InputError
+    from micro_expr.registry import system_class
+
+    try:
+        data = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise InputError(f"--config {path}: no such file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"--config {path}: not a JSON configuration file ({error})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("config"), dict):
+        raise InputError(f"--config {path}: expected {{\"system\": NAME, \"config\": {{...}}}} "
+                         "(what `mer config` writes, or a run.json)")
+    found = data.get("system", DEFAULT_SYSTEM)
+    if found != system_name:
+        raise InputError(f"--config {path}: a {found} configuration, but --system is {system_name} "
+                         f"(add --system {found})")
+    cls = system_class(system_name)
+    try:
+        return cls.config_class.from_dict(data["config"])
+    except (TypeError, ValueError) as error:
+        raise InputError(f"--config {path}: {error}") from None
 
 
 def _stff_overrides(args, protocol):
@@ -147,6 +181,13 @@ def system_from_args(args, protocol):
     cls = system_class(name)
     if protocol is not None:
         overrides = {**cls.protocol_overrides(protocol), **overrides}
+    if getattr(args, "config", None):
+        from micro_expr.core.config import override
+
+        try:
+            return cls(override(read_config_file(args.config, name), overrides))
+        except (TypeError, ValueError) as error:
+            raise InputError(f"configuration: {error}") from error
     return cls.from_preset(args.preset, **overrides)
 
 

@@ -11,6 +11,7 @@ from typing import Optional
 
 from data_prep.errors import InputError
 from micro_expr.core.folds import cross_dataset_folds, loso_folds
+from micro_expr.core.results import versions
 from micro_expr.core.run_folder import RunFolder
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def plan_run(request, cache):
     description = {"system": system.name, "citation": system.citation, "config": system.config.to_dict(),
                    "prep_config": _prep_settings(cache), "folds_kind": request.folds_kind, "note": request.note,
                    "cache": cache_name(request, cache), "items": [i.key for i in items],
-                   "folds": [f.entry(items) for f in folds]}
+                   "folds": [f.entry(items) for f in folds], "versions": versions()}
     return items, folds, description
 
 

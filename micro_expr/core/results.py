@@ -2,22 +2,34 @@
 import platform
 import time
 
-import numpy as np
-
 from micro_expr.core.metrics import per_dataset_breakdown
 
 DEMO_NOTE = ("Scores on the bundled demo (synthetic micro-movements on real faces) show that the pipeline "
              "learns region-local temporal change; they say nothing about CASME II, SAMM or SMIC.")
 
 
+# Every installed distribution whose version can change a result (TV-L1 of OpenCV 5 differs from 4.x, say).
+RESULT_PACKAGES = ("tensorflow", "keras", "numpy", "opencv-contrib-python-headless", "dlib-bin", "h5py",
+                   "scikit-learn", "scipy", "pandas", "face-recognition-models", "jax", "torch")
+
+
 def versions():
+    """Python, the Keras backend and every result-changing package's version (None: not installed), and the
+    project's own version and git commit (run.json and results.json record it, so two runs can be told apart)."""
+    from importlib import metadata
+
     import keras
-    import tensorflow as tf
 
     import micro_expr
 
-    return {"micro_expr": micro_expr.__version__, "python": platform.python_version(),
-            "tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__}
+    found = {"micro_expr": micro_expr.__version__, "git_commit": micro_expr.git_commit(),
+             "python": platform.python_version(), "keras_backend": keras.backend.backend()}
+    for name in RESULT_PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
 
 
 def classification_results(run, predictions, histories, seconds, note, classes, stages=("spatial", "temporal")):

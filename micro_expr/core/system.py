@@ -56,6 +56,8 @@ class RecognitionSystem:
     citation = None      # authors, title, venue, year of the paper the system implements
     config_class = None  # the typed configuration dataclass
     presets = ()         # preset names accepted by :meth:`from_preset`
+    default_preset = None
+    get_preset = None    # the config module's get_preset(name, **overrides), as a staticmethod
     progress = False     # progress bars over epochs and batches (the runner sets it)
 
     def __init__(self, config):
@@ -66,7 +68,7 @@ class RecognitionSystem:
     @classmethod
     def make_config(cls, preset=None, **overrides):
         """The configuration of a named preset (None: the system's default) with overrides."""
-        raise NotImplementedError
+        return cls.get_preset(preset or cls.default_preset, **overrides)
 
     @classmethod
     def from_preset(cls, preset=None, **overrides):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from micro_expr.gia_bia.config import PRESETS, GiaBiaConfig, get_preset
+from micro_expr.gia_bia.config import DEFAULT_PRESET, PRESETS, GiaBiaConfig, get_preset
 from micro_expr.core.system import RecognitionSystem, check_fitted
 from micro_expr.papers import PAPERS
 
@@ -26,11 +26,7 @@ class GiaBia(RecognitionSystem):
     name = "gia_bia"
     citation = PAPERS["Zhu et al. 2023"]
     config_class = GiaBiaConfig
-    presets = PRESETS
-
-    @classmethod
-    def make_config(cls, preset=None, **overrides):
-        return get_preset(preset, **overrides)
+    presets, default_preset, get_preset = PRESETS, DEFAULT_PRESET, staticmethod(get_preset)
 
     @property
     def classes(self):

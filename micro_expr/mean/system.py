@@ -75,11 +75,7 @@ class MEAN(RecognitionSystem):
     name = "mean"
     citation = PAPERS["MEAN"]
     config_class = MEANConfig
-    presets = PRESETS
-
-    @classmethod
-    def make_config(cls, preset=None, **overrides):
-        return get_preset(preset or DEFAULT_PRESET, **overrides)
+    presets, default_preset, get_preset = PRESETS, DEFAULT_PRESET, staticmethod(get_preset)
 
     @classmethod
     def protocol_overrides(cls, protocol):

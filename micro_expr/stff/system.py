@@ -49,7 +49,7 @@ class STFF(RecognitionSystem):
     name = "stff"
     citation = PAPERS["STFF"]
     config_class = STFFConfig
-    presets = PRESETS
+    presets, default_preset, get_preset = PRESETS, DEFAULT_PRESET, staticmethod(get_preset)
 
     def __init__(self, config):
         super().__init__(config)
@@ -58,9 +58,6 @@ class STFF(RecognitionSystem):
         self._memo = {}                          # id(first frame stack) -> (stack, per-input features), frame50 only
         self._readouts = None
 
-    @classmethod
-    def make_config(cls, preset=None, **overrides):
-        return get_preset(preset or DEFAULT_PRESET, **overrides)
 
     @property
     def classes(self):
