@@ -109,6 +109,24 @@ def write_sample_group(group, sample, arrays):
     group.create_dataset("frame_numbers", data=np.asarray(sample.frame_numbers, dtype=np.int32))
     group.create_dataset("frame_stamps", data=frame_stamps(sample.frames))
     group.attrs.update(sample_metadata(sample))
+    group.attrs[CONTENT_DIGEST] = content_digest(group)
+
+
+# What a run records of its cache (run.json "cache_fingerprint"): a digest of every stored array of every sample
+# it uses (not the frame files' times), so a re-prepared cache with other pixels is told apart from the old one.
+CONTENT_DIGEST = "content_sha1"
+
+
+def content_digest(group):
+    """sha1 of a sample group's stored arrays (regions, face, landmarks, box, frame numbers), with their shapes."""
+    digest = hashlib.sha1()
+    for name in sorted(group):
+        if name == "frame_stamps":
+            continue
+        data = np.ascontiguousarray(group[name][()])
+        digest.update(f"{name}{data.shape}{data.dtype}".encode())
+        digest.update(data.tobytes())
+    return digest.hexdigest()
 
 
 def frame_stamps(paths):
@@ -337,6 +355,16 @@ class RegionCache:
 
     def __len__(self):
         return len(self.samples)
+
+    def fingerprint(self, keys=None):
+        """sha1 over the content digests of ``keys`` (default: every sample), in key order: equal for two caches
+        whose samples hold the same arrays, whatever their paths or file times."""
+        digest = hashlib.sha1()
+        for key in sorted(self.keys if keys is None else keys):
+            group = self._group(key)
+            stored = group.attrs.get(CONTENT_DIGEST)
+            digest.update(f"{key}={stored if stored is not None else content_digest(group)};".encode())
+        return digest.hexdigest()
 
     def info(self, key):
         try:

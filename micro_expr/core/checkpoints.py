@@ -123,7 +123,13 @@ def load_checkpoint(path):
     except Exception as error:
         raise InputError(f"{path}: not a loadable Keras checkpoint ({error})") from error
     meta_path = path.with_suffix(".json")
-    metadata = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    metadata = {}
+    if meta_path.exists():
+        from micro_expr.core.run_folder import read_json
+
+        metadata = read_json(meta_path, "checkpoint metadata")
+        if not isinstance(metadata, dict):
+            raise InputError(f"{meta_path}: checkpoint metadata is not a JSON object")
     return model, metadata
 
 

@@ -75,7 +75,9 @@ def plan_run(request, cache):
     description = {"system": system.name, "citation": system.citation, "config": system.config.to_dict(),
                    "prep_config": _prep_settings(cache), "folds_kind": request.folds_kind, "note": request.note,
                    "cache": cache_name(request, cache), "items": [i.key for i in items],
-                   "folds": [f.entry(items) for f in folds], "versions": versions()}
+                   "folds": [f.entry(items) for f in folds], "versions": versions(),
+                   "cache_fingerprint": cache.fingerprint([i.key for i in items]) if hasattr(cache, "fingerprint")
+                   else None}
     return items, folds, description
 
 
@@ -101,6 +103,7 @@ def merge_results(out, system, note=None):
     finished = run_folder.finished_folds()
     if not finished:
         raise InputError(f"{out}: no finished fold to merge")
+    run_folder.check_folds(finished)   # every file as the fold wrote it, or one line naming it and the repair
     predictions = run_folder.predictions(finished)
     histories = {fold["name"]: run_folder.fold_history(fold) for fold in finished}
     seconds = sum(run_folder.fold_seconds(fold) for fold in finished)

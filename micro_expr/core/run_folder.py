@@ -67,15 +67,63 @@ def write_text(path, text):
     os.replace(temporary, path)
 
 
-def read_json(path, what="file"):
-    """JSON of ``path``; InputError naming the file when it is missing or not valid JSON."""
+def read_json(path, what="file", repair=None):
+    """JSON of ``path``; InputError naming the file when it is missing or not valid JSON (``repair``: what to do)."""
     path = Path(path)
+    advice = f"; {repair}" if repair else ""
     try:
         return json.loads(path.read_text())
     except FileNotFoundError:
-        raise InputError(f"{path}: {what} is missing") from None
+        raise InputError(f"{path}: {what} is missing{advice}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: {what} is damaged (not valid JSON: {error}); delete it to redo that part") from None
+        raise InputError(f"{path}: {what} is damaged (not valid JSON: {error}){advice}") from None
+
+
+def file_sha1(path, block=1 << 20):
+    import hashlib
+
+    digest = hashlib.sha1()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(block), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def manifest(folder, skip=()):
+    """{relative path: [size, sha1]} of every file under ``folder`` (done.json records its fold's)."""
+    folder = Path(folder)
+    return {str(path.relative_to(folder)): [path.stat().st_size, file_sha1(path)]
+            for path in sorted(folder.rglob("*")) if path.is_file() and path.name not in skip}
+
+
+# The temporaries of atomic writes: "<stem>.<pid>.tmp<suffix>" (checkpoints) and ".<name>.<pid>.tmp" (JSON, text).
+_TEMPORARY = re.compile(r"(?:.+\.(\d+)\.tmp\.(?:keras|h5|json))|(?:\..+\.(\d+)\.tmp)")
+
+
+def sweep_temporaries(root):
+    """Delete the temporaries that killed or failed writes left under ``root`` (their process is gone);
+    returns the paths removed."""
+    removed = []
+    for path in Path(root).rglob("*"):
+        match = _TEMPORARY.fullmatch(path.name)
+        if not match or not path.is_file():
+            continue
+        pid = int(match.group(1) or match.group(2))
+        if _process_alive(pid):   # a write under way (this process's too)
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextlib.contextmanager
@@ -143,6 +191,10 @@ class RunFolder:
                 self._check_same(self.read(), description)
             else:
                 write_json(self.path / RUN, description)
+            for path in sweep_temporaries(self.path):
+                import logging
+
+                logging.getLogger(__name__).info("removed %s, left by a write that did not finish", path)
         (self.path / FOLDS).mkdir(exist_ok=True)
 
     def _check_same(self, found, wanted):
@@ -155,6 +207,12 @@ class RunFolder:
             changed = sorted(k for k in set(found_prep) | set(wanted_prep) if found_prep.get(k) != wanted_prep.get(k))
             raise InputError(f"{path}: the run started on a cache prepared with other settings "
                              f"(differs in: {', '.join(changed)}); use that cache or choose another --out")
+        found_print, wanted_print = found.get("cache_fingerprint"), wanted.get("cache_fingerprint")
+        if found_print and wanted_print and found_print != wanted_print:
+            raise InputError(f"{path}: the run was trained on {found.get('cache')} (content {found_print[:12]}), but "
+                             f"{wanted.get('cache')} holds other data for the same samples (content "
+                             f"{wanted_print[:12]}): its folds would be merged with folds of other pixels; use the "
+                             f"run's cache or choose another --out")
         if found["config"] != wanted["config"] or found.get("items") != wanted.get("items"):
             changed = sorted(k for k in set(found["config"]) | set(wanted["config"])
                              if found["config"].get(k) != wanted["config"].get(k))
@@ -181,6 +239,7 @@ class RunFolder:
             chosen = self.finished_folds()
             if not chosen:
                 raise InputError(f"{self.path}: no finished fold (no {FOLDS}/*/{DONE}); train the run first")
+            self.check_folds(chosen)
             return chosen
         text = str(fold)
         matches = [f for f in folds if text in (str(f["index"]), f["name"], self.fold_folder(f).name)]
@@ -190,6 +249,7 @@ class RunFolder:
         if not self.is_done(matches[0]):
             raise InputError(f"{self.fold_folder(matches[0])}: fold {matches[0]['name']} is not finished "
                              f"(no {DONE}); train it first (`mer train ... --folds {matches[0]['index']}`)")
+        self.check_folds(matches[:1])
         return matches[:1]
 
     def fold_lock(self, fold):
@@ -199,20 +259,54 @@ class RunFolder:
         return file_lock(folder / "lock", wait=False)
 
     def finish_fold(self, fold, predictions, history, seconds, **summary):
-        """Write the fold's predictions and history, then done.json (last: it marks the fold finished)."""
+        """Write the fold's predictions and history, then done.json (last: it marks the fold finished) with the
+        size and sha1 of every file of the fold, which :meth:`fold_problem` checks before the fold is used."""
         folder = self.fold_folder(fold)
         write_json(folder / PREDICTIONS, predictions)
         write_json(folder / HISTORY, history)
-        write_json(folder / DONE, {"seconds": seconds, **summary})
+        files = manifest(folder, skip={DONE, "lock"})
+        problem = self._files_problem(folder, files)
+        if problem:   # written just now and unreadable: say so now, not at the merge
+            raise InputError(f"{folder}: {problem}")
+        write_json(folder / DONE, {"seconds": seconds, "files": files, **summary})
+
+    def repair_advice(self, fold):
+        return f"delete the folder {self.fold_folder(fold)} and run the same command again to train that fold anew"
+
+    def fold_problem(self, fold):
+        """Why a finished fold cannot be used (a file missing, cut short or replaced since done.json), or None."""
+        folder = self.fold_folder(fold)
+        done = read_json(folder / DONE, "fold marker", self.repair_advice(fold))
+        return self._files_problem(folder, done.get("files"))
+
+    @staticmethod
+    def _files_problem(folder, files):
+        for name, (size, sha1) in (files or {}).items():
+            path = folder / name
+            if not path.is_file():
+                return f"{name} is missing"
+            if path.stat().st_size != size:
+                return f"{name} has {path.stat().st_size} bytes, {size} when the fold finished (cut short?)"
+            if file_sha1(path) != sha1:
+                return f"{name} is not the file the fold wrote (its content changed)"
+        return None
+
+    def check_folds(self, folds):
+        """InputError naming the first finished fold whose files do not verify, with the repair that works."""
+        for fold in folds:
+            problem = self.fold_problem(fold)
+            if problem:
+                raise InputError(f"{self.fold_folder(fold)}: {problem}; {self.repair_advice(fold)}")
 
     def fold_predictions(self, fold):
-        return read_json(self.fold_folder(fold) / PREDICTIONS, "fold predictions")
+        return read_json(self.fold_folder(fold) / PREDICTIONS, "fold predictions", self.repair_advice(fold))
 
     def fold_history(self, fold):
-        return read_json(self.fold_folder(fold) / HISTORY, "fold history")
+        return read_json(self.fold_folder(fold) / HISTORY, "fold history", self.repair_advice(fold))
 
     def fold_seconds(self, fold):
-        return float(read_json(self.fold_folder(fold) / DONE, "fold marker").get("seconds", 0.0))
+        return float(read_json(self.fold_folder(fold) / DONE, "fold marker",
+                               self.repair_advice(fold)).get("seconds", 0.0))
 
     def predictions(self, folds=None):
         """Predictions of ``folds`` (default: every finished fold), in fold order."""

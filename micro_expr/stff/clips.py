@@ -99,11 +99,12 @@ def model_inputs(prepared, config):
     return [prepared["regions"][r] for r in config.regions]
 
 
-def cached_frame_range(cache_path, folder):
+def cached_frame_range(cache_path, folder, run=None):
     """(first, last) frame numbers the cache holds for the clip in ``folder``, or None when it is not cached.
 
     A clip of the training dataset is then predicted on the frames the folds were
-    evaluated on (onset..offset), not on the whole folder.
+    evaluated on (onset..offset), not on the whole folder. ``run`` (its run.json): the cache must still hold
+    the data the run was trained on (its ``cache_fingerprint``), else an InputError names both.
     """
     from data_prep.cache import RegionCache
 
@@ -111,6 +112,11 @@ def cached_frame_range(cache_path, folder):
     if not Path(cache_path).is_file() or not folder.is_dir():
         return None
     with RegionCache(cache_path) as cache:
+        wanted = (run or {}).get("cache_fingerprint")
+        if wanted and cache.fingerprint(run["items"]) != wanted:
+            raise InputError(f"{cache_path}: holds other data than the run was trained on (content "
+                             f"{cache.fingerprint(run['items'])[:12]}, the run's {wanted[:12]}); give --frames, or "
+                             f"restore the run's cache")
         for info in cache.samples:
             if (info.subject, info.sample) == (folder.parent.name, folder.name) and info.frame_numbers:
                 return info.frame_numbers[0], info.frame_numbers[-1]

@@ -78,7 +78,7 @@ def _frames_to_use(run, source, frames):
         return frames, "frames given"
     if not isinstance(source, (str, Path)):
         return None, "all frames"
-    cached = cached_frame_range(run.get("cache", ""), source)
+    cached = cached_frame_range(run.get("cache", ""), source, run)
     if cached:
         return cached, "the frames the run was evaluated on (onset..offset in its cache)"
     return None, "all frames"

@@ -4,11 +4,39 @@ It computes what the m per-patch encoders of :mod:`micro_expr.stff.models.patch_
 layout, in which checkpoints are saved); :func:`micro_expr.stff.models.fast.convert.copy_spatial_weights`
 moves weights between the two, and tests/test_fast_layouts.py checks outputs and gradients are the same.
 """
+import functools
+
 import keras
 from keras import layers
 
 from micro_expr.stff.config import keras_initializer
 from micro_expr.stff.models.patch_cnn import BRANCH_FILTERS, BRANCH_KERNELS, ENCODER_CHANNELS, _pool
+
+@functools.lru_cache(maxsize=1)
+def native_grouped_gradient():
+    """True when this TensorFlow differentiates a grouped ``tf.nn.conv2d`` on its devices.
+
+    Its CPU kernels do only with oneDNN on (micro_expr sets TF_ENABLE_ONEDNN_OPTS=1 unless told otherwise; it
+    is too late when tensorflow was imported first). Otherwise each group is convolved on its own (slower).
+    """
+    import logging
+
+    import tensorflow as tf
+
+    with tf.init_scope():   # eager, also when first asked while a step is being traced
+        x = tf.Variable(tf.ones((1, 3, 3, 2)))
+        try:
+            with tf.GradientTape() as tape:
+                y = tf.reduce_sum(tf.nn.conv2d(x, tf.ones((1, 1, 1, 2)), 1, "SAME"))
+            gradient = tape.gradient(y, x)
+            return gradient is not None and bool(tf.reduce_all(tf.math.is_finite(gradient)))
+        except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError):
+            logging.getLogger(__name__).warning(
+                "TensorFlow cannot differentiate grouped convolutions here (oneDNN is off: TF_ENABLE_ONEDNN_OPTS=0, "
+                "or tensorflow was imported before micro_expr): the patch encoders run one convolution per patch, "
+                "slower")
+            return False
+
 
 # The m encoders share no weights, so their convolutions can run as one convolution
 # per encoder layer with groups = m: the patches are stacked along the channels
@@ -49,7 +77,12 @@ class GroupedConv2D(layers.Layer):
     def call(self, inputs):
         import tensorflow as tf
 
-        return tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(inputs, self.kernel, 1, "SAME"), self.bias))
+        if native_grouped_gradient():
+            out = tf.nn.conv2d(inputs, self.kernel, 1, "SAME")
+        else:   # the same sums, one convolution per group
+            pairs = zip(tf.split(inputs, self.groups, axis=-1), tf.split(self.kernel, self.groups, axis=-1))
+            out = tf.concat([tf.nn.conv2d(x, k, 1, "SAME") for x, k in pairs], axis=-1)
+        return tf.nn.relu(tf.nn.bias_add(out, self.bias))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.groups * self.filters,)
