@@ -22,8 +22,9 @@ def register(subparsers):
                         help="spatial CNN: the shallow inception CNN or the classic CNN (Aouayeb et al. 2021, Table 6)")
     parser.add_argument("--patches", type=int, choices=(1, 4, 9, 16), default=None,
                         help="patches per region m (default: the preset's, 9)")
-    parser.add_argument("--protocol", choices=("megc", "au5"), default="megc",
-                        help="class protocol: MEGC 3 classes or 5 objective classes (default megc)")
+    parser.add_argument("--protocol", choices=("megc", "au5"), default=None,
+                        help="class protocol: MEGC 3 classes or 5 objective classes (default megc; au5 for "
+                             "--preset original, the protocol the authors' code ships)")
     labels = parser.add_mutually_exclusive_group()
     labels.add_argument("--region-labels", dest="region_labels", action="store_true", default=None,
                         help="per-region labels with 'no reaction' (Aouayeb et al. 2021; the presets' default)")
@@ -42,7 +43,10 @@ def run(args):
     from micro_expr.config import get_cnn_lstm_preset, get_preset
     from micro_expr.models import build_spatial_models, build_temporal_from_config
 
-    overrides = {"protocol": args.protocol}
+    protocol = args.protocol
+    if protocol is None:  # the authors' code ships the 5-AU protocol (its README, LSTM_SE.py:681 Dense(5))
+        protocol = "au5" if args.preset == "original" and args.system != "cnn_lstm" else "megc"
+    overrides = {"protocol": protocol}
     if args.patches is not None:
         overrides["spatial.patches"] = args.patches
     if args.region_labels is not None:
