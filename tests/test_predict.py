@@ -38,7 +38,7 @@ def build_trained_run(base):
     assert not failures
     run = base / "run"
     run.mkdir(parents=True, exist_ok=True)
-    prepare_samples(samples, run / "cache.h5", PREP_PRESETS["original"], progress=False)
+    prepare_samples(samples, run / "cache.h5", PREP_PRESETS["clean"], progress=False)
     (run / "dataset").unlink(missing_ok=True)
     (run / "dataset").symlink_to(dataset.root.resolve(), target_is_directory=True)  # as `mer demo` links it
     run_protocol(get_preset("strict", **TINY_SCHEDULE), run / "cache.h5", run)
@@ -214,13 +214,13 @@ def test_prep_settings_come_from_the_run_or_must_be_given(demo_run, tmp_path):
     from micro_expr.predict import prep_config_of
 
     run, _ = demo_run
-    assert prep_config_of(run) == PRESETS["original"]
+    assert prep_config_of(run) == PRESETS["clean"]
     description = json.loads((run / "run.json").read_text())
     moved = tmp_path / "moved"
     moved.mkdir()
     # run.json records the preparation settings: the cache is not needed any more.
     (moved / "run.json").write_text(json.dumps({**description, "cache": str(tmp_path / "gone.h5")}))
-    assert prep_config_of(moved) == PRESETS["original"]
+    assert prep_config_of(moved) == PRESETS["clean"]
     # An older run.json without them, whose cache is gone: the user must say.
     older = {key: value for key, value in description.items() if key != "prep_config"}
     (moved / "run.json").write_text(json.dumps({**older, "cache": str(tmp_path / "gone.h5")}))
