@@ -255,3 +255,15 @@ def test_a_real_face_on_the_code_canvas(face_clips):
     for r, box in enumerate(REGIONS):
         expected = np.asarray(canvas.crop((box.x0, box.y0, box.x1, box.y1)))
         np.testing.assert_array_equal(prepared["regions"][r][1], expected)
+
+
+# --- 9. the protocol the code ships: 5-AU (its README; Dense(5), LSTM_SE.py:681) -------------------------
+
+def test_mer_summary_of_original_defaults_to_the_5au_protocol(capsys):
+    from micro_expr.cli import main
+
+    counts = []
+    for extra in ([], ["--protocol", "au5"], ["--protocol", "megc"]):
+        assert main(["summary", "--preset", "original", "--patches", "1", "--json"] + extra) == 0
+        counts.append(capsys.readouterr().out)
+    assert counts[0] == counts[1] != counts[2]
