@@ -263,7 +263,8 @@ class STFF(RecognitionSystem):
         for clip in X:
             features, patch_weights = [], []
             for name, frames, size in zip(self.names, clip, cfg.patch_sizes):
-                patches = split_patches(frames, cfg.spatial.patches, size, cfg.spatial.resize_antialias).numpy()  # the cut of training
+                patches = split_patches(frames, cfg.spatial.patches, size,  # the cut of training
+                                        cfg.spatial.resize_antialias).numpy()
                 sf, weights = attention.read_spatial(spatial[name], patches, cfg.spatial.patches)
                 features.append(sf)
                 patch_weights.append(weights)
