@@ -77,7 +77,7 @@ def demo_cache(folder, progress=False):
     folder = Path(folder)
     dataset = build_demo_dataset(folder / "demo", size="quick", progress=progress)
     samples, failures = read_casme2(dataset.root, dataset.coding_sheet)
-    summary = prepare_samples(samples, folder / "cache.h5", PREP_PRESETS["original"], failures, workers=1,
+    summary = prepare_samples(samples, folder / "cache.h5", PREP_PRESETS["clean"], failures, workers=1,
                               progress=progress)
     if summary.failures:
         raise InputError(f"{dataset.root}: {len(summary.failures)} demo samples could not be prepared")

@@ -20,6 +20,9 @@ from data_prep.samples import MIN_FRAMES, Failure, Sample
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"}
 FRAME_SELECTIONS = ("onset_offset", "all")
+# Frame order: by frame number, or the authors' cropper's: paths sorted as text (crop_6_ROIs.py:53, 213,
+# 219), so img100 comes before img46 and a clip crossing a digit boundary is out of time order.
+FRAME_ORDERS = ("numeric", "string")
 DATASETS = ("casme2", "samm", "smic")
 FPS = {"casme2": 200.0, "samm": 200.0, "smic": 100.0}
 
@@ -47,8 +50,10 @@ def frame_files(folder):
     return sorted(numbered.items())
 
 
-def select_frames(sample, selection="onset_offset"):
+def select_frames(sample, selection="onset_offset", order="numeric"):
     """Fill ``sample.frames`` from its folder: onset..offset inclusive, or all frames.
+
+    ``order``: ``numeric`` (frame number) or ``string`` (file names sorted as text, the authors' cropper).
 
     Gaps in the numbering of "all" frames become a warning of the sample; a
     clip with fewer than ``MIN_FRAMES`` frames is refused.
@@ -79,6 +84,10 @@ def select_frames(sample, selection="onset_offset"):
                                    f"the frames around them are used as if consecutive")
     if len(numbered) < MIN_FRAMES:
         raise FrameError(f"{sample.folder}: {len(numbered)} frame(s) selected; a clip needs at least {MIN_FRAMES}")
+    if order == "string":
+        numbered = sorted(numbered, key=lambda item: item[1].name)
+    elif order != "numeric":
+        raise ValueError(f"unknown frame order {order!r}; choose one of {FRAME_ORDERS}")
     sample.frame_numbers = [n for n, _ in numbered]
     sample.frames = [p for _, p in numbered]
     return sample
@@ -89,7 +98,7 @@ def numbering_gaps(numbers):
     return [(a + 1, b - 1) for a, b in zip(numbers, numbers[1:]) if b - a > 1]
 
 
-def _from_sheet(dataset, root, coding, subject_folder, selection):
+def _from_sheet(dataset, root, coding, subject_folder, selection, order="numeric"):
     root = Path(root)
     if not root.is_dir():
         raise InputError(f"{root}: dataset root folder does not exist")
@@ -118,13 +127,13 @@ def _from_sheet(dataset, root, coding, subject_folder, selection):
             objective_source="column" if has_objective else "au_rules",
             megc_class=megc_class(dataset, row["emotion"]), fps=FPS[dataset],
             source=where)
-        _try_select(sample, selection, samples, failures)
+        _try_select(sample, selection, samples, failures, order)
     return samples, failures
 
 
-def _try_select(sample, selection, samples, failures):
+def _try_select(sample, selection, samples, failures, order="numeric"):
     try:
-        samples.append(select_frames(sample, selection))
+        samples.append(select_frames(sample, selection, order))
     except InputError as error:
         failures.append(Failure(sample.key, str(error)))
 
@@ -136,17 +145,17 @@ def _subject_number(value):
         raise InputError(f"Subject {value!r} is not a subject number (e.g. 1 or sub01)") from None
 
 
-def read_casme2(root, coding, frames="onset_offset"):
+def read_casme2(root, coding, frames="onset_offset", order="numeric"):
     """CASME II samples: ``<root>/subNN/<Filename>/`` with the coding sheet's labels."""
-    return _from_sheet("casme2", root, coding, lambda s: f"sub{_subject_number(s):02d}", frames)
+    return _from_sheet("casme2", root, coding, lambda s: f"sub{_subject_number(s):02d}", frames, order)
 
 
-def read_samm(root, coding, frames="onset_offset"):
+def read_samm(root, coding, frames="onset_offset", order="numeric"):
     """SAMM samples: ``<root>/<NNN>/<Filename>/`` with the coding sheet's labels."""
-    return _from_sheet("samm", root, coding, lambda s: f"{_subject_number(s):03d}", frames)
+    return _from_sheet("samm", root, coding, lambda s: f"{_subject_number(s):03d}", frames, order)
 
 
-def read_smic(root, frames="all"):
+def read_smic(root, frames="all", order="numeric"):
     """SMIC-HS samples from ``<root>/HS/sN/micro/<class>/<sample>/`` (or ``<root>`` = the HS folder).
 
     SMIC has no coding sheet and no onset/offset: the class is the folder name
@@ -175,17 +184,17 @@ def read_smic(root, frames="all"):
             for folder in sorted(p for p in class_dir.iterdir() if p.is_dir()):
                 sample = Sample(dataset="smic", subject=subject.name, sample=folder.name, folder=folder,
                                 emotion=class_dir.name, megc_class=label, fps=FPS["smic"], source=str(folder))
-                _try_select(sample, "all" if frames == "onset_offset" else frames, samples, failures)
+                _try_select(sample, "all" if frames == "onset_offset" else frames, samples, failures, order)
     return samples, failures
 
 
-def read_dataset(dataset, root, coding=None, frames="onset_offset"):
-    """Samples and failures of one dataset (``casme2``, ``samm`` or ``smic``)."""
+def read_dataset(dataset, root, coding=None, frames="onset_offset", order="numeric"):
+    """Samples and failures of one dataset (``casme2``, ``samm`` or ``smic``); ``order``: see :func:`select_frames`."""
     if dataset == "smic":
-        return read_smic(root, frames)
+        return read_smic(root, frames, order)
     if dataset not in DATASETS:
         raise InputError(f"unknown dataset {dataset!r}; choose one of {DATASETS}")
     if coding is None:
         raise InputError(f"{dataset} needs its coding sheet (--coding FILE)")
     reader = read_casme2 if dataset == "casme2" else read_samm
-    return reader(root, coding, frames)
+    return reader(root, coding, frames, order)

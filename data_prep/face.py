@@ -71,10 +71,29 @@ def face_box(landmarks):
     return left, top, right, bottom
 
 
-def crop_box(image, box, source="image"):
-    """The part of ``image`` inside ``box``, clipped to the image."""
+FACE_CROP_MODES = ("clip", "pad")
+
+
+def crop_box(image, box, source="image", mode="clip"):
+    """The part of ``image`` inside ``box``.
+
+    ``mode`` ``clip`` (the project): the box is clipped to the image. ``pad``
+    (the authors' cropper, ``Image.crop(box)`` at crop_6_ROIs.py:106-107): the
+    crop is exactly the box, and the part of it outside the frame is black, as
+    PIL's ``crop`` fills it.
+    """
     left, top, right, bottom = box
     height, width = image.shape[:2]
+    if mode == "pad":
+        if right - left < 2 or bottom - top < 2:
+            raise NoFaceError(f"{source}: face box {box} is empty")
+        out = np.zeros((bottom - top, right - left) + image.shape[2:], dtype=image.dtype)
+        x0, x1, y0, y1 = max(0, left), min(width, right), max(0, top), min(height, bottom)
+        if x1 > x0 and y1 > y0:
+            out[y0 - top:y1 - top, x0 - left:x1 - left] = image[y0:y1, x0:x1]
+        return out
+    if mode != "clip":
+        raise ValueError(f"unknown face crop mode {mode!r}; choose 'clip' or 'pad'")
     left, right = max(0, left), min(width, right)
     top, bottom = max(0, top), min(height, bottom)
     if right - left < 2 or bottom - top < 2:
@@ -106,3 +125,38 @@ def contain_resize(image, width=CANVAS_WIDTH, height=CANVAS_HEIGHT):
     canvas = np.zeros((height, width) + image.shape[2:], dtype=image.dtype)
     canvas[y0:y0 + new_h, x0:x0 + new_w] = resized
     return canvas
+
+
+def resize_contain_code(image, width=CANVAS_WIDTH, height=CANVAS_HEIGHT):
+    """The authors' face canvas: ``resizeimage.resize_contain(face, [width, height])`` (crop_6_ROIs.py:133).
+
+    python-resize-image's ``resize_contain`` is PIL's ``Image.thumbnail((width, height), LANCZOS)``,
+    which only ever shrinks (a face smaller than the canvas keeps its size) and keeps
+    the aspect ratio, pasted on a white (255, 255, 255, 0) canvas at
+    ``(ceil((width - w) / 2), ceil((height - h) / 2))``. The alpha channel of the
+    canvas is dropped when the code reads the region PNGs back with three
+    channels (``decode_png(..., channels=3)``, CNN_SE.py:175): RGB white bars.
+    ``image``: RGB uint8 (H, W, 3); returns (height, width, 3) uint8.
+    """
+    import math
+
+    from PIL import Image
+
+    face = Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8), "RGB")
+    face.thumbnail((width, height), Image.LANCZOS)
+    canvas = Image.new("RGB", (width, height), (255, 255, 255))
+    canvas.paste(face, (int(math.ceil((width - face.size[0]) / 2)), int(math.ceil((height - face.size[1]) / 2))))
+    return np.asarray(canvas)
+
+
+CANVAS_MODES = ("contain", "resize_contain")
+
+
+def face_to_canvas(face, mode="contain", width=CANVAS_WIDTH, height=CANVAS_HEIGHT):
+    """The face crop on the canvas: ``contain`` (the project: enlarge or shrink, black bars, floor
+    centring) or ``resize_contain`` (the authors' code: :func:`resize_contain_code`)."""
+    if mode == "contain":
+        return contain_resize(face, width, height)
+    if mode == "resize_contain":
+        return resize_contain_code(face, width, height)
+    raise ValueError(f"unknown canvas mode {mode!r}; choose one of {CANVAS_MODES}")

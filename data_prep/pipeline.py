@@ -9,12 +9,13 @@ import numpy as np
 from data_prep.regions import REGION_NAMES, grid_side
 
 
-def split_patches(regions, m, size):
+def split_patches(regions, m, size, antialias=True):
     """Cut frames of one region into m patches, row by row (STFF section 3.1).
 
     ``regions``: uint8 or float array/tensor (..., H, W, C). The region is first
-    resized (bilinear, antialiased) to (sqrt(m) * size[0], sqrt(m) * size[1])
-    when it is not that size already. Returns a float32 tensor
+    resized (bilinear, antialiased unless ``antialias`` is False: the authors'
+    ``tf.image.resize`` default, CNN_SE.py:176) to (sqrt(m) * size[0],
+    sqrt(m) * size[1]) when it is not that size already. Returns a float32 tensor
     (..., m, size[0], size[1], C). Works eagerly on NumPy arrays and inside
     ``tf.data`` maps.
     """
@@ -27,14 +28,14 @@ def split_patches(regions, m, size):
     target = (side * size[0], side * size[1])
     flat = tf.cast(tf.reshape(regions, tf.concat([[-1], [height, width, channels]], 0)), tf.float32)
     if (height, width) != target:
-        flat = tf.image.resize(flat, target, method="bilinear", antialias=True)
+        flat = tf.image.resize(flat, target, method="bilinear", antialias=antialias)
     grid = tf.reshape(flat, (-1, side, size[0], side, size[1], channels))
     grid = tf.transpose(grid, (0, 1, 3, 2, 4, 5))
     return tf.reshape(grid, tf.concat([lead, [m, size[0], size[1], channels]], 0))
 
 
 def frame_dataset(arrays, names, m, patch_sizes, batch_size, targets=None, weights=None, shuffle_buffer=None,
-                  seed=None):
+                  seed=None, antialias=True):
     """tf.data of frame batches for the spatial models of several regions at once.
 
     ``arrays``: per input uint8 (N, H, W, 3); ``names``: the input names (R0..R5
@@ -57,7 +58,7 @@ def frame_dataset(arrays, names, m, patch_sizes, batch_size, targets=None, weigh
     dataset = dataset.batch(batch_size)
 
     def to_patches(x, *rest):
-        x = {name: split_patches(x[name], m, size) for name, size in zip(names, patch_sizes)}
+        x = {name: split_patches(x[name], m, size, antialias) for name, size in zip(names, patch_sizes)}
         return (x,) + rest if rest else x
 
     return dataset.map(to_patches, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

@@ -9,7 +9,7 @@ import numpy as np
 
 from data_prep.cache import PartStore, cache_problems, merge
 from data_prep.errors import FrameError, InputError
-from data_prep.face import contain_resize, crop_box, detect_landmarks, face_box
+from data_prep.face import crop_box, detect_landmarks, face_box, face_to_canvas
 from data_prep.frames import check_face_stays, read_frame
 from data_prep.lock import FileLock
 from data_prep.output import check_output_file, is_write_error, output_error
@@ -20,8 +20,9 @@ log = logging.getLogger(__name__)
 
 
 def face_canvas(frame, box, config, source):
-    """Crop the face box and contain-resize it onto the canvas (spec section 1)."""
-    return contain_resize(crop_box(frame, box, source), config.canvas_width, config.canvas_height)
+    """Crop the face box and put it on the canvas (``config.face_crop``, ``config.canvas``; spec section 1)."""
+    face = crop_box(frame, box, source, mode=config.face_crop)
+    return face_to_canvas(face, config.canvas, config.canvas_width, config.canvas_height)
 
 
 def prepare_sample(sample, config):

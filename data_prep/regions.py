@@ -67,20 +67,39 @@ def cut_regions(canvas, sizes=None):
             for region, size in zip(regions, sizes)]
 
 
-def patch_size(region_hw, m, mode="paper"):
+def patch_size(region_hw, m, mode="paper", all_sizes=None):
     """(height, width) of one of the m patches of a region of size ``region_hw``.
 
     ``paper``: the region is split into a sqrt(m) x sqrt(m) grid (sizes rounded down).
-    ``original``: the authors' code used half the region size for every m and
-    resized the region to sqrt(m) patches of that size.
+    ``original``: the authors' CNN_SE.py (lines 621-631): one patch size for every
+    region and every m, from the mean size of the regions ``all_sizes`` (all six
+    in the code, which loops over the rows of its (6, frames) array;
+    default: this region alone), see :func:`code_patch_size`.
     """
     side = grid_side(m)
     height, width = region_hw
     if mode == "original":
-        return height // 2, width // 2
+        return code_patch_size(all_sizes if all_sizes is not None else (region_hw,))
     if mode == "paper":
         return height // side, width // side
     raise ValueError(f"unknown patch mode {mode!r}; choose 'paper' or 'original'")
+
+
+def code_patch_size(sizes):
+    """The patch (rows, columns) of CNN_SE.py:621-631 and 173-196 for regions of (height, width) ``sizes``.
+
+    The code sums PIL ``size`` = (width, height) over the regions and takes
+    ``si0 = int(mean width)``, ``si1 = int(mean height)``, then
+    ``IWG_WIDTH = int(si0 / 2)``, ``IMG_HEIGHT = int(si1 / 2)``; ``process_image``
+    resizes a region to (IWG_WIDTH * side, IMG_HEIGHT * side) as (rows, columns)
+    and the model input is ``(IWG_WIDTH, IMG_HEIGHT, 3)``: the half mean *width*
+    becomes the patch's rows. For the six canvas boxes: mean width 100, mean
+    height 70, patches 50 rows x 35 columns.
+    """
+    sizes = [tuple(size) for size in sizes]
+    mean_width = int(sum(w for _, w in sizes) / len(sizes))
+    mean_height = int(sum(h for h, _ in sizes) / len(sizes))
+    return int(mean_width / 2), int(mean_height / 2)
 
 
 def grid_side(m):

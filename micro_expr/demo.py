@@ -36,14 +36,16 @@ SCHEDULES = {
 CONTROLS = {"shuffled": {"shuffle_labels": True}, "still": {"no_movement": True}}
 
 
-def demo_prep_config():
-    """How the demo is prepared: the authors' cropper, plus the whole face canvases (the whole-face
-    ablation rows, MEAN and the GIA + BIA system of Zhu et al. 2023 read them)."""
+def demo_prep_config(preset="strict"):
+    """How the demo is prepared, plus the whole face canvases (the whole-face ablation rows, MEAN and
+    the GIA + BIA system of Zhu et al. 2023 read them): for the STFF preset ``original`` what the
+    authors' cropper stored (prep preset ``original``), for every other preset the project's
+    cropper (prep preset ``clean``)."""
     from dataclasses import replace
 
     from data_prep.config import PRESETS as PREP_PRESETS
 
-    return replace(PREP_PRESETS["original"], store_face=True)
+    return replace(PREP_PRESETS["original" if preset == "original" else "clean"], store_face=True)
 
 
 def demo_data_folder():
@@ -85,8 +87,9 @@ def run_demo(out, size="quick", preset="strict", seed=0, control=None, overrides
           f" -> {link}", flush=True)
 
     print("[2/3] prepare: dlib landmarks, face crop, six regions -> HDF5 cache", flush=True)
-    samples, failures = read_casme2(dataset.root, dataset.coding_sheet)
-    summary = prepare_samples(samples, out / "cache.h5", demo_prep_config(), failures, workers=workers,
+    prep = demo_prep_config(preset)
+    samples, failures = read_casme2(dataset.root, dataset.coding_sheet, prep.frames, prep.frame_order)
+    summary = prepare_samples(samples, out / "cache.h5", prep, failures, workers=workers,
                               progress=progress)
     print("      " + summary.report().replace("\n", "\n      "), flush=True)
     if summary.failures:

@@ -55,7 +55,7 @@ def build_trained_run(base):
     assert not failures
     run = base / "run"
     run.mkdir(parents=True, exist_ok=True)
-    prepare_samples(samples, run / "cache.h5", PREP_PRESETS["original"], progress=False)
+    prepare_samples(samples, run / "cache.h5", PREP_PRESETS["clean"], progress=False)
     (run / "dataset").unlink(missing_ok=True)
     (run / "dataset").symlink_to(dataset.root.resolve(), target_is_directory=True)  # as `mer demo` links it
     run_protocol(STFF(get_preset("strict", **TINY_SCHEDULE)), run / "cache.h5", run)

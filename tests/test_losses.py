@@ -99,9 +99,12 @@ def test_build_loss_per_preset():
     # counts 3, 1, 2 -> 1/3, 1, 1/2, normalised by 11/6
     assert paper.alpha == pytest.approx([2 / 11, 6 / 11, 3 / 11])
     original = get_preset("original")
-    spatial = build_loss(original, "spatial", 3, train, predicted)
+    # What TF 1.14 made of the code's ndarray class_weight: nothing (CNN_SE.py:355).
+    assert build_loss(original, "spatial", 3, train, predicted).alpha is None
+    asked = override(original, **{"spatial.class_weights": "balanced"})   # what the code asked for
+    spatial = build_loss(asked, "spatial", 3, train, predicted)
     assert spatial.alpha == pytest.approx([2.0, 2 / 3, 1.0])  # 'balanced' over the predicted labels
-    assert build_loss(original, "spatial", 3, train).alpha == pytest.approx([2 / 3, 2.0, 1.0])
+    assert build_loss(asked, "spatial", 3, train).alpha == pytest.approx([2 / 3, 2.0, 1.0])
     assert isinstance(build_loss(original, "temporal", 3, train), BinaryFocalLoss)
     assert build_loss(get_preset("paper"), "temporal", 3, train).alpha == pytest.approx([2 / 11, 6 / 11, 3 / 11])
     cross_entropy = build_loss(override(original, loss="cross_entropy"), "temporal", 3, train)

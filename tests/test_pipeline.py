@@ -22,7 +22,8 @@ def test_split_patches_cuts_row_by_row_without_resampling_when_sizes_fit():
 def test_patch_shapes_for_every_m(m, mode):
     side = int(m ** 0.5)
     for size in CASME2_SIZES:
-        expected = (size[0] // side, size[1] // side) if mode == "paper" else (size[0] // 2, size[1] // 2)
+        # original, for one region alone: half its width as rows, half its height as columns (CNN_SE.py:627-631)
+        expected = (size[0] // side, size[1] // side) if mode == "paper" else (size[1] // 2, size[0] // 2)
         assert patch_size(size, m, mode) == expected
         frames = np.full((3,) + size + (3,), 7, dtype=np.uint8)
         patches = split_patches(frames, m, expected).numpy()

@@ -180,13 +180,13 @@ def test_prep_settings_come_from_the_run_or_must_be_given(demo_run, tmp_path):
     from micro_expr.stff.predict import prep_config_of
 
     run, _ = demo_run
-    assert prep_config_of(run) == PRESETS["original"]
+    assert prep_config_of(run) == PRESETS["clean"]
     description = json.loads((run / "run.json").read_text())
     moved = tmp_path / "moved"
     moved.mkdir()
     # run.json records the preparation settings: the cache is not needed any more.
     (moved / "run.json").write_text(json.dumps({**description, "cache": str(tmp_path / "gone.h5")}))
-    assert prep_config_of(moved) == PRESETS["original"]
+    assert prep_config_of(moved) == PRESETS["clean"]
     # An older run.json without them, whose cache is gone: the user must say.
     older = {key: value for key, value in description.items() if key != "prep_config"}
     (moved / "run.json").write_text(json.dumps({**older, "cache": str(tmp_path / "gone.h5")}))

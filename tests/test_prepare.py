@@ -180,3 +180,26 @@ def test_reader_errors_name_the_folder(tmp_path):
         read_casme2(tmp_path / "nowhere", tmp_path / "x.xlsx")
     with pytest.raises(InputError, match="no subject folders s1"):
         read_smic(tmp_path)
+
+
+def test_prepare_preset_original_stores_what_the_authors_cropper_stored(tmp_path, face_clips):
+    """`mer prepare --preset original`: every frame of the folder in string order, on the white PIL
+    canvas (crop_6_ROIs.py:53, :133); a cache of other settings is refused."""
+    from data_prep.config import PRESETS
+
+    root = tmp_path / "CASME2_RAW"
+    write_frames(root / "sub01" / "EP01_01", face_clips["single_face"][:5], first=8)   # img8 .. img12
+    sheet = tmp_path / "coding.xlsx"
+    write_sheet(sheet, [(1, "EP01_01", 9, 11)])                    # onset/offset: not used by the code
+    out = tmp_path / "code.h5"
+    assert main(["prepare", "--dataset", "casme2", "--root", str(root), "--coding", str(sheet),
+                 "--out", str(out), "--preset", "original", "--no-progress"]) == 0
+    with RegionCache(out) as cache:
+        assert cache.config == PRESETS["original"]
+        info = cache.info("casme2/sub01/EP01_01")
+        assert info.frame_numbers == [10, 11, 12, 8, 9]            # "img10" < "img11" < "img12" < "img8" < "img9"
+        eye = cache.region("casme2/sub01/EP01_01", 0)
+        assert eye.shape == (5, 80, 100, 3)
+        assert (eye[:, :, 0] == 255).all()                         # the face (125 wide) is not enlarged: white
+    with pytest.raises(CacheConfigError, match="canvas: 'resize_contain' vs 'contain'"):
+        prepare_samples(read_casme2(root, sheet)[0], out, PRESETS["clean"], progress=False)

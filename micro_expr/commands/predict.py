@@ -27,8 +27,9 @@ def register(subparsers):
                              "(default: a clip of the run's own dataset uses the frames evaluation used, "
                              "onset..offset; other clips every frame)")
     parser.add_argument("--out", default="predict_out", metavar="DIR", help="report folder (default predict_out)")
-    parser.add_argument("--prep-preset", choices=["original", "paper"],
-                        help="how frames are prepared, when the run's cache is gone (default: read from the run)")
+    parser.add_argument("--prep-preset", choices=["clean", "original", "paper"],
+                        help="how frames are prepared, when the run's cache is gone (default: read from the run); "
+                             "the `mer prepare --preset` the cache was built with")
     parser.set_defaults(func=run)
 
 

@@ -10,8 +10,10 @@ def register(subparsers):
     parser.add_argument("--root", required=True, metavar="DIR", help="dataset folder (e.g. CASME2_RAW_selected)")
     parser.add_argument("--coding", metavar="FILE", help="coding sheet (CASME II, SAMM)")
     parser.add_argument("--out", required=True, metavar="CACHE.h5")
-    parser.add_argument("--preset", choices=["original", "paper"], default="original",
-                        help="original: canvas boxes; paper: region sizes of STFF Table 2")
+    parser.add_argument("--preset", choices=["clean", "original", "paper"], default="clean",
+                        help="clean: the canvas boxes on the project's canvas (onset..offset); original: what "
+                             "the authors' cropper stored (white, never enlarged canvas, every frame in string "
+                             "order; docs/original-code.md); paper: region sizes of STFF Table 2")
     parser.add_argument("--region-sizes", choices=["canvas", "normalized", "casme2", "samm", "smic"],
                         help="override the preset's region size table")
     parser.add_argument("--landmarks", choices=["first", "every"], help="landmarks on the first frame or every frame")
@@ -37,7 +39,7 @@ def run(args):
     if args.store_face:
         overrides["store_face"] = True
     config = dataclasses.replace(PRESETS[args.preset], **overrides)
-    samples, failures = read_dataset(args.dataset, args.root, args.coding, config.frames)
+    samples, failures = read_dataset(args.dataset, args.root, args.coding, config.frames, config.frame_order)
     if not samples and failures:
         raise InputError(f"{args.root}: no readable sample; first problem: {failures[0].message}")
     if not samples:

@@ -30,7 +30,8 @@ def register(subparsers):
     parser.add_argument("--patches", type=int, choices=(1, 4, 9, 16), default=None,
                         help="stff/cnn_lstm: patches per region m (default: the preset's)")
     parser.add_argument("--protocol", choices=("megc", "au5"), default=None,
-                        help="class protocol: MEGC 3 classes or 5 objective classes (default megc)")
+                        help="class protocol: MEGC 3 classes or 5 objective classes (default megc; au5 for "
+                             "stff --preset original, the protocol the authors' code ships)")
     labels = parser.add_mutually_exclusive_group()
     labels.add_argument("--region-labels", dest="region_labels", action="store_true", default=None,
                         help="stff/cnn_lstm: per-region labels with 'no reaction' (the presets' default)")
@@ -60,8 +61,11 @@ def run(args):
     if given and args.system not in STFF_FAMILY:
         raise InputError(f"--patches, --encoder, --region-labels, --whole-face-labels are STFF options; "
                          f"use --set with --system {args.system}")
-    if args.system in STFF_FAMILY or args.protocol is not None:
-        overrides.update(cls.protocol_overrides(args.protocol or "megc"))
+    protocol = args.protocol
+    if protocol is None and args.system == "stff" and args.preset == "original":
+        protocol = "au5"   # the authors' code ships the 5-AU protocol (its README, LSTM_SE.py:681 Dense(5))
+    if args.system in STFF_FAMILY or protocol is not None:
+        overrides.update(cls.protocol_overrides(protocol or "megc"))
     overrides.update(given)
     overrides.update(overrides_from_set(args.set))
     system = cls.from_preset(args.preset, **overrides)

@@ -203,6 +203,9 @@ def run(args, protocol=None):
     system_name = getattr(args, "system", DEFAULT_SYSTEM)
     if protocol is None and system_name == "stff":
         raise InputError("--protocol is required for stff (megc, au5 or cross)")
+    if system_name == "stff" and getattr(args, "preset", None) == "original" and protocol == "megc":
+        print("note: --preset original with --protocol megc: the authors' code ships the 5-AU protocol "
+              "(--protocol au5); MEGC is the project's extension (docs/original-code.md)", flush=True)
     if protocol != LONG_VIDEO and not args.cache:
         raise InputError("--cache is required (a cache written by `mer prepare`)")
     progress = not getattr(args, "no_progress", False)

@@ -80,7 +80,10 @@ class SpatialConfig(Config):
     """The per-region spatial model and its training (STFF section 3.2, spec section 2)."""
 
     patches: int = 9                       # m; STFF Table 3 picks 9 (1, 4, 9, 16 tested)
-    patch_mode: str = "paper"              # 'paper' splits the region; 'original' = half the region size (spec 2)
+    patch_mode: str = "paper"              # 'paper' splits the region; 'original': the code's one patch size, half
+    #                                        the mean region size, rows and columns swapped (CNN_SE.py:621-631)
+    resize_antialias: bool = True          # region -> patch grid resize antialiased; the code's tf.image.resize
+    #                                        bilinear without antialias (CNN_SE.py:176)
     region_size_table: str = "normalized"  # region sizes: STFF Table 2 'normalized'; code: 'canvas' boxes (spec 1)
     input_scaling: str = "unit"            # 'unit' [0,1] (STFF 3.4) vs 'symmetric' x/127.5-1 (spec 2)
     se: str = "paper"                      # 'paper' SE with GAP squeeze (STFF Eq. 2-4); 'original' per-pixel
@@ -105,6 +108,11 @@ class SpatialConfig(Config):
     split: str = "per_fold"                # 'per_fold': LOSO training subjects; 'frame50': code, leaky (spec 2)
     split_fraction: float = 0.5            # 'frame50': share of all frames used for training (spec 2)
     split_seed: int = 42                   # 'frame50': the code's random_state (spec 2)
+    split_draw: str = "numpy"              # 'frame50' draw: numpy default_rng permutation, first part kept; the code's
+    #                                        'sklearn' train_test_split(test_size=0.5, random_state=42), train part
+    #                                        in its own order (CNN_SE.py:609)
+    class_weights: str = "balanced"        # 'original_spatial' focal: 'balanced' (what the code asks for) or 'none'
+    #                                        (what TF 1.14 did: an ndarray class_weight is ignored, CNN_SE.py:355)
     fold_frame_fraction: float = 1.0       # 'per_fold': share of the fold's training frames drawn (seed split_seed)
 
     def __post_init__(self):
@@ -117,6 +125,9 @@ class SpatialConfig(Config):
         _check("spatial.encoder", self.encoder, ENCODERS)
         _check("spatial.focal", self.focal, ("paper", "original_spatial", "constant"))
         _check("spatial.split", self.split, ("per_fold", "frame50"))
+        _flag("spatial.resize_antialias", self.resize_antialias)
+        _check("spatial.class_weights", self.class_weights, ("balanced", "none"))
+        _check("spatial.split_draw", self.split_draw, ("numpy", "sklearn"))
         _validate_numbers(self, "spatial.", {
             "se_ratio": _ratio, "original_se_filters": _at_least_1, "dropout": _dropout,
             "conv_init": _init, "se_init": _init, "dense_init": _init, "classifier_init": _init,
@@ -136,6 +147,8 @@ class TemporalConfig(Config):
     """The LSTM temporal model and classifier (STFF section 3.3, spec section 4)."""
 
     units: int = 64                        # LSTM units per region (STFF Eq. 6, code)
+    recurrent_activation: str = "sigmoid"  # LSTM gates: Keras 3 'sigmoid'; the code's TF 1.14 LSTM v1 default
+    #                                        'hard_sigmoid_keras2' = clip(0.2 x + 0.5, 0, 1) (LSTM_SE.py:603)
     lstm_dropout: float = 0.2              # dropout after each LSTM (STFF 3.3, code)
     leaky_slope: float = 0.01              # LeakyReLU negative slope (code; paper says LeakyReLU only)
     se: bool = True                        # temporal SE fusion (STFF Eq. 7)
@@ -168,6 +181,7 @@ class TemporalConfig(Config):
 
     def __post_init__(self):
         _check("temporal.se_activation", self.se_activation, ("relu", "leaky_relu"))
+        _check("temporal.recurrent_activation", self.recurrent_activation, ("sigmoid", "hard_sigmoid_keras2"))
         _check("temporal.padding", self.padding, ("pre", "post"))
         _check("temporal.truncating", self.truncating, ("pre", "post"))
         _check("temporal.focal", self.focal, ("paper", "original_temporal", "constant"))
@@ -248,7 +262,9 @@ class STFFConfig(Config):
     @property
     def patch_sizes(self):
         """(height, width) of one patch, per region (``data_prep.regions.patch_size``)."""
-        return tuple(patch_size(size, self.spatial.patches, self.spatial.patch_mode)
+        # The code's patch size is one for all regions: from the mean size of all six (CNN_SE.py:621-631).
+        every = self.region_sizes if self.region_mode == WHOLE_FACE else region_sizes(self.spatial.region_size_table)
+        return tuple(patch_size(size, self.spatial.patches, self.spatial.patch_mode, all_sizes=every)
                      for size in self.region_sizes)
 
     @property
@@ -301,6 +317,11 @@ PRESET_OVERRIDES = {
         "temporal.se_activation": "leaky_relu", "temporal.dense_l1": 1e-5, "temporal.padding": "pre",
         "temporal.masking": False, "temporal.cast_int32": True, "temporal.standardize": "none",
         "temporal.focal": "original_temporal", "temporal.learning_rate": 1e-4,
+        # What the code computed where it differs from what it meant (issue 20, docs/original-code.md):
+        "spatial.resize_antialias": False,                    # tf.image.resize default (CNN_SE.py:176)
+        "spatial.class_weights": "none",                      # ndarray class_weight ignored (CNN_SE.py:355)
+        "spatial.split_draw": "sklearn",                      # train_test_split, train part (CNN_SE.py:609)
+        "temporal.recurrent_activation": "hard_sigmoid_keras2",  # TF 1.14 LSTM v1 default (LSTM_SE.py:603)
     },
     # The paper without subject leakage, and with initialisers that train: the
     # spatial models are trained inside every LOSO fold on the training subjects

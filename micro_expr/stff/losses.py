@@ -103,7 +103,8 @@ def class_weights(config, stage, n_classes, train_labels, predicted_labels=None)
     paper focal (STFF Eq. 9): alpha = inverse class frequency of ``train_labels``;
     the code's spatial focal: sklearn 'balanced' weights of ``predicted_labels``
     (the labels of the frames the model is then run on, spec section 2;
-    defaults to ``train_labels``); the code's temporal loss and plain
+    defaults to ``train_labels``), or none with ``spatial.class_weights``
+    'none' (what TF 1.14 made of it); the code's temporal loss and plain
     cross-entropy: none.
     """
     if config.loss == "cross_entropy":
@@ -114,6 +115,11 @@ def class_weights(config, stage, n_classes, train_labels, predicted_labels=None)
     if focal == "constant":
         return [getattr(config, stage).focal_alpha] * n_classes  # Aouayeb et al. 2021 Table 7: alpha = 1/2
     if focal == "original_spatial":
+        if config.spatial.class_weights == "none":
+            # What the code trained with: CNN_SE.py:355 passes the compute_class_weight ndarray as
+            # class_weight; TF 1.14 (like Keras 2.2.4's standardize_weights) only builds sample
+            # weights from a dict, so the spatial models were trained unweighted.
+            return None
         return balanced_class_weights(train_labels if predicted_labels is None else predicted_labels, n_classes)
     return None
 

@@ -48,7 +48,7 @@ def prep_config_of(run_dir, run=None):
     cache = Path(run.get("cache", ""))
     if not cache.is_file():
         raise InputError(f"{run_dir}: cannot tell how the training frames were prepared: run.json names the "
-                         f"cache {cache}, which is not there; pass prep='original' or 'paper' "
+                         f"cache {cache}, which is not there; pass prep='clean', 'original' or 'paper' "
                          f"(`mer predict --prep-preset`) to say which `mer prepare` settings were used")
     with RegionCache(cache) as opened:
         return opened.config

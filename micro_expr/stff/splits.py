@@ -15,18 +15,24 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 
-def frame50_indices(owner, items, test_dataset=None, fraction=0.5, seed=42, allow_test_frames=False):
-    """Sorted indices of the frames the shared spatial stage trains on.
+def frame50_indices(owner, items, test_dataset=None, fraction=0.5, seed=42, allow_test_frames=False, draw="numpy"):
+    """Indices of the frames the shared spatial stage trains on.
 
     ``owner``: item index of every frame (``micro_expr.stff.data.load_frames``);
     ``items``: the run's :class:`micro_expr.core.system.Item` list; ``test_dataset``:
     the held-out dataset of a cross-dataset run, None for LOSO.
 
-    With ``test_dataset`` None this is exactly the code's draw (a seeded
-    permutation of all frames, the first ``fraction`` kept). Otherwise the
-    draw runs over the frames of the training datasets only; with
-    ``allow_test_frames`` it reproduces the code's draw over all frames and
-    logs a warning that the test dataset's frames are in the CNNs' training set.
+    ``draw`` ``numpy`` (the project): a ``numpy.random.default_rng(seed)``
+    permutation, the first ``int(n * fraction)`` kept, sorted. ``sklearn`` (the
+    authors' CNN_SE.py:609): ``train_test_split(frames, test_size=1 - fraction,
+    random_state=seed)`` and the *train* part kept, in the order it returns
+    (the second part of a ``RandomState(seed)`` permutation); it is the code's
+    draw when the frames are in the code's order (CASME II then SAMM, every
+    frame of each sequence in the order of Data_url_*.csv, see
+    docs/original-code.md). With ``test_dataset`` set the draw runs over the
+    frames of the training datasets only; with ``allow_test_frames`` it runs
+    over all frames and logs a warning that the test dataset's frames are in
+    the CNNs' training set.
     """
     owner = np.asarray(owner)
     candidates = np.arange(len(owner))
@@ -38,5 +44,12 @@ def frame50_indices(owner, items, test_dataset=None, fraction=0.5, seed=42, allo
                         int(in_test.sum()), test_dataset)
         else:
             candidates = candidates[~in_test]
+    if draw == "sklearn":
+        from sklearn.model_selection import train_test_split
+
+        train, _ = train_test_split(candidates, test_size=1 - fraction, random_state=seed)
+        return np.asarray(train)
+    if draw != "numpy":
+        raise ValueError(f"unknown frame50 draw {draw!r}; choose 'numpy' or 'sklearn'")
     rng = np.random.default_rng(seed)
     return np.sort(candidates[rng.permutation(len(candidates))[: int(len(candidates) * fraction)]])

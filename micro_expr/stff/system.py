@@ -112,7 +112,8 @@ class STFF(RecognitionSystem):
             for name, model in spatial.models.items():
                 load_h5_weights(model, folder / f"{name}.h5")
         else:
-            chosen = frame50_indices(owner, items, test_dataset, cfg.spatial.split_fraction, cfg.spatial.split_seed)
+            chosen = frame50_indices(owner, items, test_dataset, cfg.spatial.split_fraction, cfg.spatial.split_seed,
+                                     draw=cfg.spatial.split_draw)
             labels = self._frame_labels(y, owner)
             log.info("spatial (frame50, all subjects mixed): %d of %d frames", len(chosen), len(owner))
             self._history = spatial.fit([a[chosen] for a in arrays], [t[chosen] for t in labels],
@@ -304,7 +305,8 @@ class STFF(RecognitionSystem):
         for clip in X:
             features, patch_weights = [], []
             for name, frames, size in zip(self.names, clip, cfg.patch_sizes):
-                patches = split_patches(frames, cfg.spatial.patches, size).numpy()  # the cut of training
+                patches = split_patches(frames, cfg.spatial.patches, size,  # the cut of training
+                                        cfg.spatial.resize_antialias).numpy()
                 sf, weights = attention.read_spatial(spatial[name], patches, cfg.spatial.patches)
                 features.append(sf)
                 patch_weights.append(weights)

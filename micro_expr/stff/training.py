@@ -216,7 +216,8 @@ class SpatialStage(_Stage):
                    for i, (k, y) in enumerate(zip(self.sizes, frame_labels))]
         data = frame_dataset(arrays, self.names, cfg.spatial.patches, cfg.patch_sizes, cfg.spatial.batch_size,
                              targets=[one_hot(y, k) for y, k in zip(frame_labels, self.sizes)], weights=weights,
-                             shuffle_buffer=cfg.spatial.shuffle_buffer, seed=seed)
+                             shuffle_buffer=cfg.spatial.shuffle_buffer, seed=seed,
+                             antialias=cfg.spatial.resize_antialias)
         history = self._train(data, cfg.spatial.epochs, "spatial")
         for name, model in self.models.items():
             copy_spatial_weights(self._fast[name], model)
@@ -232,7 +233,8 @@ class SpatialStage(_Stage):
             copy_spatial_weights(model, self._fast[name])
         cfg = self.config
         batch_size = batch_size or self.feature_batch_size
-        data = frame_dataset(arrays, self.names, cfg.spatial.patches, cfg.patch_sizes, batch_size)
+        data = frame_dataset(arrays, self.names, cfg.spatial.patches, cfg.patch_sizes, batch_size,
+                             antialias=cfg.spatial.resize_antialias)
         if self._extract is None:  # traced once; a None batch dimension takes the last, smaller batch too
             self._extract = tf.function(lambda x: self.extractor(x, training=False),
                                         input_signature=[data.element_spec])
@@ -251,7 +253,8 @@ def frame_features(extractor, arrays, config, batch_size=256):
     """SF (STFF Eq. 5) of every frame with a joint feature extractor (e.g. of loaded checkpoints):
     per input float32 (N, 256)."""
     names, cfg = list(config.region_names), config
-    data = frame_dataset(arrays, names, cfg.spatial.patches, cfg.patch_sizes, batch_size)
+    data = frame_dataset(arrays, names, cfg.spatial.patches, cfg.patch_sizes, batch_size,
+                         antialias=cfg.spatial.resize_antialias)
     features = extractor.predict(data, verbose=0)
     return [np.asarray(features[name], dtype=np.float32) for name in names]
 

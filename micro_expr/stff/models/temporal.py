@@ -21,7 +21,7 @@ import numpy as np
 from keras import layers
 
 from micro_expr.stff.config import keras_initializer
-from micro_expr.stff.models.fast.region_lstms import RegionLSTMs
+from micro_expr.stff.models.fast.region_lstms import RegionLSTMs, recurrent_activation
 from micro_expr.stff.models.se import TEMPORAL_SE, temporal_se
 
 PREDICTIONS = "predictions"
@@ -38,7 +38,7 @@ def build_temporal_model(temporal_config, region_names, n_classes, feature_dim=2
     inputs = [keras.Input((cfg.sequence_length, feature_dim), name=region) for region in region_names]
     if layout == "batched":
         x = RegionLSTMs(cfg.units, region_names, cfg.lstm_init, cfg.lstm_recurrent_init, cfg.masking,
-                        name=BATCHED_LSTMS)(inputs)
+                        recurrent_activation=cfg.recurrent_activation, name=BATCHED_LSTMS)(inputs)
         # LeakyReLU is element-wise; one dropout over all regions has the same distribution as R dropouts.
         x = layers.LeakyReLU(negative_slope=cfg.leaky_slope, name="stf_act")(x)
         return _classifier(layers.Dropout(cfg.lstm_dropout, name="stf_dropout")(x), inputs, cfg, n_classes, name)
@@ -48,6 +48,7 @@ def build_temporal_model(temporal_config, region_names, n_classes, feature_dim=2
             x = layers.Masking(mask_value=0.0, name=f"{region}_mask")(x)
         x = layers.LSTM(cfg.units, kernel_initializer=keras_initializer(cfg.lstm_init),
                         recurrent_initializer=keras_initializer(cfg.lstm_recurrent_init),
+                        recurrent_activation=recurrent_activation(cfg.recurrent_activation),
                         bias_initializer="zeros", name=f"{region}_lstm")(x)
         x = layers.LeakyReLU(negative_slope=cfg.leaky_slope, name=f"{region}_act")(x)
         stf.append(layers.Dropout(cfg.lstm_dropout, name=f"{region}_dropout")(x))  # STF(r), STFF Eq. 6

@@ -3,7 +3,8 @@
 The temporal model has one LSTM per region, each with its own weights. Run one
 after the other they cost R recurrences of N small steps each. Here they run
 side by side, with the same equations as ``keras.layers.LSTM`` (gates i, f, c, o;
-sigmoid and tanh; Keras' unit forget bias):
+sigmoid, or Keras 2's hard sigmoid with ``recurrent_activation``, and tanh; Keras'
+unit forget bias):
 
     z_t = x_t W + b          (all N steps at once, before the recurrence)
     z_t += h_{t-1} U         (the only per-step matrix product, batched over regions)
@@ -19,6 +20,25 @@ from keras import layers
 
 from micro_expr.stff.config import keras_initializer
 
+RECURRENT_ACTIVATIONS = ("sigmoid", "hard_sigmoid_keras2")
+
+
+@keras.saving.register_keras_serializable(package="micro_expr")
+def hard_sigmoid_keras2(x):
+    """Keras 2's ``hard_sigmoid``, clip(0.2 x + 0.5, 0, 1): the default ``recurrent_activation`` of the
+    TF 1.14 ``tf.keras.layers.LSTM`` the authors' LSTM_SE.py:603 builds. (Keras 3's ``hard_sigmoid``
+    is relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1), a different function.)"""
+    return keras.ops.clip(0.2 * x + 0.5, 0.0, 1.0)
+
+
+def recurrent_activation(name):
+    """The LSTM gate activation of ``temporal.recurrent_activation``: a Keras name or function."""
+    if name == "sigmoid":
+        return "sigmoid"
+    if name == "hard_sigmoid_keras2":
+        return hard_sigmoid_keras2
+    raise ValueError(f"unknown recurrent activation {name!r}; choose one of {RECURRENT_ACTIVATIONS}")
+
 
 @keras.saving.register_keras_serializable(package="micro_expr")
 class RegionLSTMs(layers.Layer):
@@ -29,9 +49,14 @@ class RegionLSTMs(layers.Layer):
     of ``keras.layers.LSTM`` named ``<regions[r]>_lstm``.
     """
 
-    def __init__(self, units, regions, kernel_initializer=1.0, recurrent_initializer=1.0, masking=False, **kwargs):
+    def __init__(self, units, regions, kernel_initializer=1.0, recurrent_initializer=1.0, masking=False,
+                 recurrent_activation="sigmoid", **kwargs):
         super().__init__(**kwargs)
         self.units, self.regions, self.masking = int(units), list(regions), bool(masking)
+        if recurrent_activation not in RECURRENT_ACTIVATIONS:
+            raise ValueError(f"unknown recurrent activation {recurrent_activation!r}; "
+                             f"choose one of {RECURRENT_ACTIVATIONS}")
+        self.recurrent_activation = recurrent_activation
         self.kernel_initializer, self.recurrent_initializer = kernel_initializer, recurrent_initializer
 
     def build(self, input_shape):
@@ -78,11 +103,17 @@ class RegionLSTMs(layers.Layer):
         if keep is not None:
             keep = tf.TensorArray(keep.dtype, size=tf.shape(keep)[0], element_shape=keep.shape[1:]).unstack(keep)
 
+        if self.recurrent_activation == "sigmoid":
+            gate = tf.sigmoid
+        else:  # Keras 2's hard_sigmoid (hard_sigmoid_keras2)
+            def gate(v):
+                return tf.clip_by_value(0.2 * v + 0.5, 0.0, 1.0)
+
         def step(t, h, c):
             gates = z.read(t) + tf.matmul(h, recurrent)       # (R, batch, 4 units)
             i, f, g, o = tf.split(gates, 4, axis=-1)
-            c_new = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
-            h_new = tf.sigmoid(o) * tf.tanh(c_new)
+            c_new = gate(f) * c + gate(i) * tf.tanh(g)
+            h_new = gate(o) * tf.tanh(c_new)
             if keep is not None:  # a masked step keeps the state
                 kept = keep.read(t)
                 h_new, c_new = tf.where(kept, h_new, h), tf.where(kept, c_new, c)
@@ -99,4 +130,5 @@ class RegionLSTMs(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "regions": self.regions, "masking": self.masking,
-                "kernel_initializer": self.kernel_initializer, "recurrent_initializer": self.recurrent_initializer}
+                "kernel_initializer": self.kernel_initializer, "recurrent_initializer": self.recurrent_initializer,
+                "recurrent_activation": self.recurrent_activation}
