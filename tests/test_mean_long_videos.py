@@ -1,4 +1,6 @@
 """Long-video readers (CAS(ME)^2, SAMM-LV, SMIC-E) on synthetic trees in each layout, and long-video spotting."""
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -333,5 +335,5 @@ def test_published_long_video_folds_run_through_the_runner(mean_weights, face_cl
 
     videos, _ = long_videos.read_long_videos(dataset, root, coding)
     _, direct = long_video.evaluate_published(weights, videos, MEANConfig.from_dict(run["config"]))
-    for key in ("spotting", "analysis", "strs", "k", "k_prime"):
-        assert results[key] == direct[key]
+    for key in ("spotting", "analysis", "strs", "k", "k_prime"):   # NaN (the code's analysis) equals NaN here
+        assert json.dumps(results[key], sort_keys=True) == json.dumps(direct[key], sort_keys=True)

@@ -171,6 +171,15 @@ class MEAN(RecognitionSystem):
         Long videos: the :class:`data_prep.long_videos.LongVideo` objects themselves; their frames are
         read when their fold predicts (a few long videos' features fill the memory).
         """
+        import logging
+
+        from micro_expr.mean.features import check_opencv, opencv_report
+
+        check_opencv(self.config)   # preset original: refuses an OpenCV whose TV-L1 is not the authors'
+        report = opencv_report()
+        logging.getLogger(__name__).info("OpenCV %s (TV-L1 %s the authors' OpenCV 4.5.1 .. 4.11), flow %s",
+                                         report["opencv"], "as" if report["tvl1_matches_authors"] else "NOT as",
+                                         self.config.flow)
         if isinstance(cache, long_video.LongVideos):
             by_key = {video.key: video for video in cache.videos}
             videos = [by_key[item.key] for item in items]
@@ -181,8 +190,6 @@ class MEAN(RecognitionSystem):
         infos = [by_key[item.key] for item in items]
         self.k_ = pipeline.flow_k(self.config, infos[0].fps)
         self.k_prime_ = pipeline.k_prime_for(self.config, infos)
-        import logging
-
         logging.getLogger(__name__).info("%s: %d samples, k = %d, k' = %d", self.dataset_, len(infos), self.k_,
                                          self.k_prime_)
         return [pipeline.prepare_sample(cache, info, self.k_, self.num_classes_, self.config,
@@ -244,6 +251,9 @@ class MEAN(RecognitionSystem):
 
         Long videos also record every ME (``truths``, ``labels``); ``match`` is the truth a TP hit.
         """
+        import cv2
+
+        opencv_version = cv2.__version__   # the features of this fold were computed with it
         records = []
         for item, row in zip(items, self._rows(X)):
             spots = [{"peak": int(s["peak"]), "interval": [int(v) for v in s["interval"]], "score": float(s["score"]),
@@ -252,7 +262,7 @@ class MEAN(RecognitionSystem):
             records.append({"key": item.key, "dataset": item.dataset, "subject": item.subject,
                             "label": row["label"], "truth": [int(v) for v in row["truth"]], "spots": spots,
                             "fold": self.fold_number_, "k": self.k_, "k_prime": self.k_prime_,
-                            "num_classes": self.num_classes_})
+                            "num_classes": self.num_classes_, "opencv": opencv_version})
             if "truths" in row:
                 records[-1].update(truths=[[int(v) for v in t] for t in row["truths"]], labels=row["labels"])
         return records
@@ -290,13 +300,22 @@ class MEAN(RecognitionSystem):
                    "folds": len({p["fold"] for p in predictions}), "n_folds": len(run["folds"]),
                    "n_samples": len(predictions),
                    **pipeline.summarise(rows, first["num_classes"], config=MEANConfig.from_dict(run["config"])),
-                   "timings": {"fold_seconds_total": seconds}}
+                   "timings": {"fold_seconds_total": seconds}, **_opencv_summary(predictions)}
         if run["config"].get("weights"):
             summary["weights"] = run["config"]["weights"]
         if note:
             summary["note"] = note
         figures = {"training_curves": learning_curves(histories)} if any(histories.values()) else {}
         return summary, format_markdown(summary), figures
+
+
+def _opencv_summary(predictions):
+    """The OpenCV the folds' features were computed with (older runs without it: the installed one)."""
+    from micro_expr.mean.features import opencv_report, tvl1_matches_authors
+
+    versions = sorted({p["opencv"] for p in predictions if p.get("opencv")}) or [opencv_report()["opencv"]]
+    return {"opencv": ", ".join(versions),
+            "tvl1_matches_authors": all(tvl1_matches_authors(version) for version in versions)}
 
 
 # What MEAN's training records per epoch (``pipeline.train_fold``): the spotting stage regresses
@@ -321,7 +340,8 @@ def format_summary(summary):
         f"analysis  n {analysis['n']}  F1 {analysis['f1']:.4f}  UF1 {analysis['uf1']:.4f}  "
         f"UAR {analysis['uar']:.4f}  accuracy {analysis['accuracy']:.4f}",
         f"STRS {summary['strs']:.4f}",
-    ])
+    ] + ([f"OpenCV {summary['opencv']} (TV-L1 {'as' if summary.get('tvl1_matches_authors') else 'NOT as'} "
+          f"the authors' OpenCV 4.5.1 .. 4.11)"] if summary.get("opencv") else []))
 
 
 def format_markdown(summary):
