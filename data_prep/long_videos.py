@@ -38,6 +38,7 @@ subjects without a kept video, and numbers the LOSO folds in that order
 spot_recog files (9 recog, for the 9 subjects with negative/positive/surprise
 MEs, paper MEAN Table 1), SAMM-LV 29 (28 recog), SMIC-E-HS 16, VIS 8, NIR 8.
 """
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,7 @@ from data_prep.errors import InputError
 from data_prep.labels import megc_class
 from data_prep.samples import Failure
 
+log = logging.getLogger(__name__)
 FPS = {"casme_sq": 30.0, "sammlv": 200.0, "smic_hs": 100.0, "smic_vis": 25.0, "smic_nir": 25.0}
 SMIC_MODALITIES = ("HS", "VIS", "NIR")
 # Published weight folder -> (reader dataset name, how to call it)
@@ -123,6 +125,9 @@ def _expression(onset, apex, offset, emotion, dataset, source):
     apex = None if apex in (None, "", "/") or str(apex).strip() in ("/", "nan") else _number(apex, "apex", source)
     if offset == 0:   # the sheets write 0 when the offset is unknown: the apex ends the ME (authors' code)
         offset = apex if apex is not None else onset
+    if offset < onset:
+        raise InputError(f"{source}: onset {onset} is after offset {offset}; correct the row (or delete it) "
+                         f"in the coding sheet")
     emotion = str(emotion or "").strip().lower()
     return Expression(onset, apex, offset, emotion, _megc(dataset, emotion), source)
 
@@ -141,17 +146,40 @@ def _video(dataset, subject, name, folder, expressions, failures):
     except InputError as error:
         failures.append(Failure(f"{dataset}/{subject}/{name}", str(error)))
         return None
-    return LongVideo(dataset, subject, name, folder, [n for n, _ in numbered], [p for _, p in numbered],
-                     expressions, FPS[dataset])
+    numbers = [n for n, _ in numbered]
+    _check_frames(folder, numbers, expressions)
+    return LongVideo(dataset, subject, name, folder, numbers, [p for _, p in numbered], expressions, FPS[dataset])
 
 
-def _sheets(path):
+def _check_frames(folder, numbers, expressions):
+    """Warn (naming the folder and the sheet row) about missing frames and MEs outside the frame files."""
+    missing = sorted(set(range(numbers[0], numbers[-1] + 1)) - set(numbers))
+    if missing:
+        shown = ", ".join(str(n) for n in missing[:5]) + (" ..." if len(missing) > 5 else "")
+        log.warning("%s: %d frame%s missing between %d and %d (%s); the flow pairs (F_i, F_i+k) around them "
+                    "span more time", folder, len(missing), "s" if len(missing) > 1 else "", numbers[0],
+                    numbers[-1], shown)
+    for expression in expressions:
+        if expression.onset > numbers[-1]:
+            raise InputError(f"{expression.source}: onset {expression.onset} is after the last frame "
+                             f"{numbers[-1]} of {folder}; check the row or the frame files")
+        if expression.offset > numbers[-1] or expression.onset < numbers[0]:
+            log.warning("%s: ME %d..%d reaches outside the frames %d..%d of %s; it is cut to them",
+                        expression.source, expression.onset, expression.offset, numbers[0], numbers[-1], folder)
+
+
+def _sheets(path, what="coding sheet", option="--coding"):
     import pandas as pd
 
+    if path is None:
+        raise InputError(f"the {what} is needed ({option} FILE)")
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: coding sheet not found")
-    return pd.ExcelFile(path)
+        raise InputError(f"{path}: {what} not found")
+    try:
+        return pd.ExcelFile(path)
+    except Exception as error:   # pandas / openpyxl / zipfile raise several kinds for a non-Excel file
+        raise InputError(f"{path}: cannot read it as an Excel workbook ({type(error).__name__}: {error})") from None
 
 
 def read_casme_sq(root, coding):
@@ -160,7 +188,11 @@ def read_casme_sq(root, coding):
     rawpic = root / "rawpic" if (root / "rawpic").is_dir() else root
     if not rawpic.is_dir():
         raise InputError(f"{root}: CAS(ME)^2 folder does not exist")
-    book = _sheets(coding)
+    book = _sheets(coding, "CAS(ME)^2 coding sheet code_final.xlsx")
+    if len(book.sheet_names) < 3:
+        raise InputError(f"{coding}: CAS(ME)^2's code_final.xlsx has 3 sheets (the expressions, subject number "
+                         f"-> folder, video code -> name); this file has {len(book.sheet_names)} "
+                         f"({', '.join(map(str, book.sheet_names))})")
     codes = book.parse(book.sheet_names[0], header=None)
     subjects = book.parse(book.sheet_names[1], header=None)
     names = book.parse(book.sheet_names[2], header=None, converters={0: str})
@@ -197,8 +229,6 @@ def _folder_name(subject):
 
 def read_sammlv(root, coding, samm_coding):
     """SAMM long videos with their micro-expressions; emotions from the SAMM coding sheet: (videos, failures)."""
-    import pandas as pd
-
     from data_prep.coding_sheets import read_coding_sheet
 
     root = Path(root)
@@ -206,7 +236,8 @@ def read_sammlv(root, coding, samm_coding):
     if not folder.is_dir():
         raise InputError(f"{root}: SAMM-LV folder does not exist")
     emotions = {str(row["sample"]).strip(): row["emotion"] for row in read_coding_sheet(samm_coding, "samm")[0]}
-    table = pd.read_excel(coding, header=None, skiprows=list(range(10)))
+    book = _sheets(coding, "SAMM-LV coding sheet SAMM_LongVideos_V2_Release.xlsx")
+    table = book.parse(book.sheet_names[0], header=None, skiprows=list(range(10)))
     by_video = {}
     for index, row in table.iterrows():
         source = f"{coding} row {index + 11}"
@@ -228,8 +259,6 @@ def read_sammlv(root, coding, samm_coding):
 
 def read_smic_e(root, modality="HS"):
     """SMIC-E (``HS``, ``VIS`` or ``NIR``) videos with their one ME each: (videos, failures)."""
-    import pandas as pd
-
     modality = modality.upper()
     if modality not in SMIC_MODALITIES:
         raise InputError(f"unknown SMIC-E modality {modality!r}; choose one of {SMIC_MODALITIES}")
@@ -241,7 +270,8 @@ def read_smic_e(root, modality="HS"):
         raise InputError(f"{root}: SMIC-E {modality} folder {folder} does not exist")
     if not sheet.is_file():
         raise InputError(f"{sheet}: SMIC-E annotation not found")
-    table = pd.read_excel(sheet)
+    book = _sheets(sheet, f"SMIC-E {modality} annotation")
+    table = book.parse(book.sheet_names[0])
     dataset = f"smic_{modality.lower()}"
     videos, failures = [], []
     for index, row in table.iterrows():
