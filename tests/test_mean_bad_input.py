@@ -69,3 +69,42 @@ def test_a_non_excel_coding_file_and_a_missing_coding_are_clear_errors(tmp_path)
 def test_sammlv_without_its_long_video_sheet_is_a_clear_error(tmp_path, samm_coding):
     with pytest.raises(InputError, match=r"SAMM-LV coding sheet .* is needed \(--coding FILE\)"):
         long_videos.read_long_videos("sammlv", tmp_path, None, samm_coding)
+
+
+# ---------------------------------------------------------------- mer mean evaluate
+
+
+def test_weights_of_another_dataset_are_refused(tmp_path):
+    from micro_expr.systems.mean import weights_folder
+
+    (tmp_path / "SAMMLV" / "spot_recog").mkdir(parents=True)
+    (tmp_path / "CASME2" / "spot_recog").mkdir(parents=True)
+    with pytest.raises(InputError, match=r"published weights of SAMMLV, but the data is casme2 .* CASME2"):
+        weights_folder(tmp_path / "SAMMLV", "casme2")
+    with pytest.raises(InputError, match=r"published weights of SAMMLV"):
+        weights_folder(tmp_path / "SAMMLV" / "spot_recog", "casme2")
+    assert weights_folder(tmp_path, "casme2") == tmp_path / "CASME2" / "spot_recog"
+    assert weights_folder(tmp_path, "samm") == tmp_path / "SAMMLV" / "spot_recog"
+
+
+def test_a_missing_weights_folder_is_refused_before_any_flow(tiny_cache, tmp_path, monkeypatch):
+    from micro_expr.runs import run_protocol
+    from micro_expr.systems.mean import MEAN
+
+    def no_flows(*args, **kwargs):
+        raise AssertionError("features were computed before the weights folder was checked")
+
+    monkeypatch.setattr(MEAN, "load_inputs", no_flows)
+    with pytest.raises(InputError, match=r"nowhere: weights folder does not exist"):
+        run_protocol(MEAN.from_preset("original", weights=str(tmp_path / "nowhere")), tiny_cache, tmp_path / "run")
+    assert not (tmp_path / "run" / "run.json").exists()
+
+
+def test_a_cache_without_any_prepared_sample_says_why(tmp_path):
+    from micro_expr.systems.mean import _dataset_samples
+
+    cache = type("Cache", (), {"path": tmp_path / "c.h5", "samples": [],
+                               "failures": [{"key": "casme2/sub01/EP01", "message": "no face found"}] * 3})()
+    with pytest.raises(InputError, match=r"holds no prepared sample; all 3 samples failed preparation, "
+                                         r"e.g. casme2/sub01/EP01: no face found"):
+        _dataset_samples(cache, None)

@@ -35,6 +35,12 @@ MODEL = "mean"   # a fold's checkpoint stem
 
 def _dataset_samples(cache, dataset):
     datasets = sorted({info.dataset for info in cache.samples})
+    if not datasets:
+        failures = list(getattr(cache, "failures", None) or [])
+        detail = (f"; all {len(failures)} samples failed preparation, e.g. {failures[0].get('key')}: "
+                  f"{failures[0].get('message')}" if failures else "")
+        raise InputError(f"{cache.path}: holds no prepared sample{detail}; prepare it again "
+                         f"(mer prepare ... --frames all --store-face)")
     if dataset is None:
         if len(datasets) != 1:
             raise InputError(f"{cache.path}: holds datasets {', '.join(datasets) or 'none'}; "
@@ -47,14 +53,23 @@ def _dataset_samples(cache, dataset):
 
 
 def weights_folder(root, dataset):
-    """The folder with the s<fold>.hdf5 spot_recog files, from what ``weights`` points at."""
+    """The folder with the s<fold>.hdf5 spot_recog files, from what ``weights`` points at.
+
+    A folder named after another dataset's published set (e.g. ``SAMMLV/spot_recog`` for a CASME II
+    cache) is refused: its fold count may match by chance, its folds would not.
+    """
     folder = Path(root)
     if not folder.is_dir():
         raise InputError(f"{folder}: weights folder does not exist")
-    if (folder / pipeline.WEIGHT_FOLDERS.get(dataset, dataset)).is_dir():
-        folder = folder / pipeline.WEIGHT_FOLDERS.get(dataset, dataset)
+    wanted = pipeline.WEIGHT_FOLDERS.get(dataset, dataset)
+    if (folder / wanted).is_dir():
+        folder = folder / wanted
     if (folder / "spot_recog").is_dir():
         folder = folder / "spot_recog"
+    named = [part for part in folder.resolve().parts[-3:] if part in set(pipeline.WEIGHT_FOLDERS.values())]
+    if named and named[-1] != wanted:
+        raise InputError(f"{folder}: these are the published weights of {named[-1]}, but the data is {dataset} "
+                         f"(its weights are {wanted}); give --weights the root folder or {wanted}/")
     return folder
 
 
