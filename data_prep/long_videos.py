@@ -50,7 +50,7 @@ from data_prep.labels import megc_class
 from data_prep.samples import Failure
 
 log = logging.getLogger(__name__)
-FPS = {"casme_sq": 30.0, "sammlv": 200.0, "smic_hs": 100.0, "smic_vis": 25.0, "smic_nir": 25.0}
+FPS = {"casme_sq": 30.0, "sammlv": 200.0, "smic_hs": 100.0, "smic_vis": 25.0, "smic_nir": 25.0, "casme2": 200.0}
 SMIC_MODALITIES = ("HS", "VIS", "NIR")
 # Published weight folder -> (reader dataset name, how to call it)
 WEIGHT_SETS = {"CASME_sq": "casme_sq", "SAMMLV": "sammlv", "SMIC_HS": "smic_hs", "SMIC_VIS": "smic_vis",
@@ -288,8 +288,35 @@ def read_smic_e(root, modality="HS"):
     return videos, failures
 
 
+def read_casme2_clips(root, coding):
+    """CASME II whole clips (``<root>/subNN/<Filename>/``, every frame file), one ME each: (videos, failures).
+
+    The MEAN authors read the CASME2-RAW clips whole (load_images.py:46-60) and spotted in each; read
+    this way, MEAN cuts the faces from the frame files itself (``micro_expr.mean.long_video.video_faces``),
+    so the ``original`` preset gets the authors' detector crop exactly, which the region cache, holding
+    only the landmark box, cannot give back. Every sheet row is kept; MEAN's sample selection (5 emotions,
+    exclusions) is applied by ``micro_expr.mean.long_video.select_videos``.
+    """
+    from data_prep.datasets import read_casme2
+
+    samples, failures = read_casme2(root, coding, frames="all")
+    videos = []
+    for sample in samples:
+        expression = Expression(sample.onset, sample.apex, sample.offset, (sample.emotion or "").strip().lower(),
+                                sample.megc_class, sample.source)
+        _check_frames(sample.folder, sample.frame_numbers, [expression])
+        videos.append(LongVideo("casme2", sample.subject, sample.sample, sample.folder, sample.frame_numbers,
+                                sample.frames, [expression], FPS["casme2"]))
+    return videos, failures
+
+
 def read_long_videos(dataset, root, coding=None, samm_coding=None):
-    """Videos and failures of ``casme_sq``, ``sammlv`` or ``smic_hs`` / ``smic_vis`` / ``smic_nir``."""
+    """Videos and failures of ``casme_sq``, ``sammlv``, ``smic_hs`` / ``smic_vis`` / ``smic_nir``, or
+    ``casme2`` (whole short clips, ``read_casme2_clips``)."""
+    if dataset == "casme2":
+        if coding is None:
+            raise InputError("CASME II needs its coding sheet (--coding FILE)")
+        return read_casme2_clips(root, coding)
     if dataset == "casme_sq":
         return read_casme_sq(root, coding)
     if dataset == "sammlv":

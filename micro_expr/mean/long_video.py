@@ -61,7 +61,7 @@ def video_features(video, k, config, faces=None):
     return feat.spotting_features(faces, k, landmarks, config.roi_layout, config.flow, config.strain)
 
 
-SINGLE_PEAK_DATASETS = ("smic_hs", "smic_vis", "smic_nir")   # the authors' spot_multiple = False
+SINGLE_PEAK_DATASETS = ("smic_hs", "smic_vis", "smic_nir", "casme2")   # the authors' spot_multiple = False
 
 
 def spots_every_peak(dataset, config):
@@ -82,11 +82,30 @@ def truths_and_labels(video, num_classes=3, config=None):
     code indexed them (onset - FirstF in load_excel.py:85-86, then onset - 1 in load_label.py:56).
     """
     classes = pipeline.class_names(num_classes)
-    labels = [classes.index(e.megc_class) if e.megc_class in classes else None for e in video.expressions]
+    names = [e.emotion if num_classes == 5 else e.megc_class for e in video.expressions]   # 5: CASME II emotions
+    labels = [classes.index(name) if name in classes else None for name in names]
     intervals = video.intervals()
     if config is not None and config.smic_e_index == "code" and video.dataset.startswith("smic_"):
         intervals = [(first - 1, last - 1) for first, last in intervals]
     return intervals, labels
+
+
+def select_videos(videos, config):
+    """The videos MEAN uses. CASME II clips (``data_prep.long_videos.read_casme2_clips``): those of the 5
+    emotions (load_label.py:17, 36) and without the excluded samples of ``pipeline.select_samples``
+    (``casme2_megc_excluded``, ``casme2_code_excluded``); other long videos: all of them."""
+    from types import SimpleNamespace
+
+    kept = []
+    for video in videos:
+        if video.dataset == "casme2":
+            expression = video.expressions[0]
+            info = SimpleNamespace(dataset="casme2", subject=video.subject, sample=video.video,
+                                   onset=expression.onset, apex=expression.apex, offset=expression.offset)
+            if expression.emotion not in pipeline.CASME2_CLASSES or not pipeline.select_samples([info], config):
+                continue
+        kept.append(video)
+    return kept
 
 
 def analyse_long_video(key, scores, probabilities, truths, labels, k_prime, config, threshold=0.5, multiple=True):
@@ -127,6 +146,7 @@ def evaluate_published(folder, videos, config):
     from micro_expr.mean.published import build_model_for, fold_files, read_checkpoint, set_published_weights
 
     folds = fold_files(folder)
+    videos = select_videos(videos, config)
     subjects = fold_subjects(videos)
     if sorted(folds) != list(range(1, len(subjects) + 1)):
         raise InputError(f"{folder}: {len(folds)} fold files for the {len(subjects)} subjects with MEs "

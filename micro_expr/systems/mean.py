@@ -169,7 +169,7 @@ class MEAN(RecognitionSystem):
                              f"(--set weights=DIR); training MEAN on long videos is not implemented")
         for failure in data.failures:
             logging.getLogger(__name__).warning("skipped %s: %s", failure.key, failure.message)
-        videos = [video for video in data.videos if video.expressions]
+        videos = long_video.select_videos([video for video in data.videos if video.expressions], self.config)
         if not videos:
             raise InputError(f"{data.path}: no {data.source.dataset} video with a micro-expression")
         self.dataset_ = data.source.dataset
