@@ -21,6 +21,13 @@ Layouts (as distributed, and as the MEAN authors' code read them):
 - SMIC-E (HS, VIS, NIR): ``<root>/HS_long/SMIC-HS-E/HS/s01/s1_ne_01/image559700.jpg``
   and ``<root>/HS_long/SMIC-HS-E_annotation.xlsx`` (Subject, Filename, OnsetF,
   OffsetF, Emotion, FirstF; frame numbers of the recording), one ME per video.
+- CASME II whole clips (``read_casme2_clips``): ``<root>/subNN/<Filename>/img46.jpg`` and the CASME II
+  coding sheet, one ME per clip, every frame file: MEAN's own preparation of CASME II from the frames
+  (the authors read CASME2-RAW whole clips, load_images.py:46-60).
+
+Bad rows: an onset after its offset, or after the video's last frame, is refused naming the sheet
+row; an ME reaching outside the frame files is cut to them with a warning, and missing frame numbers
+inside a video are warned about.
 
 Which MEs count (the authors' code, load_label): micro-expressions only
 (CAS(ME)^2 type ``micro-expression``, SAMM-LV ``Micro - 1/2``); an offset of 0
