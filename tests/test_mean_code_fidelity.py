@@ -184,3 +184,30 @@ def test_casme2_sample_exclusions_of_the_code(casme2_coding):
     assert dropped == {("sub04", "EP12_01f"), ("sub12", "EP09_06")}
     paper, kept = counts(PAPER)
     assert sum(paper.values()) == 244 and ("sub12", "EP09_06") in {(i.subject, i.sample) for i in kept}
+
+
+# ---------------------------------------------------------------- analysis pairs out of step ('others')
+
+
+def test_an_others_me_puts_the_code_analysis_pairs_out_of_step():
+    """training_utils.py:139 appends the voted class, line 150 the truth's, with convertLabel raising
+    KeyError for 'others' in between (swallowed, lines 153-155); train_evaluate.py:215-218 pairs by position.
+    Video 1: TP on an 'others' ME (voted 0), TP on a negative ME (voted 0); video 2: TP on a surprise ME
+    (voted 2). cur_pred [0, 0, 2], cur_tp_gt [0, 2]: pairs (0, 0) and (2, 0), so the surprise TP is scored
+    with the class voted for the negative one."""
+    spot = lambda match, voted: {"peak": 5, "interval": (0, 9), "score": 1.0, "true_positive": True,
+                                 "match": match, "predicted_class": voted}
+    rows = [{"key": "v1", "truths": [(0, 9), (20, 29)], "labels": [None, 0], "truth": (0, 9), "label": None,
+             "spots": [spot(0, 0), spot(1, 0)]},
+            {"key": "v2", "truths": [(0, 9)], "labels": [2], "truth": (0, 9), "label": 2, "spots": [spot(0, 2)]}]
+    assert pipeline.code_analysis_pairs(rows) == [(0, 0), (2, 0)]
+    own = pipeline.summarise(rows, 3, config=PAPER)["analysis"]
+    assert own["n"] == 2 and own["accuracy"] == 1.0                 # (0, 0) and (2, 2)
+    code = pipeline.summarise(rows, 3, config=ORIGINAL)["analysis"]
+    assert code["n"] == 2 and code["accuracy"] == 0.5
+    # an FP on a video whose last ME is 'others' also drops its -1 entry: the shift happens without a TP
+    fp = {"peak": 40, "interval": (40, 49), "score": 0.5, "true_positive": False, "match": None,
+          "predicted_class": 1}
+    rows[0]["spots"] = [fp]
+    rows[0]["labels"] = [0, None]
+    assert pipeline.code_analysis_pairs(rows) == [(2, 1)]

@@ -76,6 +76,9 @@ class MEANConfig:
     short_clip: str = "clip"           # smoothing 'same' on a clip of fewer than 2k' scores: 'clip' = one
                                        # smoothed score per frame; 'numpy' = np.convolve(.., 'same') returns
                                        # 2k' values, the peak may lie after the clip (training_utils.py:11-15)
+    analysis_pairs: str = "own"        # analysis pairs of long videos: each TP with its own truth's class, or
+                                       # 'code': the code's two lists, out of step after an 'others' ME
+                                       # (training_utils.py:129-155, train_evaluate.py:213-218)
     tvl1_opencv: str = "warn"          # OpenCV whose TV-L1 differs from the authors' (4.5.1 .. 4.11): 'warn'
                                        # (a warning) or 'require' (refuse to compute TV-L1 flow with it)
     # Ablations of the paper (same value in both presets).
@@ -102,6 +105,7 @@ class MEANConfig:
         _check("smic_e_index", self.smic_e_index, ("file", "code"))
         _check("short_clip", self.short_clip, ("clip", "numpy"))
         _check("tvl1_opencv", self.tvl1_opencv, ("warn", "require"))
+        _check("analysis_pairs", self.analysis_pairs, ("own", "code"))
         if self.k_prime is not None:
             _positive("k_prime", self.k_prime)
         _check("analysis_interval", self.analysis_interval, ("onset_apex", "apex", "onset_offset"))
@@ -137,7 +141,7 @@ PRESET_OVERRIDES = {
     "original": {"roi_layout": "code", "smoothing": "same", "interval_end": 0, "empty_spot": "dummy",
                  "ap_order": "dataset", "face_crop": "detector", "strain": "backward",
                  "analysis_classes": "code", "casme2_megc_excluded": False, "casme2_code_excluded": True,
-                 "smic_e_index": "code", "short_clip": "numpy", "tvl1_opencv": "require",
+                 "smic_e_index": "code", "short_clip": "numpy", "tvl1_opencv": "require", "analysis_pairs": "code",
                  "epochs_spot": 10, "epochs_recog": 100, "ratio": 5},
 }
 

@@ -206,11 +206,40 @@ def summarise(rows, num_classes, threshold=0.5, config=None):
     tp, fp, fn = metrics.spotting_counts(videos, threshold, rule)
     spot = {"tp": tp, "fp": fp, "fn": fn, **metrics.precision_recall_f1(tp, fp, fn),
             "ap_50_95": metrics.average_precision_range(scored, order=config.ap_order, rule=rule)}
-    hits = [(spot_label(row, s), s["predicted_class"]) for row in rows for s in row["spots"]
-            if s["true_positive"] and spot_label(row, s) is not None and s["predicted_class"] is not None]
+    if config.analysis_pairs == "code":
+        hits = code_analysis_pairs(rows)
+    else:
+        hits = [(spot_label(row, s), s["predicted_class"]) for row in rows for s in row["spots"]
+                if s["true_positive"] and spot_label(row, s) is not None and s["predicted_class"] is not None]
     analysis = metrics.analysis_scores([t for t, _ in hits], [p for _, p in hits], classes=config.analysis_classes)
     return {"spotting": spot, "analysis": analysis, "strs": metrics.strs(spot["f1"], analysis["f1"]),
             "classes": list(class_names(num_classes))}
+
+
+def code_analysis_pairs(rows):
+    """(true class, predicted class) pairs as the authors' code formed them (``analysis_pairs="code"``).
+
+    ``recognition`` (training_utils.py:118-164) walks every spot of every video and appends the voted
+    class to ``cur_pred`` (line 139) before it looks up the truth's label: the matched truth's for a TP,
+    the video's *last* truth's for an FP (``sample_index == -1``, line 148). ``convertLabel`` raises
+    ``KeyError`` for 'others' (a truth without a class here, label None), the ``except`` swallows it
+    (lines 153-155), and ``cur_tp_gt`` misses that entry (lines 149-152); for an FP the entry would be -1.
+    ``final_evaluation`` then pairs the two lists by position (train_evaluate.py:213-218), so every pair
+    after such a spot takes the prediction of the spot before it. A spot whose peak lies after the clip
+    raises earlier (line 132) and is left out of both lists.
+    """
+    predicted, truths = [], []
+    for row in rows:
+        labels = list(row["labels"]) if "labels" in row else [row["label"]]
+        for spot in row["spots"]:
+            if spot["predicted_class"] is None:
+                continue
+            predicted.append(spot["predicted_class"])
+            label = spot_label(row, spot) if spot["true_positive"] else (labels[-1] if labels else None)
+            if label is None:
+                continue   # convertLabel(..., 'others'): KeyError after cur_pred was appended
+            truths.append(label if spot["true_positive"] else -1)
+    return [(truth, predicted[index]) for index, truth in enumerate(truths) if truth != -1]
 
 
 def row_truths(row):
