@@ -79,6 +79,9 @@ def test_smic_e_truth_frames_are_one_earlier_in_the_original_preset():
     video = _video("smic_hs", [Expression(559720, None, 559740, "positive", "positive")], n=100, first=559700)
     assert long_video.truths_and_labels(video, 3, PAPER) == ([(20, 40)], [1])
     assert long_video.truths_and_labels(video, 3, ORIGINAL) == ([(19, 39)], [1])
+    first = _video("smic_vis", [Expression(559700, None, 559710, "positive", "positive")], n=100, first=559700)
+    assert long_video.select_videos([video, first], ORIGINAL) == [video]   # load_label.py:55 drops onset 0
+    assert long_video.select_videos([video, first], PAPER) == [video, first]
     sq = _video("casme_sq", [Expression(21, None, 41, "positive", "positive")], n=100, first=1)   # img1.jpg ..
     assert long_video.truths_and_labels(sq, 3, ORIGINAL) == ([(20, 40)], [1])    # onset - 1 on 1-based files
 

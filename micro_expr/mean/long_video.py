@@ -93,7 +93,8 @@ def truths_and_labels(video, num_classes=3, config=None):
 def select_videos(videos, config):
     """The videos MEAN uses. CASME II clips (``data_prep.long_videos.read_casme2_clips``): those of the 5
     emotions (load_label.py:17, 36) and without the excluded samples of ``pipeline.select_samples``
-    (``casme2_megc_excluded``, ``casme2_code_excluded``); other long videos: all of them."""
+    (``casme2_megc_excluded``, ``casme2_code_excluded``); SMIC-E with ``smic_e_index="code"``: without the
+    videos whose ME starts on the first frame, which the code drops (load_label.py:55); others: all."""
     from types import SimpleNamespace
 
     kept = []
@@ -104,6 +105,9 @@ def select_videos(videos, config):
                                    onset=expression.onset, apex=expression.apex, offset=expression.offset)
             if expression.emotion not in pipeline.CASME2_CLASSES or not pipeline.select_samples([info], config):
                 continue
+        if (video.dataset in SINGLE_PEAK_DATASETS and video.dataset != "casme2" and config.smic_e_index == "code"
+                and any(first == 0 for first, _ in video.intervals())):
+            continue   # SMIC-E, the code: onset - FirstF == 0 fails `elif(int(row['onset'])!=0)` (load_label.py:55)
         kept.append(video)
     return kept
 
