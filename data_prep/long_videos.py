@@ -21,6 +21,13 @@ Layouts (as distributed, and as the MEAN authors' code read them):
 - SMIC-E (HS, VIS, NIR): ``<root>/HS_long/SMIC-HS-E/HS/s01/s1_ne_01/image559700.jpg``
   and ``<root>/HS_long/SMIC-HS-E_annotation.xlsx`` (Subject, Filename, OnsetF,
   OffsetF, Emotion, FirstF; frame numbers of the recording), one ME per video.
+- CASME II whole clips (``read_casme2_clips``): ``<root>/subNN/<Filename>/img46.jpg`` and the CASME II
+  coding sheet, one ME per clip, every frame file: MEAN's own preparation of CASME II from the frames
+  (the authors read CASME2-RAW whole clips, load_images.py:46-60).
+
+Bad rows: an onset after its offset, or after the video's last frame, is refused naming the sheet
+row; an ME reaching outside the frame files is cut to them with a warning, and missing frame numbers
+inside a video are warned about.
 
 Which MEs count (the authors' code, load_label): micro-expressions only
 (CAS(ME)^2 type ``micro-expression``, SAMM-LV ``Micro - 1/2``); an offset of 0
@@ -38,6 +45,7 @@ subjects without a kept video, and numbers the LOSO folds in that order
 spot_recog files (9 recog, for the 9 subjects with negative/positive/surprise
 MEs, paper MEAN Table 1), SAMM-LV 29 (28 recog), SMIC-E-HS 16, VIS 8, NIR 8.
 """
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +56,8 @@ from data_prep.errors import InputError
 from data_prep.labels import megc_class
 from data_prep.samples import Failure
 
-FPS = {"casme_sq": 30.0, "sammlv": 200.0, "smic_hs": 100.0, "smic_vis": 25.0, "smic_nir": 25.0}
+log = logging.getLogger(__name__)
+FPS = {"casme_sq": 30.0, "sammlv": 200.0, "smic_hs": 100.0, "smic_vis": 25.0, "smic_nir": 25.0, "casme2": 200.0}
 SMIC_MODALITIES = ("HS", "VIS", "NIR")
 # Published weight folder -> (reader dataset name, how to call it)
 WEIGHT_SETS = {"CASME_sq": "casme_sq", "SAMMLV": "sammlv", "SMIC_HS": "smic_hs", "SMIC_VIS": "smic_vis",
@@ -123,6 +132,9 @@ def _expression(onset, apex, offset, emotion, dataset, source):
     apex = None if apex in (None, "", "/") or str(apex).strip() in ("/", "nan") else _number(apex, "apex", source)
     if offset == 0:   # the sheets write 0 when the offset is unknown: the apex ends the ME (authors' code)
         offset = apex if apex is not None else onset
+    if offset < onset:
+        raise InputError(f"{source}: onset {onset} is after offset {offset}; correct the row (or delete it) "
+                         f"in the coding sheet")
     emotion = str(emotion or "").strip().lower()
     return Expression(onset, apex, offset, emotion, _megc(dataset, emotion), source)
 
@@ -141,17 +153,40 @@ def _video(dataset, subject, name, folder, expressions, failures):
     except InputError as error:
         failures.append(Failure(f"{dataset}/{subject}/{name}", str(error)))
         return None
-    return LongVideo(dataset, subject, name, folder, [n for n, _ in numbered], [p for _, p in numbered],
-                     expressions, FPS[dataset])
+    numbers = [n for n, _ in numbered]
+    _check_frames(folder, numbers, expressions)
+    return LongVideo(dataset, subject, name, folder, numbers, [p for _, p in numbered], expressions, FPS[dataset])
 
 
-def _sheets(path):
+def _check_frames(folder, numbers, expressions):
+    """Warn (naming the folder and the sheet row) about missing frames and MEs outside the frame files."""
+    missing = sorted(set(range(numbers[0], numbers[-1] + 1)) - set(numbers))
+    if missing:
+        shown = ", ".join(str(n) for n in missing[:5]) + (" ..." if len(missing) > 5 else "")
+        log.warning("%s: %d frame%s missing between %d and %d (%s); the flow pairs (F_i, F_i+k) around them "
+                    "span more time", folder, len(missing), "s" if len(missing) > 1 else "", numbers[0],
+                    numbers[-1], shown)
+    for expression in expressions:
+        if expression.onset > numbers[-1]:
+            raise InputError(f"{expression.source}: onset {expression.onset} is after the last frame "
+                             f"{numbers[-1]} of {folder}; check the row or the frame files")
+        if expression.offset > numbers[-1] or expression.onset < numbers[0]:
+            log.warning("%s: ME %d..%d reaches outside the frames %d..%d of %s; it is cut to them",
+                        expression.source, expression.onset, expression.offset, numbers[0], numbers[-1], folder)
+
+
+def _sheets(path, what="coding sheet", option="--coding"):
     import pandas as pd
 
+    if path is None:
+        raise InputError(f"the {what} is needed ({option} FILE)")
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: coding sheet not found")
-    return pd.ExcelFile(path)
+        raise InputError(f"{path}: {what} not found")
+    try:
+        return pd.ExcelFile(path)
+    except Exception as error:   # pandas / openpyxl / zipfile raise several kinds for a non-Excel file
+        raise InputError(f"{path}: cannot read it as an Excel workbook ({type(error).__name__}: {error})") from None
 
 
 def read_casme_sq(root, coding):
@@ -160,7 +195,11 @@ def read_casme_sq(root, coding):
     rawpic = root / "rawpic" if (root / "rawpic").is_dir() else root
     if not rawpic.is_dir():
         raise InputError(f"{root}: CAS(ME)^2 folder does not exist")
-    book = _sheets(coding)
+    book = _sheets(coding, "CAS(ME)^2 coding sheet code_final.xlsx")
+    if len(book.sheet_names) < 3:
+        raise InputError(f"{coding}: CAS(ME)^2's code_final.xlsx has 3 sheets (the expressions, subject number "
+                         f"-> folder, video code -> name); this file has {len(book.sheet_names)} "
+                         f"({', '.join(map(str, book.sheet_names))})")
     codes = book.parse(book.sheet_names[0], header=None)
     subjects = book.parse(book.sheet_names[1], header=None)
     names = book.parse(book.sheet_names[2], header=None, converters={0: str})
@@ -197,8 +236,6 @@ def _folder_name(subject):
 
 def read_sammlv(root, coding, samm_coding):
     """SAMM long videos with their micro-expressions; emotions from the SAMM coding sheet: (videos, failures)."""
-    import pandas as pd
-
     from data_prep.coding_sheets import read_coding_sheet
 
     root = Path(root)
@@ -206,7 +243,8 @@ def read_sammlv(root, coding, samm_coding):
     if not folder.is_dir():
         raise InputError(f"{root}: SAMM-LV folder does not exist")
     emotions = {str(row["sample"]).strip(): row["emotion"] for row in read_coding_sheet(samm_coding, "samm")[0]}
-    table = pd.read_excel(coding, header=None, skiprows=list(range(10)))
+    book = _sheets(coding, "SAMM-LV coding sheet SAMM_LongVideos_V2_Release.xlsx")
+    table = book.parse(book.sheet_names[0], header=None, skiprows=list(range(10)))
     by_video = {}
     for index, row in table.iterrows():
         source = f"{coding} row {index + 11}"
@@ -228,8 +266,6 @@ def read_sammlv(root, coding, samm_coding):
 
 def read_smic_e(root, modality="HS"):
     """SMIC-E (``HS``, ``VIS`` or ``NIR``) videos with their one ME each: (videos, failures)."""
-    import pandas as pd
-
     modality = modality.upper()
     if modality not in SMIC_MODALITIES:
         raise InputError(f"unknown SMIC-E modality {modality!r}; choose one of {SMIC_MODALITIES}")
@@ -241,7 +277,8 @@ def read_smic_e(root, modality="HS"):
         raise InputError(f"{root}: SMIC-E {modality} folder {folder} does not exist")
     if not sheet.is_file():
         raise InputError(f"{sheet}: SMIC-E annotation not found")
-    table = pd.read_excel(sheet)
+    book = _sheets(sheet, f"SMIC-E {modality} annotation")
+    table = book.parse(book.sheet_names[0])
     dataset = f"smic_{modality.lower()}"
     videos, failures = [], []
     for index, row in table.iterrows():
@@ -258,8 +295,35 @@ def read_smic_e(root, modality="HS"):
     return videos, failures
 
 
+def read_casme2_clips(root, coding):
+    """CASME II whole clips (``<root>/subNN/<Filename>/``, every frame file), one ME each: (videos, failures).
+
+    The MEAN authors read the CASME2-RAW clips whole (load_images.py:46-60) and spotted in each; read
+    this way, MEAN cuts the faces from the frame files itself (``micro_expr.mean.long_video.video_faces``),
+    so the ``original`` preset gets the authors' detector crop exactly, which the region cache, holding
+    only the landmark box, cannot give back. Every sheet row is kept; MEAN's sample selection (5 emotions,
+    exclusions) is applied by ``micro_expr.mean.long_video.select_videos``.
+    """
+    from data_prep.datasets import read_casme2
+
+    samples, failures = read_casme2(root, coding, frames="all")
+    videos = []
+    for sample in samples:
+        expression = Expression(sample.onset, sample.apex, sample.offset, (sample.emotion or "").strip().lower(),
+                                sample.megc_class, sample.source)
+        _check_frames(sample.folder, sample.frame_numbers, [expression])
+        videos.append(LongVideo("casme2", sample.subject, sample.sample, sample.folder, sample.frame_numbers,
+                                sample.frames, [expression], FPS["casme2"]))
+    return videos, failures
+
+
 def read_long_videos(dataset, root, coding=None, samm_coding=None):
-    """Videos and failures of ``casme_sq``, ``sammlv`` or ``smic_hs`` / ``smic_vis`` / ``smic_nir``."""
+    """Videos and failures of ``casme_sq``, ``sammlv``, ``smic_hs`` / ``smic_vis`` / ``smic_nir``, or
+    ``casme2`` (whole short clips, ``read_casme2_clips``)."""
+    if dataset == "casme2":
+        if coding is None:
+            raise InputError("CASME II needs its coding sheet (--coding FILE)")
+        return read_casme2_clips(root, coding)
     if dataset == "casme_sq":
         return read_casme_sq(root, coding)
     if dataset == "sammlv":

@@ -1,4 +1,6 @@
 """Long-video readers (CAS(ME)^2, SAMM-LV, SMIC-E) on synthetic trees in each layout, and long-video spotting."""
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -266,7 +268,11 @@ def test_published_weight_sets_run_through_the_runner(weight_set, mean_weights, 
     assert main(argv) == 0
     results = RunFolder(out).results()
     assert results["folds"] == folds and results["spotting"]["tp"] + results["spotting"]["fn"] == folds
-    assert all(p["spots"] for p in RunFolder(out).predictions())   # the code's dummy spot at least
+    predictions = RunFolder(out).predictions()
+    assert all(p["spots"] for p in predictions)   # the code's dummy spot at least
+    if dataset.startswith("smic_"):   # SMIC-E: the highest peak only (prepare_training.py:33-36)
+        assert all(len(p["spots"]) == 1 for p in predictions)
+    assert results["opencv"] == predictions[0]["opencv"] and results["tvl1_matches_authors"] is True
 
 
 def test_casme2_weights_run_through_the_region_cache_runner(mean_weights, tmp_path, monkeypatch):
@@ -333,5 +339,5 @@ def test_published_long_video_folds_run_through_the_runner(mean_weights, face_cl
 
     videos, _ = long_videos.read_long_videos(dataset, root, coding)
     _, direct = long_video.evaluate_published(weights, videos, MEANConfig.from_dict(run["config"]))
-    for key in ("spotting", "analysis", "strs", "k", "k_prime"):
-        assert results[key] == direct[key]
+    for key in ("spotting", "analysis", "strs", "k", "k_prime"):   # NaN (the code's analysis) equals NaN here
+        assert json.dumps(results[key], sort_keys=True) == json.dumps(direct[key], sort_keys=True)

@@ -103,10 +103,13 @@ def test_table7_smoothing_functions_weight_the_centre_more():
 # ---------------------------------------------------------------- metrics (section 4.2)
 
 
-def test_iou_of_exactly_one_half_is_a_hit_for_the_paper_and_a_miss_for_the_code():
+def test_iou_of_exactly_one_half_is_a_hit_in_both_presets():
+    """MEAN Eq. 14 and the authors' check_box (Utils/mean_average_precision/.../utils.py:196: ``iou >= threshold``)."""
     videos = [([(0, 9)], [(0, 19)])]   # 10 / 20 frames
-    assert metrics.spotting_counts(videos, 0.5, rule=">=") == (1, 0, 0)   # MEAN Eq. 14
-    assert metrics.spotting_counts(videos, 0.5, rule=">") == (0, 1, 1)    # the code's AP library: iou > t
+    for name in ("paper", "original"):
+        assert mean_config.get_preset(name).hit_rule == ">="
+    assert metrics.spotting_counts(videos, 0.5, rule=">=") == (1, 0, 0)
+    assert metrics.spotting_counts(videos, 0.5, rule=">") == (0, 1, 1)    # the ablation: strictly above
 
 
 def test_code_ap_keeps_dataset_order():
@@ -133,8 +136,9 @@ def test_summarise_follows_the_config():
     rows = [{"key": "a", "truth": (0, 19), "label": 0,
              "spots": [{"peak": 5, "interval": (0, 9), "score": 1.0, "true_positive": True, "predicted_class": 0}]}]
     assert pipeline.summarise(rows, 3)["spotting"]["tp"] == 1
-    code = pipeline.summarise(rows, 3, config=mean_config.get_preset("original"))["spotting"]
-    assert (code["tp"], code["fp"], code["fn"]) == (0, 1, 1)
+    assert pipeline.summarise(rows, 3, config=mean_config.get_preset("original"))["spotting"]["tp"] == 1
+    strict = pipeline.summarise(rows, 3, config=mean_config.get_preset("paper", hit_rule=">"))["spotting"]
+    assert (strict["tp"], strict["fp"], strict["fn"]) == (0, 1, 1)
 
 
 # ---------------------------------------------------------------- both presets on identical synthetic scores
@@ -151,9 +155,10 @@ def test_both_presets_on_identical_casme_like_scores():
         assert results[name]["tp"] + results[name]["fp"] == 40
     assert results["paper"] != results["original"]
     # one field at a time: the interval end alone can only turn misses into hits here (one frame longer
-    # to the right), the strict IoU rule alone only hits into misses
+    # to the right), the strict IoU rule (an ablation, in neither preset) only hits into misses
     effects = synthetic.field_effects(videos, 34)
-    assert effects["interval_end"]["tp"] >= results["paper"]["tp"] >= effects["hit_rule"]["tp"]
+    strict = synthetic.score_config(videos, 34, mean_config.get_preset("paper", hit_rule=">"))
+    assert effects["interval_end"]["tp"] >= results["paper"]["tp"] >= strict["tp"]
 
 
 # ---------------------------------------------------------------- features: strain, crop, flow (section 3.1)

@@ -47,7 +47,7 @@ TINY = ["--set", "epochs_spot=1", "--set", "epochs_recog=2", "--set", "flow=farn
 def test_table6_runs_each_k_through_the_runner_and_resumes(monkeypatch, tmp_path, capsys):
     import json
 
-    from micro_expr.core import runner
+    from micro_expr.core import engines
     from tests.test_mean_spotting import install_fake_cache
 
     install_fake_cache(monkeypatch, subjects=("s1", "s2"))   # 10 fps: k = 1, 1, 2 for 0.05, 0.10, 0.15 s

@@ -57,14 +57,35 @@ class MEANConfig(Config):
                                        # 2k' window over [i-k', i+k'-1], zero-padded, borders kept (peak anywhere)
     interval_end: int = -1             # spotted interval [F_p - k', F_p + k' + interval_end]: -1 paper, 0 code
     empty_spot: str = "none"           # no peak above T: no spot (paper) or a dummy spot (0, 0) (code: an FP)
-    hit_rule: str = ">="               # TP when IoU >= k_IoU (MEAN Eq. 14) or IoU > k_IoU (the code's AP library)
+    hit_rule: str = ">="               # TP when IoU >= k_IoU: MEAN Eq. 14 and the code's check_box (Utils/
+                                       # mean_average_precision/mean_average_precision/utils.py:196); '>' only
+                                       # as an ablation (an earlier misreading of that line)
     ap_order: str = "score"            # AP ranking: by smoothed score (MEAN Eq. 17) or dataset order (code, all conf 0)
     face_crop: str = "landmarks"       # 128x128 face: landmark box (project) or dlib detector rectangle (code)
     strain: str = "central"            # optical strain derivatives: central (np.gradient) or backward (code)
-    analysis_classes: str = "truth"    # classes averaged in analysis F1/UF1/UAR: in truth, or truth | predicted
+    analysis_classes: str = "truth"    # classes averaged in analysis F1/UF1/UAR: in truth, truth | predicted
+                                       # ('union'), or 'code': the code's recognition_evaluation
+                                       # (training_utils.py:166-216; NaN when no class has a 2 x 2 matrix)
     k_prime: Optional[int] = None      # k' (section 3.3); None: (N + 1) / 2 from the samples (MEAN Table 1 values
                                        # come out of that formula, see K_PRIME_PAPER)
-    casme2_megc_excluded: bool = True  # CASME II: drop the 5 MEGC-excluded samples (244 of 249, MEAN Table 1)
+    casme2_megc_excluded: bool = True  # CASME II: drop the 5 MEGC-excluded samples (244 of 249)
+    casme2_code_excluded: bool = False  # CASME II: drop the 2 samples the code drops (load_label.py:52-53: apex
+                                        # not a number, sub04 EP12_01f; (onset-1, apex-1, offset-1) == (65, 110,
+                                        # 110), sub12 EP09_06): 247 of 249
+    long_video_peaks: str = "dataset"  # long videos: 'dataset' = only the highest peak on SMIC-E HS/VIS/NIR,
+                                       # every peak above T on CAS(ME)^2 and SAMM-LV (prepare_training.py:33-36,
+                                       # training_utils.py:36-44; the paper too); 'all': every peak everywhere
+    smic_e_index: str = "file"         # SMIC-E truth frames: 'file' = index of the frame file OnsetF (OnsetF -
+                                       # FirstF); 'code' = one earlier, OnsetF - FirstF - 1 (load_excel.py:85-86,
+                                       # load_label.py:56)
+    short_clip: str = "clip"           # smoothing 'same' on a clip of fewer than 2k' scores: 'clip' = one
+                                       # smoothed score per frame; 'numpy' = np.convolve(.., 'same') returns
+                                       # 2k' values, the peak may lie after the clip (training_utils.py:11-15)
+    analysis_pairs: str = "own"        # analysis pairs of long videos: each TP with its own truth's class, or
+                                       # 'code': the code's two lists, out of step after an 'others' ME
+                                       # (training_utils.py:129-155, train_evaluate.py:213-218)
+    tvl1_opencv: str = "warn"          # OpenCV whose TV-L1 differs from the authors' (4.5.1 .. 4.11): 'warn'
+                                       # (a warning) or 'require' (refuse to compute TV-L1 flow with it)
     # Ablations of the paper (same value in both presets).
     analysis_interval: str = "onset_apex"  # frames voted for the class: case 1 [F_p-k', F_p-1], case 2 'apex'
                                            # [F_p], case 3 'onset_offset' [F_p-k', F_p+k'-1] (MEAN Table 8)
@@ -84,7 +105,12 @@ class MEANConfig(Config):
         _check("ap_order", self.ap_order, ("score", "dataset"))
         _check("face_crop", self.face_crop, ("landmarks", "detector"))
         _check("strain", self.strain, ("central", "backward"))
-        _check("analysis_classes", self.analysis_classes, ("truth", "union"))
+        _check("analysis_classes", self.analysis_classes, ("truth", "union", "code"))
+        _check("long_video_peaks", self.long_video_peaks, ("dataset", "all"))
+        _check("smic_e_index", self.smic_e_index, ("file", "code"))
+        _check("short_clip", self.short_clip, ("clip", "numpy"))
+        _check("tvl1_opencv", self.tvl1_opencv, ("warn", "require"))
+        _check("analysis_pairs", self.analysis_pairs, ("own", "code"))
         if self.k_prime is not None:
             _positive("k_prime", self.k_prime)
         _check("analysis_interval", self.analysis_interval, ("onset_apex", "apex", "onset_offset"))
@@ -108,8 +134,10 @@ class MEANConfig(Config):
 PRESET_OVERRIDES = {
     "paper": {},
     "original": {"roi_layout": "code", "smoothing": "same", "interval_end": 0, "empty_spot": "dummy",
-                 "hit_rule": ">", "ap_order": "dataset", "face_crop": "detector", "strain": "backward",
-                 "analysis_classes": "union", "epochs_spot": 10, "epochs_recog": 100, "ratio": 5},
+                 "ap_order": "dataset", "face_crop": "detector", "strain": "backward",
+                 "analysis_classes": "code", "casme2_megc_excluded": False, "casme2_code_excluded": True,
+                 "smic_e_index": "code", "short_clip": "numpy", "tvl1_opencv": "require", "analysis_pairs": "code",
+                 "epochs_spot": 10, "epochs_recog": 100, "ratio": 5},
 }
 
 

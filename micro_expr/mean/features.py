@@ -191,9 +191,11 @@ def _canvas_detector_faces(frames, content, size, pad=60):
     return detector_crop(frames, box, size, source="face canvas")
 
 
-# OpenCV releases whose TV-L1 reproduces the flow of the authors' environment bit for bit
-# (OpenCV 4.5.1 .. 4.11; 4.12 changed it). The project installs a newer OpenCV; see docs/mean.md.
+# OpenCV releases whose TV-L1 reproduces the flow of the authors' environment (their requirements.txt pins
+# opencv-contrib-python-headless==4.5.1.48; feature_extraction.py:40 calls DualTVL1OpticalFlow_create() with
+# its defaults): 4.5.1 .. 4.11; 4.12 changed it. requirements.txt pins >=4.8,<4.12; see docs/mean.md.
 AUTHORS_TVL1_OPENCV = ((4, 5, 1), (4, 12, 0))   # [first, stop)
+OPENCV_PIN = "opencv-contrib-python-headless>=4.8,<4.12"
 
 
 def opencv_version(text=None):
@@ -222,9 +224,29 @@ def _tvl1():
                     "using Farneback optical flow instead of TV-L1")
         return None
     if not tvl1_matches_authors():
-        log.info("OpenCV %s: its TV-L1 flow differs from the authors' (OpenCV 4.5.1 .. 4.11); "
-                 "pin opencv-contrib-python-headless>=4.5.1,<4.12 to reproduce their inputs", cv2.__version__)
+        log.warning("OpenCV %s: its TV-L1 flow differs from the authors' (OpenCV 4.5.1 .. 4.11); "
+                    "pip install '%s' (requirements.txt) to reproduce their inputs", cv2.__version__, OPENCV_PIN)
     return create()
+
+
+def opencv_report():
+    """What a MEAN run records about its OpenCV: {"opencv": version, "tvl1_matches_authors": bool}."""
+    import cv2
+
+    return {"opencv": cv2.__version__, "tvl1_matches_authors": tvl1_matches_authors()}
+
+
+def check_opencv(config):
+    """Refuse (``config.tvl1_opencv="require"``, the ``original`` preset) to compute TV-L1 features with an
+    OpenCV whose TV-L1 is not the authors'; ``"warn"`` only warns (when the flow is first computed)."""
+    import cv2
+
+    if config.flow != "tvl1" or config.tvl1_opencv != "require" or tvl1_matches_authors():
+        return
+    raise InputError(f"MEAN preset {config.preset!r} reproduces the authors' TV-L1 flow, but the installed "
+                     f"OpenCV {cv2.__version__} computes another one (the authors' is that of OpenCV 4.5.1 .. "
+                     f"4.11); pip install '{OPENCV_PIN}' (as requirements.txt pins it), or --set "
+                     f"tvl1_opencv=warn to run with this OpenCV anyway")
 
 
 def optical_flow(frame_a, frame_b, method="tvl1"):

@@ -56,26 +56,71 @@ def video_faces(video, config):
 
 def video_features(video, k, config, faces=None):
     """Spotting features (T - k, 42, 42, 3) of every pair (F_i, F_{i+k}) of the video."""
+    feat.check_opencv(config)
     faces, landmarks = faces if faces is not None else video_faces(video, config)
     return feat.spotting_features(faces, k, landmarks, config.roi_layout, config.flow, config.strain)
 
 
-def truths_and_labels(video, num_classes=3):
-    """ME intervals as indices of the spotting features, and their class indices (None outside the classes)."""
+SINGLE_PEAK_DATASETS = ("smic_hs", "smic_vis", "smic_nir", "casme2")   # the authors' spot_multiple = False
+
+
+def spots_every_peak(dataset, config):
+    """Whether a long video of ``dataset`` gets every peak above T (MEAN Eq. 12) or only its highest.
+
+    The authors' ``recognition_label`` sets ``spot_multiple`` for CAS(ME)^2 and SAMM-LV only
+    (prepare_training.py:33-36); ``spotting`` then takes ``find_peaks`` above the threshold, else the one
+    highest frame (training_utils.py:36-44). SMIC-E has one ME per video. ``config.long_video_peaks="all"``:
+    every peak on every long video.
+    """
+    return config.long_video_peaks == "all" or dataset not in SINGLE_PEAK_DATASETS
+
+
+def truths_and_labels(video, num_classes=3, config=None):
+    """ME intervals as indices of the spotting features, and their class indices (None outside the classes).
+
+    SMIC-E with ``config.smic_e_index="code"``: one frame earlier than the frame files say, as the authors'
+    code indexed them (onset - FirstF in load_excel.py:85-86, then onset - 1 in load_label.py:56).
+    """
     classes = pipeline.class_names(num_classes)
-    labels = [classes.index(e.megc_class) if e.megc_class in classes else None for e in video.expressions]
-    return video.intervals(), labels
+    names = [e.emotion if num_classes == 5 else e.megc_class for e in video.expressions]   # 5: CASME II emotions
+    labels = [classes.index(name) if name in classes else None for name in names]
+    intervals = video.intervals()
+    if config is not None and config.smic_e_index == "code" and video.dataset.startswith("smic_"):
+        intervals = [(first - 1, last - 1) for first, last in intervals]
+    return intervals, labels
 
 
-def analyse_long_video(key, scores, probabilities, truths, labels, k_prime, config, threshold=0.5):
-    """Spots of one long video (all peaks above T), their matches among the truths, and the voted classes."""
-    spots = spotting.spot_video(scores, k_prime, config.peak_p, True, config.smoothing, config.interval_end,
-                                config.empty_spot)
+def select_videos(videos, config):
+    """The videos MEAN uses. CASME II clips (``data_prep.long_videos.read_casme2_clips``): those of the 5
+    emotions (load_label.py:17, 36) and without the excluded samples of ``pipeline.select_samples``
+    (``casme2_megc_excluded``, ``casme2_code_excluded``); SMIC-E with ``smic_e_index="code"``: without the
+    videos whose ME starts on the first frame, which the code drops (load_label.py:55); others: all."""
+    from types import SimpleNamespace
+
+    kept = []
+    for video in videos:
+        if video.dataset == "casme2":
+            expression = video.expressions[0]
+            info = SimpleNamespace(dataset="casme2", subject=video.subject, sample=video.video,
+                                   onset=expression.onset, apex=expression.apex, offset=expression.offset)
+            if expression.emotion not in pipeline.CASME2_CLASSES or not pipeline.select_samples([info], config):
+                continue
+        if (video.dataset in SINGLE_PEAK_DATASETS and video.dataset != "casme2" and config.smic_e_index == "code"
+                and any(first == 0 for first, _ in video.intervals())):
+            continue   # SMIC-E, the code: onset - FirstF == 0 fails `elif(int(row['onset'])!=0)` (load_label.py:55)
+        kept.append(video)
+    return kept
+
+
+def analyse_long_video(key, scores, probabilities, truths, labels, k_prime, config, threshold=0.5, multiple=True):
+    """Spots of one long video (all peaks above T, or with ``multiple=False`` the highest: see
+    ``spots_every_peak``), their matches among the truths, and the voted classes."""
+    spots = spotting.spot_video(scores, k_prime, config.peak_p, multiple, config.smoothing, config.interval_end,
+                                config.empty_spot, config.short_clip)
     matches = metrics.match_intervals([s["interval"] for s in spots], truths, threshold, config.hit_rule)
     for spot, match in zip(spots, matches):
         spot["true_positive"], spot["match"] = match is not None, match
-        spot["predicted_class"] = spotting.vote_emotion(probabilities, spot["peak"], k_prime,
-                                                        config.analysis_interval)
+        spot["predicted_class"] = pipeline.voted_class(probabilities, spot["peak"], k_prime, config)
     return {"key": key, "truths": truths, "labels": labels, "truth": truths[0] if truths else (0, 0),
             "label": labels[0] if labels else None, "spots": spots}
 
@@ -83,8 +128,9 @@ def analyse_long_video(key, scores, probabilities, truths, labels, k_prime, conf
 def evaluate_video(model, video, k, k_prime, config, num_classes=3):
     """Analysed row of one long video with a combined MEAN model."""
     scores, probabilities = pipeline.predict(model, video_features(video, k, config))
-    truths, labels = truths_and_labels(video, num_classes)
-    return analyse_long_video(video.key, scores, probabilities, truths, labels, k_prime, config)
+    truths, labels = truths_and_labels(video, num_classes, config)
+    return analyse_long_video(video.key, scores, probabilities, truths, labels, k_prime, config,
+                              multiple=spots_every_peak(video.dataset, config))
 
 
 def k_prime_of(videos, config):
@@ -104,6 +150,7 @@ def evaluate_published(folder, videos, config):
     from micro_expr.mean.published import build_model_for, fold_files, read_checkpoint, set_published_weights
 
     folds = fold_files(folder)
+    videos = select_videos(videos, config)
     subjects = fold_subjects(videos)
     if sorted(folds) != list(range(1, len(subjects) + 1)):
         raise InputError(f"{folder}: {len(folds)} fold files for the {len(subjects)} subjects with MEs "

@@ -20,7 +20,9 @@ def interval_iou(a, b):
 
 
 def _hits(iou, threshold, rule):
-    """IoU >= k_IoU (MEAN Eq. 14, ``rule=">="``) or IoU > k_IoU (the authors' AP library, ``rule=">"``)."""
+    """IoU >= k_IoU (``rule=">="``: MEAN Eq. 14, and the authors' ``check_box``, Utils/mean_average_precision/
+    mean_average_precision/utils.py:196 ``if iou[idx] >= iou_threshold``) or IoU > k_IoU (``rule=">"``, an
+    ablation only)."""
     return iou >= threshold if rule == ">=" else iou > threshold
 
 
@@ -28,8 +30,8 @@ def match_intervals(spotted, truth, threshold=0.5, rule=">="):
     """For each spotted interval, in order, the index of the ground truth it hits, or None.
 
     A spot is a true positive when its IoU with a not yet matched ground
-    truth is >= ``threshold`` (MEAN Eq. 14; ``rule=">"``: strictly above, as the
-    authors' code counted); it takes the one it overlaps most.
+    truth is >= ``threshold`` (MEAN Eq. 14 and the authors' code; ``rule=">"``: strictly
+    above, an ablation); it takes the one it overlaps most.
     Each ground truth is matched at most once.
     """
     free = set(range(len(truth)))
@@ -112,10 +114,13 @@ def analysis_scores(y_true, y_pred, labels=None, classes="truth"):
     TP_c / (TP_c + FN_c) (MEAN Eqs. 19-20); f1 = 2 P R / (P + R) (MEAN Eq. 21);
     uf1: mean per-class F1 (MEAN Eq. 22); uar: mean per-class recall TP_c / n_c
     (MEAN Eq. 23); accuracy (MEAN Eq. 18). ``labels``: the classes C averaged over;
-    by default those with samples in ``y_true`` (MEAN Eq. 23 divides by n_c).
+    by default those with samples in ``y_true`` (MEAN Eq. 23 divides by n_c), ``classes="union"``:
+    those in ``y_true`` or ``y_pred``; ``classes="code"``: as the authors' code (``code_analysis_scores``).
     """
     from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
+    if classes == "code":
+        return code_analysis_scores(y_true, y_pred)
     if len(y_true) == 0:
         return {"precision": 0.0, "recall": 0.0, "f1": 0.0, "uf1": 0.0, "uar": 0.0, "accuracy": 0.0, "n": 0}
     if labels is None:
@@ -127,6 +132,44 @@ def analysis_scores(y_true, y_pred, labels=None, classes="truth"):
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"precision": precision, "recall": recall, "f1": f1, "uf1": float(np.mean(per_class_f1)),
             "uar": recall, "accuracy": float(accuracy_score(y_true, y_pred)), "n": len(y_true)}
+
+
+def code_analysis_scores(y_true, y_pred):
+    """The analysis metrics exactly as the authors' ``recognition_evaluation`` computed them (training_utils.py).
+
+    Per class c (one-vs-rest): ``confusion_matrix(gt == c, pred == c).ravel()`` is unpacked into
+    TN, FP, FN, TP (training_utils.py:60); when the 0/1 labels of that class are not both present the
+    matrix is 1 x 1, the unpacking raises and the class is skipped (``except: pass``, lines 187-202).
+    F1_c = 2TP / (2TP + FP + FN), recall TP / (TP + FN), precision TP / (TP + FP), 0/0 giving NaN
+    (NumPy integers, lines 61-64); NaN precisions and recalls become 0 (lines 203-204), but the recalls
+    averaged into UAR keep theirs (``ar_list``, line 209). precision, recall: means over the counted
+    classes; f1 = 2PR / (P + R) (line 207); uf1 = mean F1_c (line 208). With no class counted (e.g. a
+    single true positive, predicted right) every mean is over nothing: NaN.
+    """
+    import warnings
+
+    y_true, y_pred = list(y_true), list(y_pred)
+    precisions, recalls, f1s, uar_recalls = [], [], [], []
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for c in sorted(set(y_true) | set(y_pred)):
+            gt = np.array([t == c for t in y_true])
+            pred = np.array([p == c for p in y_pred])
+            if len({*gt.tolist(), *pred.tolist()}) < 2:
+                continue   # a 1 x 1 confusion matrix: the code's unpacking fails, the class is skipped
+            tp, fp = np.int64(np.sum(gt & pred)), np.int64(np.sum(~gt & pred))
+            fn = np.int64(np.sum(gt & ~pred))
+            f1s.append(float(2 * tp / (2 * tp + fp + fn)))
+            recall, precision = float(tp / (tp + fn)), float(tp / (tp + fp))
+            uar_recalls.append(recall)
+            recalls.append(0.0 if np.isnan(recall) else recall)
+            precisions.append(0.0 if np.isnan(precision) else precision)
+        precision, recall = float(np.mean(precisions)), float(np.mean(recalls))
+        f1 = float(np.float64(2 * precision * recall) / np.float64(precision + recall))
+        uf1, uar = float(np.mean(f1s)), float(np.mean(uar_recalls))
+    accuracy = float(np.mean([t == p for t, p in zip(y_true, y_pred)])) if y_true else float("nan")
+    return {"precision": precision, "recall": recall, "f1": f1, "uf1": uf1, "uar": uar, "accuracy": accuracy,
+            "n": len(y_true), "classes_counted": len(f1s)}
 
 
 def strs(spotting_f1, analysis_f1):

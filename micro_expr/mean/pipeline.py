@@ -84,15 +84,34 @@ def sample_faces(cache, info, face_crop="landmarks"):
     return feat.canvas_faces(cache.face(info.key), box, landmarks, mode=face_crop)
 
 
+def code_excluded(info):
+    """Whether the authors' code drops this CASME II sample (load_label.py:52-53): its apex is not a number
+    (sub04 EP12_01f, apex '/'), or its 0-based (onset, apex, offset) is (65, 110, 110) (sub12 EP09_06,
+    "has index error")."""
+    if info.dataset != "casme2":
+        return False
+    if info.apex is None:
+        return True
+    return (info.onset is not None and info.offset is not None
+            and (info.onset - 1, info.apex - 1, info.offset - 1) == (65, 110, 110))
+
+
 def select_samples(samples, config):
-    """The samples MEAN uses: CASME II without the 5 MEGC-excluded ones unless ``config.casme2_megc_excluded``
-    is off (244 vs 249 CASME II samples of the 5 classes; the paper's MEAN Table 1 has 244)."""
+    """The samples MEAN uses.
+
+    ``config.casme2_megc_excluded``: CASME II without the 5 MEGC-excluded ones (244 of the 249 samples of
+    the 5 classes); ``config.casme2_code_excluded``: without the 2 the authors' code drops
+    (``code_excluded``; 247 of 249: disgust 61, happiness 32, others 99, surprise 28, repression 27).
+    """
     from data_prep.protocols import MEGC_CASME2_EXCLUDED
 
-    if not config.casme2_megc_excluded:
-        return list(samples)
-    return [info for info in samples
-            if not (info.dataset == "casme2" and (info.subject, info.sample) in MEGC_CASME2_EXCLUDED)]
+    kept = list(samples)
+    if config.casme2_megc_excluded:
+        kept = [info for info in kept
+                if not (info.dataset == "casme2" and (info.subject, info.sample) in MEGC_CASME2_EXCLUDED)]
+    if config.casme2_code_excluded:
+        kept = [info for info in kept if not code_excluded(info)]
+    return kept
 
 
 def flow_k(config, fps):
@@ -124,6 +143,7 @@ def prepare_sample(cache, info, k, num_classes, config, with_recognition=False):
     ``config``: :class:`micro_expr.mean.config.MEANConfig` (ROI layout, flow method, face crop, strain).
     """
     layout, method, strain = config.roi_layout, config.flow, config.strain
+    feat.check_opencv(config)
     if info.n_frames <= k:
         raise InputError(f"{cache.path}: sample {info.key} has {info.n_frames} frames, MEAN needs more than k = {k}")
     faces, landmarks = sample_faces(cache, info, config.face_crop)
@@ -149,13 +169,25 @@ def predict(model, features):
 def analyse_video(prepared, scores, probabilities, k_prime, config, threshold=0.5):
     """Spot-then-recognize one video (section 3.4): spotted intervals, TP matches and voted classes."""
     spots = spotting.spot_video(scores, k_prime, config.peak_p, config.multiple_peaks, config.smoothing,
-                                config.interval_end, config.empty_spot)
+                                config.interval_end, config.empty_spot, config.short_clip)
     matches = metrics.match_intervals([s["interval"] for s in spots], [prepared.truth], threshold, config.hit_rule)
     for spot, match in zip(spots, matches):
         spot["true_positive"] = match is not None
         spot["match"] = match
-        spot["predicted_class"] = spotting.vote_emotion(probabilities, spot["peak"], k_prime, config.analysis_interval)
+        spot["predicted_class"] = voted_class(probabilities, spot["peak"], k_prime, config)
     return spots
+
+
+def voted_class(probabilities, peak, k_prime, config):
+    """The spot's voted class (``spotting.vote_emotion``), or None for a peak after the clip's last frame.
+
+    Such a peak comes only from the code's smoothing of a short clip (``short_clip="numpy"``); the code's
+    ``recognition`` then fails on ``pred_emotion[video_index][pred_peak]`` (training_utils.py:132), its
+    ``except`` skips the spot (lines 153-155), so the spot counts for spotting but not for analysis.
+    """
+    if config.short_clip == "numpy" and peak >= len(probabilities):
+        return None
+    return spotting.vote_emotion(probabilities, peak, k_prime, config.analysis_interval)
 
 
 def summarise(rows, num_classes, threshold=0.5, config=None):
@@ -174,11 +206,40 @@ def summarise(rows, num_classes, threshold=0.5, config=None):
     tp, fp, fn = metrics.spotting_counts(videos, threshold, rule)
     spot = {"tp": tp, "fp": fp, "fn": fn, **metrics.precision_recall_f1(tp, fp, fn),
             "ap_50_95": metrics.average_precision_range(scored, order=config.ap_order, rule=rule)}
-    hits = [(spot_label(row, s), s["predicted_class"]) for row in rows for s in row["spots"]
-            if s["true_positive"] and spot_label(row, s) is not None]
+    if config.analysis_pairs == "code":
+        hits = code_analysis_pairs(rows)
+    else:
+        hits = [(spot_label(row, s), s["predicted_class"]) for row in rows for s in row["spots"]
+                if s["true_positive"] and spot_label(row, s) is not None and s["predicted_class"] is not None]
     analysis = metrics.analysis_scores([t for t, _ in hits], [p for _, p in hits], classes=config.analysis_classes)
     return {"spotting": spot, "analysis": analysis, "strs": metrics.strs(spot["f1"], analysis["f1"]),
             "classes": list(class_names(num_classes))}
+
+
+def code_analysis_pairs(rows):
+    """(true class, predicted class) pairs as the authors' code formed them (``analysis_pairs="code"``).
+
+    ``recognition`` (training_utils.py:118-164) walks every spot of every video and appends the voted
+    class to ``cur_pred`` (line 139) before it looks up the truth's label: the matched truth's for a TP,
+    the video's *last* truth's for an FP (``sample_index == -1``, line 148). ``convertLabel`` raises
+    ``KeyError`` for 'others' (a truth without a class here, label None), the ``except`` swallows it
+    (lines 153-155), and ``cur_tp_gt`` misses that entry (lines 149-152); for an FP the entry would be -1.
+    ``final_evaluation`` then pairs the two lists by position (train_evaluate.py:213-218), so every pair
+    after such a spot takes the prediction of the spot before it. A spot whose peak lies after the clip
+    raises earlier (line 132) and is left out of both lists.
+    """
+    predicted, truths = [], []
+    for row in rows:
+        labels = list(row["labels"]) if "labels" in row else [row["label"]]
+        for spot in row["spots"]:
+            if spot["predicted_class"] is None:
+                continue
+            predicted.append(spot["predicted_class"])
+            label = spot_label(row, spot) if spot["true_positive"] else (labels[-1] if labels else None)
+            if label is None:
+                continue   # convertLabel(..., 'others'): KeyError after cur_pred was appended
+            truths.append(label if spot["true_positive"] else -1)
+    return [(truth, predicted[index]) for index, truth in enumerate(truths) if truth != -1]
 
 
 def row_truths(row):

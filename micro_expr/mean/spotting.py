@@ -31,8 +31,8 @@ def pseudo_labels(n_frames, intervals, k_prime):
     return labels
 
 
-def smooth_scores(scores, k_prime, borders="discard", method="centered"):
-    """Smoothed spotting scores, an array as long as ``scores``.
+def smooth_scores(scores, k_prime, borders="discard", method="centered", short_clip="clip"):
+    """Smoothed spotting scores, an array as long as ``scores`` (but see ``short_clip``).
 
     ``method``:
 
@@ -42,13 +42,20 @@ def smooth_scores(scores, k_prime, borders="discard", method="centered"):
       the window that exist (only for clips shorter than 2k' + 1, see ``spot_video``);
     - ``"same"`` (the authors' code): an even window of 2k' frames, [i - k', i + k' - 1],
       with zeros outside the video, divided by 2k' everywhere; no frame is dropped,
-      so the borders are damped but can still hold the peak;
+      so the borders are damped but can still hold the peak. ``short_clip="numpy"``: the
+      code's own call, ``np.convolve(scores, np.ones(2k') / 2k', mode="same")``
+      (training_utils.py:11-15), which returns max(len(scores), 2k') values: on a clip of
+      fewer than 2k' scores the result is longer than the clip, its maximum is a plateau
+      of equal sums starting mid-window, and the spotted peak may lie after the clip's
+      last frame. ``"clip"``: one value per score (zeros outside the clip);
     - ``"gaussian1"``, ``"gaussian3"``, ``"exponential1"``, ``"exponential3"``: the
       weighted windows of the paper's MEAN Table 7 ablation (scipy's Gaussian window with
       sigma 1 or 3 and exponential window with tau 1 or 3, 2k' + 1 frames, normalised),
       borders dropped as in MEAN Eq. 11.
     """
     scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+    if method == "same" and short_clip == "numpy":
+        return np.convolve(scores, np.ones(2 * k_prime) / (2 * k_prime), mode="same")
     if method == "same":
         padded = np.concatenate([np.zeros(k_prime), scores, np.zeros(k_prime)])
         sums = np.concatenate([[0.0], np.cumsum(padded)])
@@ -150,7 +157,8 @@ def vote_emotion(class_probabilities, peak, k_prime, case="onset_apex"):
     return int(Counter(classes.tolist()).most_common(1)[0][0])
 
 
-def spot_video(scores, k_prime, p=0.55, multiple=True, smoothing="centered", interval_end=-1, empty_spot="none"):
+def spot_video(scores, k_prime, p=0.55, multiple=True, smoothing="centered", interval_end=-1, empty_spot="none",
+               short_clip="clip"):
     """Spotted MEs of one video: [{"peak", "interval", "score"}], score = smoothed score at the peak.
 
     A short video (one peak) shorter than 2k' + 1 scores has no frame left by
@@ -158,9 +166,9 @@ def spot_video(scores, k_prime, p=0.55, multiple=True, smoothing="centered", int
     gets its one spot. ``smoothing``, ``interval_end``: see ``smooth_scores`` and
     ``spotted_interval``. ``empty_spot="dummy"``: a long video without a peak
     above T gets the spot (0, 0) with score 0, as the authors' code added one
-    (it counts as a false positive).
+    (it counts as a false positive). ``short_clip``: see ``smooth_scores``.
     """
-    smoothed = smooth_scores(scores, k_prime, method=smoothing)
+    smoothed = smooth_scores(scores, k_prime, method=smoothing, short_clip=short_clip)
     if not multiple and np.isnan(smoothed).all() and len(smoothed):
         smoothed = smooth_scores(scores, k_prime, borders="shrink")
     spots = [{"peak": peak, "interval": spotted_interval(peak, k_prime, interval_end), "score": float(smoothed[peak])}

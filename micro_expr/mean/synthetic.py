@@ -70,7 +70,7 @@ def score_config(videos, k_prime, config, num_classes=5):
 
 
 # The fields of the 'original' preset that act on scores (post-processing and metrics).
-SCORE_FIELDS = ("smoothing", "interval_end", "empty_spot", "hit_rule", "ap_order", "analysis_classes")
+SCORE_FIELDS = ("smoothing", "interval_end", "empty_spot", "ap_order", "analysis_classes")
 
 
 def compare_presets(videos, k_prime, num_classes=5, presets=("paper", "original")):

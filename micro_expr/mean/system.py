@@ -34,6 +34,12 @@ MODEL = "mean"   # a fold's checkpoint stem
 
 def _dataset_samples(cache, dataset):
     datasets = sorted({info.dataset for info in cache.samples})
+    if not datasets:
+        failures = list(getattr(cache, "failures", None) or [])
+        detail = (f"; all {len(failures)} samples failed preparation, e.g. {failures[0].get('key')}: "
+                  f"{failures[0].get('message')}" if failures else "")
+        raise InputError(f"{cache.path}: holds no prepared sample{detail}; prepare it again "
+                         f"(mer prepare ... --frames all --store-face)")
     if dataset is None:
         if len(datasets) != 1:
             raise InputError(f"{cache.path}: holds datasets {', '.join(datasets) or 'none'}; "
@@ -46,14 +52,23 @@ def _dataset_samples(cache, dataset):
 
 
 def weights_folder(root, dataset):
-    """The folder with the s<fold>.hdf5 spot_recog files, from what ``weights`` points at."""
+    """The folder with the s<fold>.hdf5 spot_recog files, from what ``weights`` points at.
+
+    A folder named after another dataset's published set (e.g. ``SAMMLV/spot_recog`` for a CASME II
+    cache) is refused: its fold count may match by chance, its folds would not.
+    """
     folder = Path(root)
     if not folder.is_dir():
         raise InputError(f"{folder}: weights folder does not exist")
-    if (folder / pipeline.WEIGHT_FOLDERS.get(dataset, dataset)).is_dir():
-        folder = folder / pipeline.WEIGHT_FOLDERS.get(dataset, dataset)
+    wanted = pipeline.WEIGHT_FOLDERS.get(dataset, dataset)
+    if (folder / wanted).is_dir():
+        folder = folder / wanted
     if (folder / "spot_recog").is_dir():
         folder = folder / "spot_recog"
+    named = [part for part in folder.resolve().parts[-3:] if part in set(pipeline.WEIGHT_FOLDERS.values())]
+    if named and named[-1] != wanted:
+        raise InputError(f"{folder}: these are the published weights of {named[-1]}, but the data is {dataset} "
+                         f"(its weights are {wanted}); give --weights the root folder or {wanted}/")
     return folder
 
 
@@ -149,7 +164,7 @@ class MEAN(RecognitionSystem):
                              f"(--set weights=DIR); training MEAN on long videos is not implemented")
         for failure in data.failures:
             logging.getLogger(__name__).warning("skipped %s: %s", failure.key, failure.message)
-        videos = [video for video in data.videos if video.expressions]
+        videos = long_video.select_videos([video for video in data.videos if video.expressions], self.config)
         if not videos:
             raise InputError(f"{data.path}: no {data.source.dataset} video with a micro-expression")
         self.dataset_ = data.source.dataset
@@ -166,6 +181,15 @@ class MEAN(RecognitionSystem):
         Long videos: the :class:`data_prep.long_videos.LongVideo` objects themselves; their frames are
         read when their fold predicts (a few long videos' features fill the memory).
         """
+        import logging
+
+        from micro_expr.mean.features import check_opencv, opencv_report
+
+        check_opencv(self.config)   # preset original: refuses an OpenCV whose TV-L1 is not the authors'
+        report = opencv_report()
+        logging.getLogger(__name__).info("OpenCV %s (TV-L1 %s the authors' OpenCV 4.5.1 .. 4.11), flow %s",
+                                         report["opencv"], "as" if report["tvl1_matches_authors"] else "NOT as",
+                                         self.config.flow)
         if isinstance(cache, long_video.LongVideos):
             by_key = {video.key: video for video in cache.videos}
             videos = [by_key[item.key] for item in items]
@@ -176,8 +200,6 @@ class MEAN(RecognitionSystem):
         infos = [by_key[item.key] for item in items]
         self.k_ = pipeline.flow_k(self.config, infos[0].fps)
         self.k_prime_ = pipeline.k_prime_for(self.config, infos)
-        import logging
-
         logging.getLogger(__name__).info("%s: %d samples, k = %d, k' = %d", self.dataset_, len(infos), self.k_,
                                          self.k_prime_)
         return [pipeline.prepare_sample(cache, info, self.k_, self.num_classes_, self.config,
@@ -238,6 +260,9 @@ class MEAN(RecognitionSystem):
 
         Long videos also record every ME (``truths``, ``labels``); ``match`` is the truth a TP hit.
         """
+        import cv2
+
+        opencv_version = cv2.__version__   # the features of this fold were computed with it
         records = []
         for item, row in zip(items, self._rows(X)):
             spots = [{"peak": int(s["peak"]), "interval": [int(v) for v in s["interval"]], "score": float(s["score"]),
@@ -246,7 +271,7 @@ class MEAN(RecognitionSystem):
             records.append({"key": item.key, "dataset": item.dataset, "subject": item.subject,
                             "label": row["label"], "truth": [int(v) for v in row["truth"]], "spots": spots,
                             "fold": self.fold_number_, "k": self.k_, "k_prime": self.k_prime_,
-                            "num_classes": self.num_classes_})
+                            "num_classes": self.num_classes_, "opencv": opencv_version})
             if "truths" in row:
                 records[-1].update(truths=[[int(v) for v in t] for t in row["truths"]], labels=row["labels"])
         return records
@@ -284,7 +309,7 @@ class MEAN(RecognitionSystem):
                    "folds": len({p["fold"] for p in predictions}), "n_folds": len(run["folds"]),
                    "n_samples": len(predictions),
                    **pipeline.summarise(rows, first["num_classes"], config=MEANConfig.from_dict(run["config"])),
-                   "timings": {"fold_seconds_total": seconds}}
+                   "timings": {"fold_seconds_total": seconds}, **_opencv_summary(predictions)}
         if run["config"].get("weights"):
             summary["weights"] = run["config"]["weights"]
         if note:
@@ -304,6 +329,15 @@ class MEAN(RecognitionSystem):
         from micro_expr.mean.model import build_mean
 
         return {"mean": build_mean(self.config.num_classes(self.config.dataset))}
+
+
+def _opencv_summary(predictions):
+    """The OpenCV the folds' features were computed with (older runs without it: the installed one)."""
+    from micro_expr.mean.features import opencv_report, tvl1_matches_authors
+
+    versions = sorted({p["opencv"] for p in predictions if p.get("opencv")}) or [opencv_report()["opencv"]]
+    return {"opencv": ", ".join(versions),
+            "tvl1_matches_authors": all(tvl1_matches_authors(version) for version in versions)}
 
 
 # What MEAN's training records per epoch (``pipeline.train_fold``): the spotting stage regresses
@@ -328,7 +362,8 @@ def format_summary(summary):
         f"analysis  n {analysis['n']}  F1 {analysis['f1']:.4f}  UF1 {analysis['uf1']:.4f}  "
         f"UAR {analysis['uar']:.4f}  accuracy {analysis['accuracy']:.4f}",
         f"STRS {summary['strs']:.4f}",
-    ])
+    ] + ([f"OpenCV {summary['opencv']} (TV-L1 {'as' if summary.get('tvl1_matches_authors') else 'NOT as'} "
+          f"the authors' OpenCV 4.5.1 .. 4.11)"] if summary.get("opencv") else []))
 
 
 def format_markdown(summary):
