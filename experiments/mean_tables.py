@@ -12,8 +12,8 @@
 
 ``presets``, ``table7`` and ``table8`` run on CASME-like synthetic scores
 (``micro_expr.mean.synthetic``): they show what the post-processing does, not
-what MEAN scores on CASME II. ``table2`` reads the ``predictions.csv`` of a
-MEAN evaluation; ``table4`` and ``long-demo`` run the published checkpoints.
+what MEAN scores on CASME II. ``table2`` reads a MEAN run folder
+(``mer train --system mean``); ``table4`` and ``long-demo`` run the published checkpoints.
 ``table6`` and ``table9`` train MEAN through the common runner
 (:func:`micro_expr.core.runner.run_protocol`), one run folder per row under ``--out``
 (a killed table resumes where it stopped), on ``--cache`` or, without it, on
@@ -123,11 +123,16 @@ def long_demo(args):
 
 
 def table2(args):
-    """ASR (MEAN Eq. 13) and analysis of all spotted intervals (MEAN Tables 2-3) from a predictions.csv."""
-    from micro_expr.mean import metrics
+    """ASR (MEAN Eq. 13) and analysis of all spotted intervals (MEAN Tables 2-3) of a MEAN run folder
+    (or a predictions.csv of its spotted intervals)."""
+    from micro_expr.mean import metrics, pipeline
 
-    with open(args.predictions) as handle:
-        rows = [r for r in csv.DictReader(handle) if r.get("peak") not in (None, "")]
+    if Path(args.predictions).is_dir():
+        rows = [{key: str(value) for key, value in row.items()} for row in pipeline.run_rows(args.predictions)]
+    else:
+        with open(args.predictions) as handle:
+            rows = list(csv.DictReader(handle))
+    rows = [r for r in rows if r.get("peak") not in (None, "", "None")]
     first = {}
     for row in rows:
         first.setdefault(row["key"], row)

@@ -494,17 +494,17 @@ def case_train_out_below_file(inputs, d):
     return outcome, judge(outcome, 2, "a_file")
 
 
-def case_mean_max_folds_zero(inputs, d):
-    outcome = mer(["mean", "train", "--cache", inputs.long_cache(), "--out", d / "mean", "--max-folds", "0",
-                   "--epochs-spot", "1", "--epochs-recog", "1", "--flow", "farneback"], d, timeout=300)
-    return outcome, judge(outcome, 2, "max-folds")
+def case_mean_unknown_section(inputs, d):
+    outcome = mer(["train", "--system", "mean", "--cache", inputs.long_cache(), "--out", d / "mean",
+                   "--set", "nonsense.seed=7"], d, timeout=300)
+    return outcome, judge(outcome, 2, "unknown configuration key 'nonsense.seed'")
 
 
 CASES = {name[len("case_"):]: function for name, function in globals().items() if name.startswith("case_")}
 CASES.update({f"demo_set_{name}": _demo_setting_case(options) for name, options in DEMO_SETTINGS.items()})
 NEEDS_ROOT = {"prepare_read_only", "prepare_read_only_complete", "prepare_full_disk"}
 LEAD = {"train_negative_epochs", "train_negative_seed", "train_reversed_folds", "train_out_below_file",
-        "mean_max_folds_zero"}
+        "mean_unknown_section"}
 
 
 def replay(names, work, repeat_concurrent=3):

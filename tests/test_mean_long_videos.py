@@ -276,7 +276,7 @@ def test_published_weight_sets_run_through_the_runner(weight_set, mean_weights, 
 
 
 def test_casme2_weights_run_through_the_region_cache_runner(mean_weights, tmp_path, monkeypatch):
-    """The sixth weight set, CASME2 (26 folds, 5 classes), is a short-video set: region cache and `mer mean`."""
+    """The sixth weight set, CASME2 (26 folds, 5 classes), is a short-video set: region cache and `mer train --system mean`."""
     import json
 
     import data_prep.cache
@@ -294,9 +294,10 @@ def test_casme2_weights_run_through_the_region_cache_runner(mean_weights, tmp_pa
         canvases[key] = _canvas(6, 1, 3, seed=index)
     monkeypatch.setattr(data_prep.cache, "RegionCache", lambda path: FakeCache(path, samples, canvases))
     out = tmp_path / "out"
-    assert main(["mean", "evaluate", "--preset", "original", "--weights", str(mean_weights), "--dataset", "casme2",
-                 "--cache", "fake.h5", "--out", str(out), "--flow", "farneback"]) == 0
-    summary = json.loads((out / "metrics.json").read_text())
+    assert main(["train", "--system", "mean", "--preset", "original", "--set", f"weights={mean_weights}",
+                 "--datasets", "casme2", "--cache", "fake.h5", "--out", str(out), "--set", "flow=farneback",
+                 "--set", "tvl1_opencv=warn", "--no-progress"]) == 0
+    summary = json.loads((out / "results.json").read_text())
     assert summary["folds"] == 26 and len(summary["classes"]) == 5
     assert summary["spotting"]["tp"] + summary["spotting"]["fn"] == 26
 

@@ -1,4 +1,4 @@
-"""MEAN (Liong et al. 2023): features, spotting post-processing and metrics on hand-made examples, and `mer mean`."""
+"""MEAN (Liong et al. 2023): features, spotting post-processing and metrics on hand-made examples, and `mer train --system mean`."""
 import csv
 import json
 import shutil
@@ -245,7 +245,7 @@ def test_apex_spotting_rate():
     assert metrics.apex_spotting_rate([5, 10, 20], [(0, 10), (0, 10), (15, 30)]) == pytest.approx(2 / 3)
 
 
-# ---------------------------------------------------------------- `mer mean` on a fake cache
+# ---------------------------------------------------------------- `mer train --system mean` on a fake cache
 
 
 class FakeCache:
@@ -310,17 +310,18 @@ def test_mean_evaluate_runs_the_published_folds(mean_weights, tmp_path, monkeypa
     install_fake_cache(monkeypatch)
     _copy_folds(mean_weights, tmp_path / "weights" / "spot_recog", (1, 2))
     out = tmp_path / "out"
-    assert main(["mean", "evaluate", "--weights", str(tmp_path / "weights"), "--cache", "fake.h5",
-                 "--out", str(out)]) == 0
-    summary = json.loads((out / "metrics.json").read_text())
+    assert main(["train", "--system", "mean", "--set", f"weights={tmp_path / 'weights'}", "--set", "roi_layout=code",
+                 "--cache", "fake.h5", "--out", str(out), "--no-progress"]) == 0
+    summary = json.loads((out / "results.json").read_text())
     spot, analysis = summary["spotting"], summary["analysis"]
     assert (summary["k"], summary["k_prime"]) == (1, 1)  # 10 fps; N = 5 - 3 = 2 -> k' = 1
     assert spot["tp"] + spot["fn"] == 2 and spot["tp"] + spot["fp"] == 2  # one truth, one spot per video
     assert analysis["n"] == spot["tp"]
     assert summary["strs"] == pytest.approx(spot["f1"] * analysis["f1"])
-    with open(out / "predictions.csv") as handle:
-        rows = list(csv.DictReader(handle))
-    assert [row["fold"] for row in rows] == ["1", "2"]
+    from micro_expr.mean.pipeline import run_rows
+
+    rows = run_rows(out)
+    assert [row["fold"] for row in rows] == [1, 2]
     assert all(int(row["last"]) - int(row["first"]) == 1 for row in rows)  # 2k' frames
     assert "STRS" in capsys.readouterr().out
 
@@ -331,7 +332,8 @@ def test_mean_evaluate_refuses_fold_files_that_do_not_fit_the_subjects(mean_weig
 
     install_fake_cache(monkeypatch)
     _copy_folds(mean_weights, tmp_path / "weights", (1, 2, 3))
-    code = main(["mean", "evaluate", "--weights", str(tmp_path / "weights"), "--cache", "fake.h5",
+    code = main(["train", "--system", "mean", "--set", f"weights={tmp_path / 'weights'}", "--set", "roi_layout=code",
+                 "--cache", "fake.h5",
                  "--out", str(tmp_path / "out")])
     assert code == 2
     error = capsys.readouterr().err
@@ -343,9 +345,10 @@ def test_mean_train_runs_a_tiny_fold(tmp_path, monkeypatch):
 
     install_fake_cache(monkeypatch)
     out = tmp_path / "train"
-    assert main(["mean", "train", "--cache", "fake.h5", "--out", str(out), "--epochs-spot", "1",
-                 "--epochs-recog", "1", "--flow", "farneback", "--max-folds", "1"]) == 0
-    summary = json.loads((out / "metrics.json").read_text())
+    assert main(["train", "--system", "mean", "--cache", "fake.h5", "--out", str(out), "--set", "epochs_spot=1",
+                 "--set", "epochs_recog=1", "--set", "flow=farneback", "--folds", "0", "--partial",
+                 "--no-progress"]) == 0
+    summary = json.loads((out / "results.json").read_text())
     assert summary["folds"] == 1 and summary["classes"] == ["negative", "positive", "surprise"]
     assert summary["spotting"]["tp"] + summary["spotting"]["fn"] == 1  # only subject s1 was held out
     assert (out / "folds" / "00_smic_s1" / "mean.keras").is_file()  # the run folder layout of every system

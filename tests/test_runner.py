@@ -140,15 +140,6 @@ def test_an_empty_fold_range_is_an_error():
         runner.select_folds(runner.loso_folds(items), "5-2")
 
 
-def test_mean_max_folds_zero_is_refused(monkeypatch, tmp_path, capsys):
-    from micro_expr.cli import main
-
-    install_fake_cache(monkeypatch, subjects=("s1", "s2"))
-    assert main(["mean", "train", "--cache", "fake.h5", "--out", str(tmp_path / "o"), "--max-folds", "0"]) == 2
-    assert "--max-folds 0" in capsys.readouterr().err
-    assert not (tmp_path / "o").exists()
-
-
 def test_train_command_runs_mean(monkeypatch, tmp_path, capsys):
     from micro_expr.cli import main
 

@@ -75,6 +75,8 @@ def add_arguments(parser, protocol_fixed=None, long_videos=False):
                         help="any configuration field, e.g. spatial.epochs=10 or temporal.padding=pre (repeatable)")
     parser.add_argument("--folds", metavar="SEL", help='folds to run, e.g. "0-3,7" or a subject "casme2/sub05"')
     parser.add_argument("--no-merge", action="store_true", help="do not merge results even if every fold is done")
+    parser.add_argument("--partial", action="store_true",
+                        help="merge the finished folds even when others remain (results marked partial)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars (the log file has everything)")
     parser.add_argument("--engine", choices=["local", "ray"], default="local",
                         help="local (default: in this process) or ray (one task per fold on a Ray cluster; "
@@ -216,18 +218,18 @@ def run(args, protocol=None):
         videos = long_video_set(args, system_name)
         system = system_from_args(args, protocol)
         results = run_protocol(system, videos, args.out, fold_selection=args.folds,
-                               merge=not args.no_merge, progress=progress, **engine)
+                               merge=not args.no_merge, partial=args.partial, progress=progress, **engine)
     elif protocol == "cross":
         if not (args.train_datasets and args.test_dataset):
             raise InputError("--protocol cross needs --train-datasets and --test-dataset")
         system = system_from_args(args, args.labels)
         results = run_protocol(system, args.cache, args.out, folds_kind="cross",
                                train_datasets=_names(args.train_datasets), test_dataset=args.test_dataset,
-                               fold_selection=args.folds, merge=not args.no_merge, progress=progress, **engine)
+                               fold_selection=args.folds, merge=not args.no_merge, partial=args.partial, progress=progress, **engine)
     else:
         system = system_from_args(args, protocol)
         results = run_protocol(system, args.cache, args.out, datasets=_names(getattr(args, "datasets", None)),
-                               fold_selection=args.folds, merge=not args.no_merge, progress=progress, **engine)
+                               fold_selection=args.folds, merge=not args.no_merge, partial=args.partial, progress=progress, **engine)
     if results is not None:
         print_results(system, results)
     return 0

@@ -35,7 +35,8 @@ def _describe(node):
     return text + (f"; sections: {', '.join(sections)} (write section.field)" if sections else "")
 
 
-def _set(node, path, value, key):
+def _check_key(node, path, key):
+    """Raise ConfigError unless dotted ``path`` names a field (not a section) of the dataclass tree ``node``."""
     name, rest = path[0], path[1:]
     kind = type(node).__name__
     if name not in _fields(node):
@@ -44,25 +45,37 @@ def _set(node, path, value, key):
     if rest:
         if not dataclasses.is_dataclass(current):
             raise ConfigError(f"unknown configuration key {key!r}: {kind}.{name} is a field, not a section")
-        return dataclasses.replace(node, **{name: _set(current, rest, value, key)})
-    if dataclasses.is_dataclass(current) and not dataclasses.is_dataclass(value):
+        _check_key(current, rest, key)
+    elif dataclasses.is_dataclass(current):
         raise ConfigError(f"configuration key {key!r} is a section of {kind}: set its fields "
                           f"({', '.join(f'{key}.{f}' for f in _fields(current))})")
-    return dataclasses.replace(node, **{name: value})
+
+
+def _replace(node, changes):
+    """One ``dataclasses.replace`` per dataclass of the tree, with all of its changes at once (a check that
+    ties two fields together sees both new values)."""
+    own = {name: value for name, value in changes.items() if "." not in name}
+    for section in {name.split(".", 1)[0] for name in changes if "." in name}:
+        inner = {name.split(".", 1)[1]: value for name, value in changes.items() if name.startswith(section + ".")}
+        own[section] = _replace(getattr(node, section), inner)
+    return dataclasses.replace(node, **own)
 
 
 def override(config, changes, shortcuts=None):
-    """A copy of ``config`` with ``changes`` ({dotted key: value}) applied in order.
+    """A copy of ``config`` with ``changes`` ({dotted key: value}) applied.
 
     ``shortcuts``: {key: function(config, value) -> config} for keys that are not fields but set several
-    (STFF's ``fusion``, ``regions``); every other key must name a field of the dataclass tree.
+    (STFF's ``fusion``, ``regions``); they are applied first, in order. Every other key must name a field of the
+    dataclass tree; those are applied together.
     """
+    fields_changed = {}
     for key, value in dict(changes).items():
         if shortcuts and key in shortcuts:
             config = shortcuts[key](config, value)
         else:
-            config = _set(config, str(key).split("."), value, key)
-    return config
+            _check_key(config, str(key).split("."), key)
+            fields_changed[str(key)] = value
+    return _replace(config, fields_changed) if fields_changed else config
 
 
 def _plain(value):

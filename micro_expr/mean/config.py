@@ -122,6 +122,9 @@ class MEANConfig(Config):
             raise ValueError(f"peak_p must be in [0, 1], got {self.peak_p!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
+        if self.weights and self.roi_layout != "code":
+            raise ValueError("weights: the published checkpoints were trained on the authors' ROI layout; "
+                             "add roi_layout=code (or use --preset original)")
 
     def num_classes(self, dataset):
         """The recognition head's class count for ``dataset``."""

@@ -190,6 +190,13 @@ def voted_class(probabilities, peak, k_prime, config):
     return spotting.vote_emotion(probabilities, peak, k_prime, config.analysis_interval)
 
 
+def run_rows(run_dir):
+    """prediction_rows of every finished fold of a MEAN run folder (what MEAN Tables 2-3 read)."""
+    from micro_expr.core.run_folder import RunFolder
+
+    return [row for record in RunFolder(run_dir).predictions() for row in prediction_rows([record], record["fold"])]
+
+
 def summarise(rows, num_classes, threshold=0.5, config=None):
     """Spotting, analysis (spotted TPs only) and STRS over analysed videos (MEAN Table 5).
 
