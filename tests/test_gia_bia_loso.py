@@ -11,6 +11,7 @@ def test_tiny_loso_end_to_end_through_the_runner(tiny_cache, tmp_path):
     from micro_expr.registry import build_system
 
     system = build_system("gia_bia", "quick", n_blocks=10, clip_cache=str(tmp_path / "clips.h5"),
+                          frames_roots=f"casme2={tiny_cache.parent / 'casme2'}",
                           **{**TINY, "size": 32, "frames": 4})
     out = tmp_path / "run"
     results = run_protocol(system, tiny_cache, out)
