@@ -134,3 +134,29 @@ def run_blocks(path, n_blocks=10, out=None, compare=False, preset="paper"):
         report["figure"] = str(out)
         lines.append(f"figure: {out}")
     return report, lines
+
+
+def padding_table(named_images, n_blocks, preset="paper"):
+    """Per block, the padding share over many faces, earlier clips and current alignment:
+    {"earlier"|"aligned": {"mean": (n,), "max": (n,), "faces_with_a_block_over_25": int}, "faces": int}.
+    ``named_images``: (name, RGB frame) pairs; faces dlib does not find are skipped (counted in "skipped")."""
+    from data_prep.errors import InputError as NoFace
+    from micro_expr.gia_bia.config import EARLIER_CLIPS, get_preset
+
+    settings = {"earlier": get_preset(preset, **EARLIER_CLIPS).clip_settings(),
+                "aligned": get_preset(preset).clip_settings()}
+    shares = {key: [] for key in settings}
+    skipped = 0
+    for name, image in named_images:
+        try:
+            for key, chosen in settings.items():
+                shares[key].append(face_blocks(image, n_blocks, chosen, source_name=name)["padding"])
+        except NoFace:
+            skipped += 1
+    table = {"faces": len(shares["aligned"]), "skipped": skipped}
+    for key, values in shares.items():
+        values = np.array(values[:table["faces"]])
+        table[key] = {"mean": values.mean(axis=0), "max": values.max(axis=0),
+                      "faces_with_5_blocks_over_25": int(np.sum(np.sum(values > 0.25, axis=1) >= 5)),
+                      "blocks_over_5": int(np.sum(values > PADDING_LIMIT))}
+    return table
