@@ -21,14 +21,16 @@ def test_head_units_from_a_saved_list_are_kept():
     assert get_preset("quick", head_units=[32, 16]).head_units == (32, 16)
 
 
-@pytest.mark.parametrize("setting, field", [("seed=-1", "seed"), ("learning_rate=-1", "learning_rate"),
-                                            ("head_units=abc", "head_units"), ("frames=50", "frames")])
-def test_mer_train_refuses_before_claiming_the_folder(tiny_cache, tmp_path, capsys, setting, field):
+@pytest.mark.parametrize("option, field", [(["--seed", "-1"], "seed"), (["--set", "seed=-1"], "seed"),
+                                           (["--set", "learning_rate=-1"], "learning_rate"),
+                                           (["--set", "head_units=abc"], "head_units"),
+                                           (["--set", "frames=50"], "frames")])
+def test_mer_train_refuses_before_claiming_the_folder(tiny_cache, tmp_path, capsys, option, field):
     from micro_expr.cli import main
 
     out = tmp_path / "run"
-    code = main(["train", "--system", "gia_bia", "--preset", "quick", "--cache", str(tiny_cache), "--out", str(out),
-                 "--set", setting])
+    code = main(["train", "--system", "gia_bia", "--preset", "quick", "--cache", str(tiny_cache), "--out", str(out)]
+                + option)
     assert code == 2
     error = capsys.readouterr().err
     assert f"{field}" in error and "Traceback" not in error, error
