@@ -36,7 +36,7 @@ def random_backbone_warning(config):
             f"transfers ImageNet weights (Zhu et al. 2023, section 3.1). Nothing is downloaded: fetch {VGG16_URL}{name} "
             f"on a machine with network (MD5 {md5}, what keras.applications checks; the file with the top, "
             f"{next(reversed(VGG16_FILES))}, works too) and pass --set backbone_weights=FILE. On the quick "
-            "demo a random backbone stays at chance (docs/gia_bia.md, 'Demo').")
+            "demo a random backbone stays at chance (docs/gia_bia.md, "Measured").")
 
 
 def md5(path):
@@ -106,7 +106,8 @@ class GiaBia(RecognitionSystem):
                              f"ImageNet file ({', '.join(f'{k}: {v}' for k, v in VGG16_FILES.items())})")
         lines.append(cost_line(self.config, len(self.classes), items))
         for line in filter(None, lines):
-            log.warning(line) if "RANDOM" in line or "MD5" in line else log.info(line)
+            level = logging.INFO if line.startswith("cost:") else logging.WARNING
+            log.log(level, line)
             print(f"gia_bia: {line}", flush=True)
 
     def clip_cache_path(self, cache):
