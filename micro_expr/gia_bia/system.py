@@ -36,7 +36,7 @@ def random_backbone_warning(config):
             f"transfers ImageNet weights (Zhu et al. 2023, section 3.1). Nothing is downloaded: fetch {VGG16_URL}{name} "
             f"on a machine with network (MD5 {md5}, what keras.applications checks; the file with the top, "
             f"{next(reversed(VGG16_FILES))}, works too) and pass --set backbone_weights=FILE. On the quick "
-            "demo a random backbone stays at chance (docs/gia_bia.md, "Measured").")
+            "demo a random backbone stays at chance (docs/gia_bia.md, section 'Measured').")
 
 
 def md5(path):
