@@ -66,3 +66,5 @@ def test_mer_blocks_prints_one_entry_per_block_and_draws_them(pyfeat_wheel, tmp_
     assert 0.35 < report["aligned"]["outer_eye_corner_distance"] < 0.47 and out.exists()
     assert main(["blocks", str(tmp_path / "missing.jpg")]) == 2
     assert "missing.jpg: no such file" in capsys.readouterr().err
+    assert main(["blocks", str(media_path("no_face.mp4"))]) == 2
+    assert "no_face.mp4: no face found" in capsys.readouterr().err
