@@ -9,7 +9,7 @@ from tests.test_gia_bia_model import TINY
 
 
 @pytest.mark.parametrize("field, value", [("seed", -1), ("seed", 1.5), ("learning_rate", -1), ("learning_rate", 0),
-                                          ("head_units", "abc"), ("head_units", (64, "x")), ("head_units", 64),
+                                          ("head_units", "abc"), ("head_units", (64, "x")), ("head_units", 64), ("seed", "7"),
                                           ("frames", 0), ("chin_height", 0.2), ("clip_source", "video"),
                                           ("gia_start", "conv3_1"), ("l2", -1e-5)])
 def test_a_bad_value_is_refused_naming_its_field(field, value):

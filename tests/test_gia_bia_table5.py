@@ -35,7 +35,7 @@ def test_a_resumed_run_reports_its_folds_own_seconds(tmp_path):
     """A run resumed for its last fold shows both folds' training time, not the resume's."""
     import json
 
-    from micro_expr.run_folder import DONE, RunFolder
+    from micro_expr.core.run_folder import DONE, RunFolder
 
     folds = [{"index": 0, "name": "casme2/sub01", "test": []}, {"index": 1, "name": "casme2/sub02", "test": []}]
     (tmp_path / "run.json").write_text(json.dumps({"config": {}, "folds": folds, "items": []}))

@@ -13,7 +13,8 @@ from typing import Optional
 
 from data_prep.key_regions.clips import ALIGNMENTS, APEX_MODES, SOURCES, ClipSettings
 from data_prep.key_regions.points import BLOCK_SETS, CONVENTIONS_24
-from micro_expr.core.config import Config
+from micro_expr.core.config import (Config, ConfigError, check_choice, check_fields, check_flag, check_int,
+                                    check_number, fraction, non_negative, positive, rate, ratio)
 from micro_expr.core.config import override as _override
 
 PRESETS = ("paper", "quick")
@@ -67,51 +68,31 @@ class GiaBiaConfig(Config):
     clip_cache: Optional[str] = None       # HDF5 file of the aligned clips; None: beside the region cache
 
     def __post_init__(self):
-        def check(name, choices):
-            if getattr(self, name) not in choices:
-                raise ValueError(f"{name} must be one of {choices}, got {getattr(self, name)!r}")
-
-        check("preset", PRESETS)
-        check("protocol", PROTOCOLS)
-        check("n_blocks", BLOCK_SETS)
-        check("ip24_convention", CONVENTIONS_24)
-        check("apex", APEX_MODES)
-        check("clip_source", SOURCES)
-        check("alignment", ALIGNMENTS)
-        check("gia_start", GIA_STARTS)
+        for name, choices in (("preset", PRESETS), ("protocol", PROTOCOLS), ("n_blocks", BLOCK_SETS),
+                              ("ip24_convention", CONVENTIONS_24), ("apex", APEX_MODES), ("clip_source", SOURCES),
+                              ("alignment", ALIGNMENTS), ("gia_start", GIA_STARTS)):
+            check_choice(name, getattr(self, name), choices)
         units = self.head_units
-        if isinstance(units, (int, str)) or not hasattr(units, "__iter__") or any(
-                isinstance(u, bool) or not isinstance(u, int) or u < 1 for u in units):
-            raise ValueError(f"head_units must be a list of positive integers (units of the first FC layers), "
-                             f"e.g. (256, 64); got {units!r}")
+        if isinstance(units, (str, bytes)) or not isinstance(units, (list, tuple)):
+            raise ConfigError(f"head_units must be a list of whole numbers >= 1 (the first FC layers), e.g. "
+                              f"(256, 64); got {units!r}")
+        for index, value in enumerate(units):
+            check_int(f"head_units[{index}]", value, 1)
         object.__setattr__(self, "head_units", tuple(units))
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be an integer >= 0 (NumPy's seeds are), got {self.seed!r}")
-        for name in ("learning_rate", "eye_distance", "eye_height", "chin_height"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ValueError(f"{name} must be a number > 0, got {value!r}")
-        for name in ("l2", "rotation"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-        if self.frames_roots is not None and not isinstance(self.frames_roots, str):
-            raise ValueError(f"frames_roots must be a string DATASET=DIR[,DATASET=DIR...], got {self.frames_roots!r}")
+        check_int("seed", self.seed, 0)                        # NumPy refuses negative seeds, mid-run
+        check_fields(self, {"learning_rate": positive, "l2": non_negative, "rotation": non_negative,
+                            "eye_distance": fraction, "eye_height": fraction, "chin_height": ratio,
+                            "dropout": rate, "backbone_width": ratio, "freeze_transfer": check_flag})
         for name in ("size", "frames", "block_cells", "block_units", "global_units", "attention_units",
                      "lstm_units", "epochs", "batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            check_int(name, getattr(self, name), 1)
+        check_number("crop", self.crop, 0, 0.5)
+        if self.frames_roots is not None and not isinstance(self.frames_roots, str):
+            raise ConfigError(f"frames_roots must be text DATASET=DIR[,DATASET=DIR...], got {self.frames_roots!r}")
         if self.size % 16:
-            raise ValueError(f"size must be a multiple of 16 (four VGG16 poolings before conv5_2), got {self.size}")
-        if not 0 < self.backbone_width <= 1:
-            raise ValueError(f"backbone_width must be in (0, 1], got {self.backbone_width}")
+            raise ConfigError(f"size must be a multiple of 16 (four VGG16 poolings before conv5_2), got {self.size}")
         if self.backbone_weights and self.backbone_width != 1:
-            raise ValueError("backbone_weights need the full VGG16 (backbone_width = 1)")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
-        if not 0 <= self.crop < 0.5:
-            raise ValueError(f"crop must be in [0, 0.5), got {self.crop!r}")
+            raise ConfigError("backbone_weights need the full VGG16 (backbone_width = 1)")
         self.clip_settings()  # the preprocessing settings' own checks (alignment heights, ...)
 
     def clip_settings(self):
