@@ -2,10 +2,12 @@
 import json
 
 import numpy as np
+import pytest
 
 from tests.test_gia_bia_model import TINY
 
 
+@pytest.mark.slow
 def test_tiny_loso_end_to_end_through_the_runner(tiny_cache, tmp_path):
     from micro_expr.core.runner import run_protocol
     from micro_expr.registry import build_system

@@ -108,6 +108,7 @@ def _synthetic(n_per_class=4, seed=0, config=None):
     return X, np.array(y)
 
 
+@pytest.mark.slow
 def test_save_and_load_give_the_same_predictions(tmp_path):
     from micro_expr.core.checkpoints import load_h5_weights
     from micro_expr.gia_bia.system import GiaBia
@@ -150,6 +151,7 @@ def test_backbone_weights_file_is_loaded_and_its_sha256_recorded(tmp_path):
     assert backbone["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest() and backbone["random"] is False
 
 
+@pytest.mark.slow
 def test_explain_reads_the_attention_weights_and_draws_them():
     from matplotlib.figure import Figure
 
@@ -166,6 +168,7 @@ def test_explain_reads_the_attention_weights_and_draws_them():
     assert isinstance(attention_figure(entry, X[0]["clip"][-1]), Figure)
 
 
+@pytest.mark.slow
 def test_learns_a_block_local_movement():
     """Class = where a bar brightens; a tiny network learns it in a few epochs and recognises new clips
     (held-out noise: memorising the 18 training clips, which shuffled labels also allow, is not enough)."""
