@@ -2,15 +2,18 @@
 import json
 
 import numpy as np
+import pytest
 
 from tests.test_gia_bia_model import TINY
 
 
+@pytest.mark.slow
 def test_tiny_loso_end_to_end_through_the_runner(tiny_cache, tmp_path):
     from micro_expr.core.runner import run_protocol
     from micro_expr.registry import build_system
 
     system = build_system("gia_bia", "quick", n_blocks=10, clip_cache=str(tmp_path / "clips.h5"),
+                          frames_roots=f"casme2={tiny_cache.parent / 'casme2'}",
                           **{**TINY, "size": 32, "frames": 4})
     out = tmp_path / "run"
     results = run_protocol(system, tiny_cache, out)

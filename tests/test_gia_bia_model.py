@@ -24,8 +24,10 @@ def expected_parameters(c, n_blocks, n_classes=3):
     """Parameters of the network, from the layer shapes (section 3)."""
     f = [round(w * c.backbone_width) for w in (64, 128, 256, 512)]
     transfer = (conv(3, f[0]) + conv(f[0], f[0]) + conv(f[0], f[1]) + conv(f[1], f[1]) + conv(f[1], f[2])
-                + 2 * conv(f[2], f[2]) + conv(f[2], f[3]) + conv(f[3], f[3]))          # conv1_1 .. conv4_2
-    gia_convs = conv(f[3], f[3]) + 2 * conv(f[3], f[3])                                 # conv4_3, conv5_1, conv5_2
+                + 2 * conv(f[2], f[2]) + conv(f[2], f[3]))                              # conv1_1 .. conv4_1
+    gia_convs = 4 * conv(f[3], f[3])                                      # conv4_2, conv4_3, conv5_1, conv5_2
+    if c.gia_start == "conv4_3":                                          # conv4_2 moves into the transfer layer
+        transfer, gia_convs = transfer + conv(f[3], f[3]), gia_convs - conv(f[3], f[3])
     global_in = (c.size // 16) ** 2 * f[3]                                              # conv5_2 map, flattened
     gia = dense(global_in, c.global_units) + dense(global_in, c.attention_units) + dense(c.attention_units, 1)
     block_in = c.block_cells ** 2 * f[3]
@@ -60,19 +62,24 @@ def test_tiny_layer_shapes_and_parameter_counts(n_blocks):
         assert "blocks" not in [i.name for i in model.inputs]
 
 
-@pytest.mark.parametrize("n_blocks", [10])
-def test_paper_size_layer_shapes_and_parameter_counts(n_blocks):
+@pytest.mark.parametrize("gia_start", ["conv4_2", "conv4_3"])
+def test_paper_size_layer_shapes_and_parameter_counts(gia_start):
+    """Zhu et al. 2023 section 3.3: GIA runs conv4_2 .. conv5_2 on the 512 x 28 x 28 output of the transfer
+    learning layer (conv1_1 .. conv4_1), where BIA cuts its blocks; "conv4_3" is the earlier split."""
     from micro_expr.gia_bia.model import build_model
 
-    c = get_preset("paper", n_blocks=n_blocks)
+    c = get_preset("paper", n_blocks=10, gia_start=gia_start)
     model = build_model(c, 3)
-    total, transfer = expected_parameters(c, n_blocks)
-    assert model.count_params() == total
+    total, transfer = expected_parameters(c, 10)
+    assert model.count_params() == total == 86_037_134     # the same layers, whichever split
     frozen = sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
-    assert frozen == transfer                              # the transfer layer conv1_1..conv4_2 is frozen
-    assert tuple(model.get_layer("block4_conv2").output.shape) == (None, 28, 28, 512)
+    assert frozen == transfer == {"conv4_2": 2_915_648, "conv4_3": 5_275_456}[gia_start]
+    source = "block4_conv1" if gia_start == "conv4_2" else "block4_conv2"
+    assert model.get_layer("bia_blocks").input[0] is model.get_layer(source).output
+    assert tuple(model.get_layer(source).output.shape) == (None, 28, 28, 512)
     assert tuple(model.get_layer("block5_conv2").output.shape) == (None, 14, 14, 512)
     assert tuple(model.get_layer("bia_blocks").output.shape) == (None, 10, 6 * 6 * 512)
+    assert model.get_layer("block4_conv2").trainable == (gia_start == "conv4_2")
 
 
 def _synthetic(n_per_class=4, seed=0, config=None):
@@ -101,6 +108,7 @@ def _synthetic(n_per_class=4, seed=0, config=None):
     return X, np.array(y)
 
 
+@pytest.mark.slow
 def test_save_and_load_give_the_same_predictions(tmp_path):
     from micro_expr.core.checkpoints import load_h5_weights
     from micro_expr.gia_bia.system import GiaBia
@@ -143,6 +151,7 @@ def test_backbone_weights_file_is_loaded_and_its_sha256_recorded(tmp_path):
     assert backbone["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest() and backbone["random"] is False
 
 
+@pytest.mark.slow
 def test_explain_reads_the_attention_weights_and_draws_them():
     from matplotlib.figure import Figure
 
@@ -159,6 +168,7 @@ def test_explain_reads_the_attention_weights_and_draws_them():
     assert isinstance(attention_figure(entry, X[0]["clip"][-1]), Figure)
 
 
+@pytest.mark.slow
 def test_learns_a_block_local_movement():
     """Class = where a bar brightens; a tiny network learns it in a few epochs and recognises new clips
     (held-out noise: memorising the 18 training clips, which shuffled labels also allow, is not enough)."""

@@ -114,23 +114,37 @@ def test_block_crop_layer_reads_the_same_cells_as_the_reference(face_clips):
 
 def test_clip_cache_builds_aligned_tim_clips_and_refuses_other_settings(tiny_cache, tmp_path):
     from data_prep.cache import RegionCache
-    from data_prep.errors import CacheConfigError
+    from data_prep.errors import CacheConfigError, InputError
     from data_prep.key_regions.clips import ClipCache, ClipSettings
 
     settings = ClipSettings(size=64, frames=4, apex="annotated")
+    assert settings.source == "frames" and settings.alignment == "eyes_chin"
+    roots = f"casme2={tiny_cache.parent / 'casme2'}"
     path = tmp_path / "clips.h5"
     with RegionCache(tiny_cache) as cache:
         keys = cache.keys[:2]
-        clips = ClipCache(path, settings).load(cache, keys)
+        with pytest.raises(InputError, match="frames_roots"):
+            ClipCache(tmp_path / "none.h5", settings).load(cache, keys)
+        clips = ClipCache(path, settings, roots).load(cache, keys)
         clip, landmarks = clips[keys[0]]
         assert clip.shape == (4, 64, 64, 3) and clip.dtype == np.uint8 and landmarks.shape == (68, 2)
-        np.testing.assert_allclose(landmarks[36:42].mean(axis=0), [112 - 0.15 * 224, 0.35 * 224], atol=1e-3)
+        left, right = landmarks[36:42].mean(axis=0), landmarks[42:48].mean(axis=0)
+        np.testing.assert_allclose([left[1], right[1]], [0.33 * 224] * 2, atol=1e-3)      # eyes level
+        np.testing.assert_allclose((left[0] + right[0]) / 2, 112, atol=1e-3)
+        assert landmarks[8, 1] == pytest.approx(0.85 * 224, abs=1.0)                      # chin placed
+        assert clip[0, :8].mean() > 20          # the forehead above the eyebrows is face, not padding
         # The tiny cache's apex is onset + 2: TIM of frames 0..2 starts at frame 0 and ends at frame 2.
         import h5py
 
         with h5py.File(path, "r") as handle:
             assert handle["clips"][keys[0]].attrs["apex_index"] == 2
-        again = ClipCache(path, settings).load(cache, keys)
+        again = ClipCache(path, settings, roots).load(cache, keys)
         assert np.array_equal(again[keys[0]][0], clip)
         with pytest.raises(CacheConfigError, match="frames"):
-            ClipCache(path, ClipSettings(size=64, frames=5, apex="annotated")).load(cache, keys)
+            ClipCache(path, ClipSettings(size=64, frames=5, apex="annotated"), roots).load(cache, keys)
+        canvas = ClipCache(tmp_path / "canvas.h5", ClipSettings(size=64, frames=4, apex="annotated",
+                                                                source="face_canvas", alignment="eyes",
+                                                                eye_height=0.35)).load(cache, keys)
+        np.testing.assert_allclose(canvas[keys[0]][1][36:42].mean(axis=0), [112 - 0.15 * 224, 0.35 * 224],
+                                   atol=1e-3)
+        assert canvas[keys[0]][0][0, :8].mean() < 5     # the earlier clips: black above the eyebrow line

@@ -1,4 +1,4 @@
-"""Bad inputs to MEAN's long-video readers and to ``mer mean evaluate``: clear errors or warnings, no traceback."""
+"""Bad inputs to MEAN's long-video readers and to ``mer train --system mean --set weights=DIR``: clear errors or warnings, no traceback."""
 import logging
 
 import pandas as pd
@@ -71,7 +71,7 @@ def test_sammlv_without_its_long_video_sheet_is_a_clear_error(tmp_path, samm_cod
         long_videos.read_long_videos("sammlv", tmp_path, None, samm_coding)
 
 
-# ---------------------------------------------------------------- mer mean evaluate
+# ---------------------------------------------------------------- published weights (mer train --system mean --set weights=DIR)
 
 
 def test_weights_of_another_dataset_are_refused(tmp_path):

@@ -11,14 +11,19 @@ Presets are data (a dict of overrides per preset):
 from dataclasses import dataclass
 from typing import Optional
 
-from data_prep.key_regions.clips import APEX_MODES, ClipSettings
+from data_prep.key_regions.clips import ALIGNMENTS, APEX_MODES, SOURCES, ClipSettings
 from data_prep.key_regions.points import BLOCK_SETS, CONVENTIONS_24
-from micro_expr.core.config import Config
+from micro_expr.core.config import (Config, ConfigError, check_choice, check_fields, check_flag, check_int,
+                                    check_number, fraction, non_negative, positive, rate, ratio)
 from micro_expr.core.config import override as _override
 
 PRESETS = ("paper", "quick")
 DEFAULT_PRESET = "paper"
 PROTOCOLS = ("megc", "au5")
+# Where the global branch (GIA) starts. Zhu et al. 2023, section 3.3: "the conv4_2 to conv5_2 layers of the
+# VGG16 network" on a 512 x 28 x 28 input, so the transfer learning layer is conv1_1..conv4_1 ("conv4_2", the
+# paper). "conv4_3": the transfer layer runs to conv4_2 and GIA starts at conv4_3 (this project's first split).
+GIA_STARTS = ("conv4_2", "conv4_3")
 
 
 @dataclass(frozen=True)
@@ -34,13 +39,18 @@ class GiaBiaConfig(Config):
     size: int = 224                        # aligned frame side (section 4.2)
     frames: int = 10                       # TIM length onset -> apex (section 4.2)
     apex: str = "frame_difference"         # apex of every clip re-labelled by Zhu et al. 2023 Eq. 16-17 (section 4.2)
-    eye_distance: float = 0.30             # alignment: eye centres 0.30 x side apart (ours)
-    eye_height: float = 0.35               # alignment: eye midpoint 0.35 x side from the top (ours)
+    clip_source: str = "frames"            # raw frames (forehead, chin kept) or "face_canvas" (the STFF cache's crop)
+    frames_roots: Optional[str] = None     # raw frame folders: "casme2=DIR,samm=DIR,smic=DIR" (or one DIR)
+    alignment: str = "eyes_chin"           # LWMT approximated: eyes level, eyes and chin placed (ours; docs/gia_bia.md)
+    eye_distance: float = 0.30             # alignment "eyes" only: eye centres 0.30 x side apart (ours)
+    eye_height: float = 0.33               # alignment: eye midpoint 0.33 x side from the top (ours)
+    chin_height: float = 0.85              # alignment "eyes_chin": chin (dlib 9) 0.85 x side from the top (ours)
     # --- model (section 3)
     backbone_width: float = 1.0            # VGG16 filters x this; 1.0 is VGG16 (needed for ImageNet weights)
     backbone_weights: Optional[str] = None # local Keras VGG16 ImageNet .h5 file; None: random backbone (said loudly)
-    freeze_transfer: bool = True           # conv1_1..conv4_2 frozen: the "transfer learning layer" (ours)
-    block_cells: int = 6                   # each IB read as block_cells x block_cells conv4_2 cells (48 px / stride 8)
+    gia_start: str = "conv4_2"             # GIA = conv4_2..conv5_2 on the 512 x 28 x 28 map (section 3.3)
+    freeze_transfer: bool = True           # the transfer learning layer (conv1_1..conv4_1) frozen (ours)
+    block_cells: int = 6                   # each IB read as block_cells x block_cells cells of the 28 x 28 map
     block_units: int = 64                  # tau: FC units per block (ours; gACNN uses 64)
     global_units: int = 512                # tau of GIA: FC units on conv5_2 (ours; gACNN uses 512)
     attention_units: int = 32              # phi: hidden FC units of the scalar attention networks (ours)
@@ -58,34 +68,38 @@ class GiaBiaConfig(Config):
     clip_cache: Optional[str] = None       # HDF5 file of the aligned clips; None: beside the region cache
 
     def __post_init__(self):
-        def check(name, choices):
-            if getattr(self, name) not in choices:
-                raise ValueError(f"{name} must be one of {choices}, got {getattr(self, name)!r}")
-
-        check("preset", PRESETS)
-        check("protocol", PROTOCOLS)
-        check("n_blocks", BLOCK_SETS)
-        check("ip24_convention", CONVENTIONS_24)
-        check("apex", APEX_MODES)
-        object.__setattr__(self, "head_units", tuple(int(u) for u in self.head_units))
+        for name, choices in (("preset", PRESETS), ("protocol", PROTOCOLS), ("n_blocks", BLOCK_SETS),
+                              ("ip24_convention", CONVENTIONS_24), ("apex", APEX_MODES), ("clip_source", SOURCES),
+                              ("alignment", ALIGNMENTS), ("gia_start", GIA_STARTS)):
+            check_choice(name, getattr(self, name), choices)
+        units = self.head_units
+        if isinstance(units, (str, bytes)) or not isinstance(units, (list, tuple)):
+            raise ConfigError(f"head_units must be a list of whole numbers >= 1 (the first FC layers), e.g. "
+                              f"(256, 64); got {units!r}")
+        for index, value in enumerate(units):
+            check_int(f"head_units[{index}]", value, 1)
+        object.__setattr__(self, "head_units", tuple(units))
+        check_int("seed", self.seed, 0)                        # NumPy refuses negative seeds, mid-run
+        check_fields(self, {"learning_rate": positive, "l2": non_negative, "rotation": non_negative,
+                            "eye_distance": fraction, "eye_height": fraction, "chin_height": ratio,
+                            "dropout": rate, "backbone_width": ratio, "freeze_transfer": check_flag})
         for name in ("size", "frames", "block_cells", "block_units", "global_units", "attention_units",
                      "lstm_units", "epochs", "batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            check_int(name, getattr(self, name), 1)
+        check_number("crop", self.crop, 0, 0.5)
+        if self.frames_roots is not None and not isinstance(self.frames_roots, str):
+            raise ConfigError(f"frames_roots must be text DATASET=DIR[,DATASET=DIR...], got {self.frames_roots!r}")
         if self.size % 16:
-            raise ValueError(f"size must be a multiple of 16 (four VGG16 poolings before conv5_2), got {self.size}")
-        if not 0 < self.backbone_width <= 1:
-            raise ValueError(f"backbone_width must be in (0, 1], got {self.backbone_width}")
+            raise ConfigError(f"size must be a multiple of 16 (four VGG16 poolings before conv5_2), got {self.size}")
         if self.backbone_weights and self.backbone_width != 1:
-            raise ValueError("backbone_weights need the full VGG16 (backbone_width = 1)")
-        if not 0 <= self.dropout < 1 or not 0 <= self.crop < 0.5:
-            raise ValueError("dropout must be in [0, 1) and crop in [0, 0.5)")
+            raise ConfigError("backbone_weights need the full VGG16 (backbone_width = 1)")
+        self.clip_settings()  # the preprocessing settings' own checks (alignment heights, ...)
 
     def clip_settings(self):
         """The preprocessing part, stored with the cached clips."""
-        return ClipSettings(size=self.size, frames=self.frames, apex=self.apex, eye_distance=self.eye_distance,
-                            eye_height=self.eye_height)
+        return ClipSettings(size=self.size, frames=self.frames, apex=self.apex, source=self.clip_source,
+                            alignment=self.alignment, eye_distance=self.eye_distance, eye_height=self.eye_height,
+                            chin_height=self.chin_height)
 
 
 
@@ -97,6 +111,11 @@ PRESET_OVERRIDES = {
               "learning_rate": 1e-3, "freeze_transfer": False, "apex": "annotated_or_difference"},
 }
 assert set(PRESET_OVERRIDES) == set(PRESETS)
+
+# Overrides that give back this project's first version (before issue 22), for comparisons only: clips cut
+# from the region cache's face canvas (about 60 % of each aligned frame is padding), eyes 0.30 x side apart
+# at 0.35 x side, GIA from conv4_3. Not a preset: nobody should train with it by default.
+EARLIER_CLIPS = {"clip_source": "face_canvas", "alignment": "eyes", "eye_height": 0.35, "gia_start": "conv4_3"}
 
 
 def get_preset(name=DEFAULT_PRESET, **overrides):

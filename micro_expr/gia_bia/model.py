@@ -1,18 +1,31 @@
 """The GIA + BIA + Bi-LSTM network (Zhu et al. 2023, section 3, Fig. 1), Keras 3 functional.
 
-Per frame: VGG16 conv1_1..conv4_2 (the transfer learning layer) -> a 512-channel map (28 x 28 on 224);
+Per frame: VGG16 conv1_1..conv4_1 (the transfer learning layer) -> a 512 x 28 x 28 map on 224 (section 3.3);
   BIA: the identification blocks cut from that map; per block an FC layer tau and a scalar attention
        network phi; alpha_i = phi(c_i) * tau(c_i) (Zhu et al. 2023, Eq. 1-3);
-  GIA: conv4_3, pool4, conv5_1, conv5_2 of VGG16 (14 x 14), then an FC layer and a scalar attention network.
+  GIA: "the conv4_2 to conv5_2 layers of the VGG16 network" (section 3.3): conv4_2, conv4_3, pool4, conv5_1,
+       conv5_2 (512 x 14 x 14), then an FC layer and a scalar attention network.
+  ``gia_start="conv4_3"`` moves conv4_2 into the transfer layer (this project's first split): the same layers
+  and parameter count, 2,359,808 more frozen weights, and the blocks read from conv4_2 instead of conv4_1.
 Fusion: the weighted block vectors and the weighted global vector, concatenated.
 Per clip: the frame vectors -> Bi-LSTM (Zhu et al. 2023, Eq. 13-15) -> dropout -> three FC layers, the last a softmax.
 """
 
 import numpy as np
 
-TRANSFER_LAYERS = ("block1_conv1", "block1_conv2", "block1_pool", "block2_conv1", "block2_conv2", "block2_pool",
-                   "block3_conv1", "block3_conv2", "block3_conv3", "block3_pool", "block4_conv1", "block4_conv2")
-GIA_LAYERS = ("block4_conv3", "block4_pool", "block5_conv1", "block5_conv2")
+VGG16_LAYERS = ("block1_conv1", "block1_conv2", "block1_pool", "block2_conv1", "block2_conv2", "block2_pool",
+                "block3_conv1", "block3_conv2", "block3_conv3", "block3_pool", "block4_conv1", "block4_conv2",
+                "block4_conv3", "block4_pool", "block5_conv1", "block5_conv2")
+
+
+def split_layers(gia_start="conv4_2"):
+    """(transfer learning layer names, GIA layer names): GIA starts at VGG16's ``gia_start``."""
+    block, number = gia_start.removeprefix("conv").split("_")          # "conv4_2" -> block4_conv2
+    index = VGG16_LAYERS.index(f"block{block}_conv{number}")
+    return VGG16_LAYERS[:index], VGG16_LAYERS[index:]
+
+
+TRANSFER_LAYERS, GIA_LAYERS = split_layers("conv4_2")  # the paper's split (section 3.3)
 # keras.applications.vgg16.preprocess_input ("caffe"): BGR, ImageNet mean subtracted, no scaling.
 _IMAGENET_MEAN_BGR = np.array([103.939, 116.779, 123.68], dtype=np.float32)
 
@@ -46,15 +59,16 @@ def vgg16_layers(config):
     import keras
 
     source = keras.applications.VGG16(include_top=False, weights=None, input_shape=(config.size, config.size, 3))
+    transfer_layers, _ = split_layers(config.gia_start)
     layers = {}
-    for name in TRANSFER_LAYERS + GIA_LAYERS:
+    for name in VGG16_LAYERS:
         original = source.get_layer(name)
         layer_config = original.get_config()
         if "filters" in layer_config:
             layer_config["filters"] = max(1, round(layer_config["filters"] * config.backbone_width))
             layer_config["kernel_regularizer"] = keras.regularizers.L2(config.l2) if config.l2 else None
         layer = type(original).from_config(layer_config)
-        layer.trainable = not (config.freeze_transfer and name in TRANSFER_LAYERS)
+        layer.trainable = not (config.freeze_transfer and name in transfer_layers)
         layers[name] = layer
     return layers
 
@@ -71,8 +85,9 @@ def build_model(config, n_classes):
     clip = keras.Input((config.frames, config.size, config.size, 3), name="clip")
     inputs = [clip]
     vgg = vgg16_layers(config)
+    transfer_layers, gia_layers = split_layers(config.gia_start)
     x = FoldTime(name="fold_time")(clip)
-    for name in TRANSFER_LAYERS:
+    for name in transfer_layers:
         x = vgg[name](x)
     transfer = x
 
@@ -99,7 +114,7 @@ def build_model(config, n_classes):
         return L.Dense(units, activation, kernel_regularizer=regularizer(), name=name)
 
     g = transfer
-    for name in GIA_LAYERS:
+    for name in gia_layers:
         g = vgg[name](g)
     g = L.Flatten(name="gia_flatten")(g)
     g_tilde = dense(config.global_units, "relu", "gia_tau")(g)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from data_prep.errors import InputError
 from micro_expr.gia_bia.config import DEFAULT_PRESET, PRESETS, GiaBiaConfig, get_preset
 from micro_expr.core.system import RecognitionSystem, check_fitted
 from micro_expr.papers import PAPERS
@@ -18,6 +19,34 @@ log = logging.getLogger(__name__)
 RANDOM_BACKBONE_NOTE = ("RANDOM BACKBONE: no VGG16 ImageNet weights were given (backbone_weights), so the "
                         "transfer learning layer starts from random weights; these scores are NOT comparable "
                         "with the paper's.")
+# The Keras 2 VGG16 ImageNet files and the MD5 checksums keras.applications.VGG16 checks them against.
+VGG16_FILES = {
+    "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5": "6d6bbae143d832006294945121d1f1fc",
+    "vgg16_weights_tf_dim_ordering_tf_kernels.h5": "64373286793e3c8b2b4e3219cbf3544b",
+}
+VGG16_URL = "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/"
+
+
+def random_backbone_warning(config):
+    """The start-of-run warning of a run without ImageNet weights (None when weights are given)."""
+    if config.backbone_weights:
+        return None
+    name, md5 = next(iter(VGG16_FILES.items()))
+    return (f"RANDOM BACKBONE: gia_bia ({config.preset} preset) starts from random VGG16 weights; the paper "
+            f"transfers ImageNet weights (Zhu et al. 2023, section 3.1). Nothing is downloaded: fetch {VGG16_URL}{name} "
+            f"on a machine with network (MD5 {md5}, what keras.applications checks; the file with the top, "
+            f"{next(reversed(VGG16_FILES))}, works too) and pass --set backbone_weights=FILE. On the quick "
+            "demo a random backbone stays at chance (docs/gia_bia.md, section 'Measured').")
+
+
+def md5(path):
+    import hashlib
+
+    digest = hashlib.md5()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 class GiaBia(RecognitionSystem):
@@ -37,9 +66,45 @@ class GiaBia(RecognitionSystem):
     # --- inputs ---------------------------------------------------------------------------------
 
     def protocol_items(self, cache, datasets=None):
+        """The protocol's items; refuses a bad run before any work, then says what the run will cost."""
         from micro_expr.core.items import protocol_items
 
-        return protocol_items(cache, self.config.protocol, datasets)
+        items = protocol_items(cache, self.config.protocol, datasets)
+        self.check_run(cache, items)
+        self.announce(items)
+        return items
+
+    def check_run(self, cache, items):
+        """Refuse, naming the field, what would only fail (or silently invent frames) later."""
+        shortest = min(items, key=lambda item: item.n_frames)
+        if self.config.frames > shortest.n_frames:
+            raise InputError(f"frames={self.config.frames}: more than the {shortest.n_frames} cached frames of "
+                             f"{shortest.key} (the shortest clip of this run); TIM would invent frames. Choose "
+                             f"frames <= {shortest.n_frames}")
+        if self.config.clip_source == "frames" and not self.config.frames_roots and not Path(
+                self.clip_cache_path(cache)).exists():
+            datasets = sorted({item.dataset for item in items})
+            raise InputError("frames_roots: clip_source=frames reads the raw frames the cache was prepared from; "
+                             "pass --set frames_roots=" + ",".join(f"{d}=DIR" for d in datasets)
+                             + " (or clip_source=face_canvas for the earlier, padded clips)")
+        if self.config.clip_source == "face_canvas" and not cache.config.store_face:
+            raise InputError(f"{cache.path}: clip_source=face_canvas needs face canvases (mer prepare --store-face)")
+
+    def announce(self, items):
+        """The random-backbone warning and the cost line (a measured training step), before any training."""
+        from micro_expr.gia_bia.cost import cost_line
+
+        lines = [random_backbone_warning(self.config)]
+        if self.config.backbone_weights:
+            found = md5(self.config.backbone_weights)
+            if found not in VGG16_FILES.values():
+                lines.append(f"backbone_weights {self.config.backbone_weights}: MD5 {found} is not Keras's VGG16 "
+                             f"ImageNet file ({', '.join(f'{k}: {v}' for k, v in VGG16_FILES.items())})")
+        lines.append(cost_line(self.config, len(self.classes), items))
+        for line in filter(None, lines):
+            level = logging.INFO if line.startswith("cost:") else logging.WARNING
+            log.log(level, line)
+            print(f"gia_bia: {line}", flush=True)
 
     def clip_cache_path(self, cache):
         from data_prep.key_regions.clips import default_path
@@ -51,7 +116,7 @@ class GiaBia(RecognitionSystem):
         """Per item {"clip": uint8 (frames, size, size, 3), "landmarks": (68, 2) on the 224 reference}."""
         from data_prep.key_regions.clips import ClipCache
 
-        clips = ClipCache(self.clip_cache_path(cache), self.config.clip_settings()).load(
+        clips = ClipCache(self.clip_cache_path(cache), self.config.clip_settings(), self.config.frames_roots).load(
             cache, [item.key for item in items])
         return [{"clip": clips[item.key][0], "landmarks": clips[item.key][1]} for item in items]
 
