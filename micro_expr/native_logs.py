@@ -15,7 +15,10 @@ import threading
 
 NOISE = re.compile(
     rb"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
-    rb"|[IWE]\d{4} [\d:. ]+\d+ (port|cudart_stub|cuda_platform|cpu_feature_guard|cuda_fft|cuda_dnn|cuda_blas"
+    # absl's format (TF 2.17+: "E0000 00:00:... 303 cuda_platform.cc:52]") and TSL's (TF 2.20 on some
+    # machines: "2026-12-01 21:06:01.949292: E external/.../cuda_platform.cc:51]")
+    rb"|(?:[IWE]\d{4} [\d:. ]+\d+ |\d{4}-\d\d-\d\d [\d:.]+: [IWE] \S*?)"
+    rb"(port|cudart_stub|cuda_platform|cpu_feature_guard|cuda_fft|cuda_dnn|cuda_blas"
     rb"|cuda_executor|computation_placer)\.cc:\d+\]"
     rb"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\."
     rb"|WARNING: All log messages before absl)")

@@ -15,6 +15,8 @@ from tests.helpers import SHARED_DATA, build_trained_run, write_frames, write_sh
 
 # Fixtures that read ../shared/data: tests using them get the marker needs_shared_data (and skip without it).
 SHARED_FIXTURES = {"casme2_coding", "samm_coding", "megc_official", "mean_weights"}
+# Fixtures that train a run: tests using them are slow, whatever their own marks say.
+TRAINING_FIXTURES = {"demo_run"}
 
 
 def shared_file(*parts):
@@ -113,5 +115,8 @@ def demo_run(tmp_path_factory, pyfeat_wheel):
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if SHARED_FIXTURES & set(getattr(item, "fixturenames", ())):
+        names = set(getattr(item, "fixturenames", ()))
+        if SHARED_FIXTURES & names:
             item.add_marker(pytest.mark.needs_shared_data)
+        if TRAINING_FIXTURES & names:
+            item.add_marker(pytest.mark.slow)

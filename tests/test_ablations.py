@@ -76,6 +76,7 @@ def test_whole_face_is_skipped_with_a_note_when_the_cache_has_no_faces(tmp_path,
     assert calls[0] == "regions=whole_face"
 
 
+@pytest.mark.slow
 def test_a_real_ablation_on_a_prepared_cache_resumes(tiny_cache, tmp_path, monkeypatch):
     # Aouayeb et al. 2021 Table 7 with its cross-entropy row only: one real run (training is what costs time here).
     loss = ablations.ABLATIONS["s001_table7"]
@@ -108,6 +109,7 @@ def test_cache_is_required_without_quick(tmp_path):
         ablations.run_ablations(tmp_path)
 
 
+@pytest.mark.slow
 def test_quick_cache_keeps_face_canvases_for_the_whole_face_row(tmp_path, monkeypatch):
     from data_prep.demo import build
 

@@ -25,6 +25,7 @@ def random_patches(config, n_frames=3, seed=0):
 
 
 @pytest.mark.parametrize("m, se", [(4, "paper"), (9, "paper"), (4, "original")])
+@pytest.mark.slow
 def test_patch_weights_are_the_mean_gate_of_each_patch_s_72_channels(m, se):
     from micro_expr.stff.attention import read_spatial, spatial_readout
     from micro_expr.stff.models import spatial_attention_model
@@ -41,6 +42,7 @@ def test_patch_weights_are_the_mean_gate_of_each_patch_s_72_channels(m, se):
     assert np.all((weights > 0) & (weights < 1)) and np.ptp(weights[0]) > 0
 
 
+@pytest.mark.slow
 def test_a_model_without_spatial_se_has_no_patch_weights():
     from micro_expr.stff.attention import read_spatial, spatial_readout
 
@@ -88,6 +90,7 @@ def test_feature_change_is_the_distance_to_the_first_frame():
     np.testing.assert_allclose(feature_change(features), [0.0, 5.0, 1.0])
 
 
+@pytest.mark.slow
 def test_figures_are_written_and_show_the_weights(tmp_path):
     from micro_expr.stff import plots
     from micro_expr.stff.attention import input_boxes
@@ -144,6 +147,7 @@ def test_the_check_can_fail_and_can_pass():
     assert constant["best_constant_rate"] == pytest.approx(0.25)
 
 
+@pytest.mark.slow
 def test_attention_check_on_a_trained_demo_run(demo_run, tmp_path):
     from experiments.attention_check import run_check
 

@@ -54,6 +54,7 @@ def readable(out):
 
 # --- two writers --------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_second_prepare_process_is_refused_while_the_cache_is_locked(tree, tmp_path):
     root, sheet = tree
     out = tmp_path / "cache.h5"

@@ -1,4 +1,5 @@
 """qa/bad_input_replay.py: its verdicts, and a quick subset of its cases through the real CLI."""
+import pytest
 from qa.bad_input_replay import CASES, Outcome, format_table, judge, replay
 
 QUICK = ["version", "prepare_out_below_file", "prepare_header_only_sheet", "demo_set_unknown",
@@ -15,6 +16,7 @@ def test_verdicts():
     assert set(QUICK) <= set(CASES) and len(CASES) >= 40
 
 
+@pytest.mark.slow
 def test_quick_cases_pass_through_the_real_cli(tmp_path, pyfeat_wheel):
     rows = replay(QUICK, tmp_path)
     table = format_table(rows)

@@ -20,6 +20,7 @@ def test_version(capsys):
     assert done.value.code == 0 and capsys.readouterr().out.strip() == f"mer (micro_expr) {__version__}"
 
 
+@pytest.mark.slow
 def test_tensorflow_start_up_noise_is_filtered_and_real_messages_pass():
     script = ("from micro_expr.native_logs import quiet_native_logs; quiet_native_logs()\n"
               "import sys, warnings, tensorflow as tf\n"
@@ -61,6 +62,7 @@ def test_checkpoint_inspect_explains_damaged_archives_folders_and_wrong_files(ke
     assert main(["checkpoint", "inspect", str(keras_file)]) == 0
 
 
+@pytest.mark.slow
 def test_summary_tables_are_not_cut_when_piped():
     done = subprocess.run([sys.executable, "-m", "micro_expr.cli", "summary", "--patches", "1"], env=ENV,
                           capture_output=True, text=True, timeout=600)

@@ -173,6 +173,7 @@ def test_the_system_feeds_the_clips_emotions_to_the_spatial_labels():
     assert eyes.tolist() == [2, 2, 0, 0]  # repression: no reaction on the eyes; disgust: negative
 
 
+@pytest.mark.slow
 def test_classic_cnn_learns_a_bright_bar():
     """An easy task the classic CNN must fit: a bright horizontal (class 0) or vertical (class 1) bar."""
     import keras
@@ -215,6 +216,7 @@ def test_summary_prints_the_predecessor(capsys):
     assert main(["summary", "--system", "cnn_lstm", "--preset", "original"]) == 2
 
 
+@pytest.mark.slow
 def test_mer_train_runs_the_predecessor(tiny_cache, tmp_path):
     """`mer train --system cnn_lstm`: one LOSO fold of the predecessor through the common runner."""
     import json

@@ -1,8 +1,11 @@
 """`mer demo` end to end on the quick demo, with a tiny training schedule (the full one is minutes long)."""
+import pytest
 import json
 
 from data_prep.datasets import read_casme2
 from micro_expr.cli import main
+
+pytestmark = pytest.mark.slow   # every test here trains folds or runs the CLI end to end
 
 TINY = ["--set", "spatial.patches=1", "--set", "spatial.epochs=1", "--set", "temporal.epochs=2",
         "--set", "temporal.sequence_length=8", "--no-progress"]

@@ -66,6 +66,7 @@ def apex_difference(frames, event, landmarks):
     return np.abs(apex - onset).mean(axis=-1)
 
 
+@pytest.mark.slow
 def test_quick_size_has_eight_people_each_with_a_face(quick, records):
     assert quick.n_subjects >= 8 and quick.n_samples == 8 * 6 and quick.classes == movements.CLASSES
     people = {r["subject"]: r["person"] for r in records}
@@ -208,6 +209,7 @@ def controls(media, tmp_path_factory):
     return tiny(out), tiny(out, shuffle_labels=True), tiny(out, no_movement=True)
 
 
+@pytest.mark.slow
 def test_controls_shuffle_labels_and_remove_movement(controls):
     normal, shuffled, still = controls
     assert len({normal.root, shuffled.root, still.root}) == 3

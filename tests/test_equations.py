@@ -329,6 +329,7 @@ def test_every_cited_test_exists(entries):
     assert not problems, "tests that do not exist:\n" + "\n".join(problems)
 
 
+@pytest.mark.slow
 def test_citations_name_their_paper():
     violations = citation_violations(ROOT)
     assert not violations, "\n".join(f"{v.file}:{v.line}: {v.text}" for v in violations)

@@ -40,6 +40,7 @@ def _as_model_weights(model, gradients):
 
 @pytest.mark.parametrize("preset,m", [("original", 1), ("original", 4), ("original", 9),
                                       ("strict", 1), ("strict", 4), ("strict", 9), ("paper", 4)])
+@pytest.mark.slow
 def test_grouped_encoders_equal_per_patch_encoders(preset, m):
     config = get_preset(preset, **{"spatial.patches": m})
     h, w = config.patch_sizes[REGION]
@@ -106,6 +107,7 @@ def _padded_sequences(config, lengths, rng, features=256):
 
 
 @pytest.mark.parametrize("preset", ["original", "strict", "paper"])
+@pytest.mark.slow
 def test_batched_region_lstms_equal_per_region_lstms(preset):
     config = get_preset(preset, **{"temporal.sequence_length": 12})
     keras.utils.set_random_seed(0)

@@ -151,6 +151,7 @@ def test_long_video_spots_every_peak_and_matches_several_truths():
     assert [s["interval"] for s in code["spots"]] == [(10, 16), (40, 46)]       # even window: half a frame later
 
 
+@pytest.mark.slow
 def test_long_video_faces_from_frame_files(face_clips, tmp_path):
     from tests.helpers import write_frames
 
@@ -191,6 +192,7 @@ def test_planned_mes_keep_neutral_stretches_between_them():
         plan_events(100, 3, np.random.default_rng(0))
 
 
+@pytest.mark.slow
 def test_long_video_demo_is_read_back_by_the_casme_sq_reader(pyfeat_wheel, tmp_path):
     import json
 
@@ -249,6 +251,7 @@ def _tree(weight_set, root, n_subjects, frames):
 
 
 @pytest.mark.parametrize("weight_set", sorted(WEIGHT_SET_FOLDS))
+@pytest.mark.slow
 def test_published_weight_sets_run_through_the_runner(weight_set, mean_weights, face_clips, tmp_path):
     """Every published long-video weight set, all its folds, through its reader and `mer train --protocol
     long-video`, on a synthetic tree with as many subjects."""
@@ -275,6 +278,7 @@ def test_published_weight_sets_run_through_the_runner(weight_set, mean_weights, 
     assert results["opencv"] == predictions[0]["opencv"] and results["tvl1_matches_authors"] is True
 
 
+@pytest.mark.slow
 def test_casme2_weights_run_through_the_region_cache_runner(mean_weights, tmp_path, monkeypatch):
     """The sixth weight set, CASME2 (26 folds, 5 classes), is a short-video set: region cache and `mer train --system mean`."""
     import json

@@ -46,6 +46,7 @@ def test_shapes_follow_section_3_3():
     assert mean.get_layer("recog").activation.__name__ == "softmax"
 
 
+@pytest.mark.slow
 def test_frozen_trunk_keeps_its_weights_while_the_recognition_head_learns():
     keras.utils.set_random_seed(0)
     mean = mean_model.build_mean(3)

@@ -283,6 +283,7 @@ def test_table6_k_follows_flow_seconds():
         [10, 20, 30]
 
 
+@pytest.mark.slow
 def test_without_inductive_transfer_recognition_has_its_own_trunk():
     rng = np.random.default_rng(0)
     samples = [pipeline.PreparedSample(None, rng.random((12, 42, 42, 3), dtype=np.float32), (4, 8), label,

@@ -117,6 +117,7 @@ def test_video_features_from_rgb_frames_with_given_landmarks():
     np.testing.assert_array_equal(streams[2][..., 0], result[..., 2])
 
 
+@pytest.mark.slow
 def test_real_face_clip_gives_usable_features(face_clips):
     frames = face_clips["single_face"][:5]  # real video frames; dlib finds the face on the first
     faces, landmarks = features.crop_faces(frames)

@@ -44,6 +44,7 @@ def test_quick_synthetic_tables_print_ours_beside_the_paper(command, capsys):
 TINY = ["--set", "epochs_spot=1", "--set", "epochs_recog=2", "--set", "flow=farneback", "--folds", "0"]
 
 
+@pytest.mark.slow
 def test_table6_runs_each_k_through_the_runner_and_resumes(monkeypatch, tmp_path, capsys):
     import json
 
@@ -71,6 +72,7 @@ def test_table6_runs_each_k_through_the_runner_and_resumes(monkeypatch, tmp_path
     assert capsys.readouterr().out.count("FPS x") == 3
 
 
+@pytest.mark.slow
 def test_table9_and_the_learning_curves_of_its_runs(monkeypatch, tmp_path, capsys):
     from matplotlib.figure import Figure
 

@@ -146,6 +146,7 @@ def test_keras2_hard_sigmoid_is_not_keras3_hard_sigmoid():
 
 
 @pytest.mark.parametrize("layout", ["per_region", "batched"])
+@pytest.mark.slow
 def test_the_temporal_lstms_gate_with_keras2_hard_sigmoid(layout, tmp_path):
     import keras
 

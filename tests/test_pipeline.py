@@ -36,6 +36,7 @@ def test_bad_m_is_refused():
         patch_size((80, 100), 6)
 
 
+@pytest.mark.slow
 def test_frame_dataset_reads_all_regions_once_with_labels_and_weights(tiny_cache):
     with RegionCache(tiny_cache) as cache:
         keys = cache.keys[:2]

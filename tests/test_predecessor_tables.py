@@ -63,6 +63,7 @@ def test_cross_dataset_rows_run_on_the_named_datasets(tmp_path, monkeypatch):
     assert Path(result["rows"][0]["folder"]).parts[-3:] == ("au5", "cross", "casme2_to_samm")
 
 
+@pytest.mark.slow
 def test_table6_on_a_prepared_cache(tiny_cache, tmp_path):
     """One real run of Aouayeb et al. 2021 Table 6's classic-CNN row (one fold); the tables file says what was measured."""
     classic = tables.ABLATION_TABLES["table6"]

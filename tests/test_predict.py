@@ -37,6 +37,7 @@ def loaded():
     return {}  # fold name -> fitted STFF, shared by the tests of this module (loading costs seconds)
 
 
+@pytest.mark.slow
 def test_predict_reproduces_the_held_out_prediction_of_its_fold(demo_run, loaded):
     from micro_expr.stff.predict import predict
 
@@ -56,6 +57,7 @@ def test_predict_reproduces_the_held_out_prediction_of_its_fold(demo_run, loaded
     assert result["n_frames"] == record["offset"] - record["onset"] + 1
 
 
+@pytest.mark.slow
 def test_ensemble_averages_the_folds_and_reports_attention_per_patch_and_region(demo_run, loaded):
     from micro_expr.stff.predict import predict
 
@@ -102,6 +104,7 @@ def test_predict_on_a_real_face_video(demo_run, face_clips, tmp_path, loaded):
     assert part["n_frames"] == 5
 
 
+@pytest.mark.slow
 def test_cli_prints_probabilities_and_writes_the_report(demo_run, tmp_path, capsys):
     from micro_expr.cli import main
 

@@ -11,6 +11,8 @@ from micro_expr.core.runner import run_protocol
 from micro_expr.stff.config import get_preset
 from micro_expr.stff.system import STFF
 
+pytestmark = pytest.mark.slow   # every test here trains folds or runs the CLI end to end
+
 ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install -e '.[ray]'")
 
 TINY = {"spatial.patches": 1, "spatial.epochs": 1, "spatial.batch_size": 8, "temporal.epochs": 2,

@@ -49,6 +49,7 @@ def test_a_run_is_refused_on_a_cache_with_other_pixels(tmp_path):
         run.claim({**old, "cache": "new.h5", "cache_fingerprint": "2" * 40})
 
 
+@pytest.mark.slow
 def test_a_damaged_finished_fold_is_named_and_the_advice_works(monkeypatch, tmp_path):
     install_fake_cache(monkeypatch, subjects=("s1", "s2"))
     out = tmp_path / "run"

@@ -24,6 +24,7 @@ def fold_outputs(out):
     return {fold["name"]: folder.fold_predictions(fold) for fold in folder.finished_folds()}
 
 
+@pytest.mark.slow
 def test_mean_runs_through_the_runner_and_resumes_with_identical_metrics(monkeypatch, tmp_path):
     install_fake_cache(monkeypatch, subjects=("s1", "s2", "s10"))
     whole = runner.run_protocol(mean_system(), "fake.h5", tmp_path / "whole")
@@ -51,6 +52,7 @@ def test_mean_runs_through_the_runner_and_resumes_with_identical_metrics(monkeyp
     assert "mean: spot-then-recognise" in (killed / "results.md").read_text()
 
 
+@pytest.mark.slow
 def test_mean_folds_split_over_runs_give_the_same_predictions(monkeypatch, tmp_path):
     install_fake_cache(monkeypatch, subjects=("s1", "s2"))
     runner.run_protocol(mean_system(), "fake.h5", tmp_path / "whole")
@@ -60,6 +62,7 @@ def test_mean_folds_split_over_runs_give_the_same_predictions(monkeypatch, tmp_p
     assert fold_outputs(tmp_path / "split") == fold_outputs(tmp_path / "whole")
 
 
+@pytest.mark.slow
 def test_a_fold_held_by_another_process_is_skipped(monkeypatch, tmp_path):
     install_fake_cache(monkeypatch, subjects=("s1", "s2"))
     out = tmp_path / "run"
@@ -104,6 +107,7 @@ def test_a_refused_run_does_not_claim_its_folder(monkeypatch, tmp_path):
         runner.run_protocol(mean_system(), "fake.h5", tmp_path / "file" / "run")
 
 
+@pytest.mark.slow
 def test_a_run_on_a_cache_prepared_otherwise_is_refused(monkeypatch, tmp_path):
     install_fake_cache(monkeypatch, subjects=("s1", "s2"))
     out = tmp_path / "run"

@@ -11,6 +11,8 @@ from micro_expr.stff.system import STFF
 from micro_expr.core.system import Item
 from micro_expr.core.runner import Fold, cross_dataset_folds, loso_folds, run_protocol, select_folds
 
+pytestmark = pytest.mark.slow   # every test here trains folds or runs the CLI end to end
+
 TINY = {"spatial.patches": 1, "spatial.epochs": 1, "spatial.batch_size": 8, "temporal.epochs": 2,
         "temporal.batch_size": 4, "temporal.sequence_length": 8}
 

@@ -1,4 +1,5 @@
 """The training stages' fast parts: fused Adam equals Keras' Adam; the public models hold the trained weights."""
+import pytest
 import keras
 import numpy as np
 import tensorflow as tf
@@ -37,6 +38,7 @@ def test_fused_adam_equals_keras_adam():
     assert int(fused.iterations.numpy()) == 0 and all(not m.numpy().any() for pair in fused.moments for m in pair)
 
 
+@pytest.mark.slow
 def test_spatial_stage_trains_grouped_twins_and_fills_the_per_patch_models():
     config = get_preset("strict", **{"spatial.patches": 4, "spatial.epochs": 1, "spatial.batch_size": 4,
                                      "spatial.head_units": (16, 8)})
@@ -60,6 +62,7 @@ def test_spatial_stage_trains_grouped_twins_and_fills_the_per_patch_models():
     assert not np.allclose(stage.features(arrays, batch_size=4)[0], features[0])
 
 
+@pytest.mark.slow
 def test_temporal_stage_trains_the_batched_twin_and_fills_the_per_region_model():
     config = get_preset("strict", **{"temporal.epochs": 2, "temporal.batch_size": 4, "temporal.sequence_length": 6})
     stage = TemporalStage(config, progress=False)
@@ -76,6 +79,7 @@ def test_temporal_stage_trains_the_batched_twin_and_fills_the_per_region_model()
     np.testing.assert_allclose(stage.predict(inputs), stage.model.predict(inputs, verbose=0), rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_temporal_stage_trains_the_same_with_and_without_xla():
     """The XLA-compiled step (TemporalStage.jit_compile) is the plain step: same weights after training."""
     config = get_preset("strict", **{"temporal.epochs": 3, "temporal.batch_size": 3, "temporal.sequence_length": 7,

@@ -213,6 +213,7 @@ class STFF(RecognitionSystem):
         """A fitted STFF from a fold folder; ``shared_folder``: where 'frame50' spatial models lie
         (default: the run's ``spatial_shared``, two levels up)."""
         from micro_expr.core.checkpoints import load_checkpoint
+        from micro_expr.stff import losses, models  # noqa: F401  registers STFF's custom layers and losses
 
         folder = Path(folder)
         temporal, meta = load_checkpoint(folder / f"{TEMPORAL}.keras")
