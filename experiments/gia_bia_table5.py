@@ -40,7 +40,7 @@ PAPER_TABLE5 = {
 PAPER_SAMPLES = {"CASME II": 149, "SAMM": 133, "SMIC": 156, "MEGC": 438}
 SAMPLES_NOTE = (
     "Our samples are the official MEGC 2019 composite list (442: CASME II 145, SAMM 133, SMIC 164), the "
-    "project's `megc` protocol. The paper's Table 4 has 438 (CASME II 149, SAMM 133, SMIC 156) and does not "
+    "project's `megc` protocol. The paper's (Zhu et al. 2023) Table 4 has 438 (CASME II 149, SAMM 133, SMIC 156) and does not "
     "say which SMIC clips it dropped (8) or which CASME II clips it added (4), so its division cannot be "
     "rebuilt; a demo or partial cache has fewer still.")
 QUICK_FOLDS = "0-1"  # 2 of the 8 LOSO folds of the quick demo (about 3 min each on 2 busy CPU cores)
@@ -55,7 +55,7 @@ def run_seconds(folder):
 
 
 def variant_scores(folder):
-    """Eq. 20 accuracy (pooled), the fold mean beside it, UF1, UAR, counts of a run folder's finished folds."""
+    """Zhu et al. 2023 Eq. 20 accuracy (pooled), the fold mean beside it, UF1, UAR, counts of a run folder's finished folds."""
     from experiments.ablations import scores
     from micro_expr.core.run_folder import RunFolder
 
@@ -123,7 +123,7 @@ def table_markdown(results, context, quick):
         lines += ["> **DEMO**: quick demo data (real faces, synthetic micro-movements) and the `quick` preset "
                   "(a narrow VGG16-shaped backbone on 64 x 64 frames, a few epochs): NOT the paper's setting.", ""]
     columns = [name for name, _ in COLUMNS]
-    lines += ["Acc / UF1 / UAR, ours (paper). Acc: Eq. 20, pooled over the held-out clips of the finished folds.", "",
+    lines += ["Acc / UF1 / UAR, ours (paper). Acc: Zhu et al. 2023 Eq. 20, pooled over the held-out clips of the finished folds.", "",
               "| IBs | " + " | ".join(columns) + " |", "|---" * (1 + len(columns)) + "|"]
     for n_blocks, label in VARIANTS:
         cells = []
@@ -147,7 +147,7 @@ def table_markdown(results, context, quick):
     if missing:
         lines += ["", f"Not run: {', '.join(missing)} (the cache holds no such dataset; MEGC needs two datasets "
                       "or more, with one dataset the composite is that dataset's column)."]
-    lines += ["", "UF1 (Eq. 18) and UAR (Eq. 19) come from the confusion matrix summed over the finished folds' "
+    lines += ["", "UF1 (Zhu et al. 2023 Eq. 18) and UAR (Eq. 19) come from the confusion matrix summed over the finished folds' "
               "held-out clips; seconds are the folds' own training times (a resumed run keeps its earlier folds')."]
     return "\n".join(lines) + "\n"
 

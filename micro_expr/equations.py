@@ -524,7 +524,7 @@ ROWS = (
         title='The training results of different IBs',
         content='Results without IBs, with 24 IBs and with 10 IBs on CASME II, SAMM, SMIC, MEGC',
         implemented_by=('experiments.gia_bia_table5:run_table5',),
-        tested_by=('tests/test_gia_bia_table5.py::test_table5_page_puts_the_papers_figures_beside_ours_and_warns',)),
+        tested_by=('tests/test_gia_bia_table5.py::test_table5_page_puts_the_papers_four_columns_beside_ours_and_warns',)),
     Row('Zhu et al. 2023', 'Table 6',
         title='Comparison of recognition effects of different algorithms',
         content='Acc, UF1, UAR of other algorithms beside the proposed method (10 IBs) on CASME II, SAMM, SMIC, MEGC',

@@ -92,6 +92,7 @@ def test_feature_change_is_the_distance_to_the_first_frame():
 
 @pytest.mark.slow
 def test_figures_are_written_and_show_the_weights(tmp_path):
+    from micro_expr.core import plots as core_plots
     from micro_expr.stff import plots
     from micro_expr.stff.attention import input_boxes
 
@@ -108,7 +109,7 @@ def test_figures_are_written_and_show_the_weights(tmp_path):
              save(plots.plot_region_weights(names, np.linspace(0.4, 0.6, 6), per_fold=[np.linspace(0.4, 0.6, 6)] * 2),
                   tmp_path / "d.png"),
              save(plots.plot_feature_change({n: np.arange(10.0) for n in names}, frames_used=8), tmp_path / "e.png"),
-             save(plots.plot_class_recall(["negative", "positive", "surprise"], [0.5, 1.0, 0.0], [4, 2, 3]),
+             save(core_plots.plot_class_recall(["negative", "positive", "surprise"], [0.5, 1.0, 0.0], [4, 2, 3]),
                   tmp_path / "f.png")]
     for path in paths:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and 5_000 < path.stat().st_size < 200_000

@@ -42,7 +42,7 @@ def test_no_identification_block_is_more_than_5_percent_padding_on_real_faces(py
 
 
 def test_a_video_that_ends_below_the_chin_pads_only_the_chin_block(face_clips):
-    """The Pexels video cuts the frame 10 px below the chin: only the chin block (IP3, Eq. 12) reaches past it."""
+    """The Pexels video cuts the frame 10 px below the chin: only the chin block (IP3, Zhu et al. 2023 Eq. 12) reaches past it."""
     from micro_expr.gia_bia.blocks import face_blocks
 
     frame = face_clips["wolfgang"][0]

@@ -18,7 +18,7 @@ def test_table5_page_puts_the_papers_four_columns_beside_ours_and_warns():
     assert "0.3000 / 0.5000 / 0.2500 (0.8513 / 0.8256 / 0.8570)" in ten
     assert "not run (0.7658 / 0.7364 / 0.7337)" in ten               # MEGC: the paper's figures, ours absent
     assert "| CASME II | 10 IBs | 1,234,567 | 20 / 48 (149) | 2/8 | 0.2500 | 12.5 |" in text
-    assert "442" in text and "438" in text and "Eq. 20" in text
+    assert "442" in text and "438" in text and "Zhu et al. 2023 Eq. 20" in text
     assert "RANDOM BACKBONE" in text and "DEMO" in text and "Not run: SAMM, SMIC, MEGC" in text
     with_weights = table_markdown({"SAMM": {n: _row(0.1, False) for n, _ in VARIANTS}}, "cache `x.h5`", quick=False)
     assert "RANDOM BACKBONE" not in with_weights and "DEMO" not in with_weights

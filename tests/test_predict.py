@@ -171,7 +171,7 @@ def test_missing_folds_and_checkpoints_are_refused(demo_run, tmp_path):
     first, second = RunFolder(run).read()["folds"]
     RunFolder(broken).fold_folder(first).mkdir(parents=True)
     shutil.copy(RunFolder(run).fold_folder(first) / "done.json", RunFolder(broken).fold_folder(first) / "done.json")
-    with pytest.raises(InputError, match="temporal.keras: checkpoint does not exist"):
+    with pytest.raises(InputError, match=r"00_casme2_sub01: \S+ is missing; delete the folder .* to train that fold anew"):
         predict(broken, folder, fold="all")
     with pytest.raises(InputError, match="is not finished"):
         predict(broken, folder, fold=second["name"])

@@ -62,20 +62,22 @@ def _replace(node, changes):
 
 
 def override(config, changes, shortcuts=None):
-    """A copy of ``config`` with ``changes`` ({dotted key: value}) applied.
+    """A copy of ``config`` with ``changes`` ({dotted key: value}) applied in order.
 
     ``shortcuts``: {key: function(config, value) -> config} for keys that are not fields but set several
-    (STFF's ``fusion``, ``regions``); they are applied first, in order. Every other key must name a field of the
-    dataclass tree; those are applied together.
+    (STFF's ``fusion``, ``regions``). Every other key must name a field of the dataclass tree; consecutive field
+    changes are applied together, so a later change wins and a check that ties two fields sees both new values.
     """
-    fields_changed = {}
+    pending = {}
     for key, value in dict(changes).items():
         if shortcuts and key in shortcuts:
+            config = _replace(config, pending) if pending else config
+            pending = {}
             config = shortcuts[key](config, value)
         else:
             _check_key(config, str(key).split("."), key)
-            fields_changed[str(key)] = value
-    return _replace(config, fields_changed) if fields_changed else config
+            pending[str(key)] = value
+    return _replace(config, pending) if pending else config
 
 
 def _plain(value):

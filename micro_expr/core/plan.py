@@ -68,21 +68,22 @@ def plan_run(request, cache):
         items = system.protocol_items(cache, request.datasets)
         folds = loso_folds(items, system.group_order)
         if len(folds) < 2:
-            raise InputError(f"{cache_name(request, cache)}: leave-one-subject-out needs two subjects or more, "
+            raise InputError(f"{cache_name(request)}: leave-one-subject-out needs two subjects or more, "
                              f"found {len(folds)}")
     else:
         raise InputError(f"unknown kind of folds {request.folds_kind!r} (loso or cross)")
     description = {"system": system.name, "citation": system.citation, "config": system.config.to_dict(),
                    "prep_config": _prep_settings(cache), "folds_kind": request.folds_kind, "note": request.note,
-                   "cache": cache_name(request, cache), "items": [i.key for i in items],
+                   "cache": cache_name(request), "items": [i.key for i in items],
                    "folds": [f.entry(items) for f in folds], "versions": versions(),
                    "cache_fingerprint": cache.fingerprint([i.key for i in items]) if hasattr(cache, "fingerprint")
                    else None}
     return items, folds, description
 
 
-def cache_name(request, cache):
-    return str(request.source if isinstance(request.source, (str, os.PathLike)) else cache.path)
+def cache_name(request):
+    """What run.json calls the data: the cache's path, or the data source's own description."""
+    return str(request.source)
 
 
 def finished_all(request, folds):
