@@ -59,13 +59,18 @@ def cache_dir():
     return Path(os.environ.get("MER_CACHE_DIR") or Path.home() / ".cache" / "micro_expr")
 
 
-def file_sha256(path):
-    """The sha256 hex digest of a file, read in 1 MiB blocks (also records checkpoint files)."""
-    digest = hashlib.sha256()
+def file_digest(path, algorithm="sha256"):
+    """The hex digest of a file (``hashlib`` algorithm: sha256, sha1, md5), read in 1 MiB blocks; the one file
+    hash of the project (media, checkpoints, weight files, run-folder manifests)."""
+    digest = hashlib.new(algorithm)
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def file_sha256(path):
+    return file_digest(path, "sha256")
 
 
 def wheel_path(cache=None):

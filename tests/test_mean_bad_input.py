@@ -18,10 +18,14 @@ def _rewrite_codes(coding, rows):
             frame.to_excel(writer, sheet_name=name, header=False, index=False)
 
 
-def test_a_casme_sq_row_with_onset_after_offset_is_refused_naming_the_row(tmp_path):
-    coding = _casme_sq_tree(tmp_path)
-    _rewrite_codes(coding, [(1, "disgustingteeth_1", 10, 5, 1, "4", "negative", "micro-expression", "d")])
-    with pytest.raises(InputError, match=r"code_final.xlsx row 1: onset 10 is after offset 1"):
+@pytest.mark.parametrize("onset, apex, offset, message", [
+    (10, 5, 1, r"code_final.xlsx row 1: onset 10 is after offset 1"),      # onset after offset
+    (50, 52, 55, r"row 1: onset 50 is after the last frame 40"),            # an ME after the whole video
+])
+def test_a_casme_sq_row_outside_its_video_is_refused_naming_the_row(tmp_path, onset, apex, offset, message):
+    coding = _casme_sq_tree(tmp_path)   # s15/15_0101disgustingteeth has frames 1..40
+    _rewrite_codes(coding, [(1, "disgustingteeth_1", onset, apex, offset, "4", "negative", "micro-expression", "d")])
+    with pytest.raises(InputError, match=message):
         long_videos.read_casme_sq(tmp_path, coding)
 
 
@@ -32,13 +36,6 @@ def test_an_offset_beyond_the_last_frame_is_cut_with_a_warning(tmp_path, caplog)
         videos, _ = long_videos.read_casme_sq(tmp_path, coding)
     assert videos[0].intervals() == [(29, 39)]
     assert "row 1: ME 30..55 reaches outside the frames 1..40" in caplog.text
-
-
-def test_an_me_after_the_whole_video_is_refused(tmp_path):
-    coding = _casme_sq_tree(tmp_path)
-    _rewrite_codes(coding, [(1, "disgustingteeth_1", 50, 52, 55, "4", "negative", "micro-expression", "d")])
-    with pytest.raises(InputError, match=r"row 1: onset 50 is after the last frame 40"):
-        long_videos.read_casme_sq(tmp_path, coding)
 
 
 def test_a_missing_frame_inside_a_video_is_named(tmp_path, caplog):

@@ -79,14 +79,10 @@ def read_json(path, what="file", repair=None):
         raise InputError(f"{path}: {what} is damaged (not valid JSON: {error}){advice}") from None
 
 
-def file_sha1(path, block=1 << 20):
-    import hashlib
+def file_sha1(path):
+    from data_prep.pyfeat_media import file_digest
 
-    digest = hashlib.sha1()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(block), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_digest(path, "sha1")
 
 
 def manifest(folder, skip=()):

@@ -40,13 +40,9 @@ def random_backbone_warning(config):
 
 
 def md5(path):
-    import hashlib
+    from data_prep.pyfeat_media import file_digest
 
-    digest = hashlib.md5()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_digest(path, "md5")   # Keras publishes the VGG16 files' MD5
 
 
 class GiaBia(RecognitionSystem):
