@@ -208,3 +208,29 @@ def test_input_errors_name_the_input(demo_run, tmp_path):
         predict(run, tmp_path / "notes.txt")
     with pytest.raises(InputError, match="FIRST-LAST"):
         parse_frame_range("40-17")
+
+
+def test_a_long_video_is_refused_before_it_is_read_and_a_range_reads_only_its_frames(tmp_path):
+    """`mer predict` on a long video: without --frames it is refused at once, naming the memory it would take;
+    with --frames only those frames are kept (the rest are decoded one at a time and dropped)."""
+    import time
+
+    import cv2
+
+    from micro_expr.stff.clips import MAX_FRAMES_WITHOUT_RANGE, clip_frames
+
+    path = tmp_path / "long.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25, (64, 48))
+    frame = np.zeros((48, 64, 3), np.uint8)
+    for index in range(MAX_FRAMES_WITHOUT_RANGE + 200):
+        frame[:] = index % 256
+        writer.write(frame)
+    writer.release()
+    started = time.perf_counter()
+    with pytest.raises(InputError, match=r"long.avi: 1200 frames of 64 x 48; reading them all would take about "
+                                         r"0.0 GB .* --frames FIRST-LAST \(at most 1000 without it\)"):
+        clip_frames(path)
+    assert time.perf_counter() - started < 1.0            # refused from the header, nothing decoded
+    label, numbers, named = clip_frames(path, (1100, 1109))
+    assert numbers == list(range(1100, 1110)) and len(named) == 10
+    assert all(np.abs(image.astype(int) - (number % 256)).max() <= 3 for number, (_, image) in zip(numbers, named))

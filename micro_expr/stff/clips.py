@@ -15,6 +15,17 @@ from data_prep.errors import InputError, NoFaceError
 from data_prep.samples import MIN_FRAMES  # the same minimum as `mer prepare`
 
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg"}
+# Without --frames, a clip of at most this many frames is read whole (a micro-expression lasts under 0.5 s:
+# 100 frames at 200 fps); a longer video is refused before it is decoded, with the memory it would need.
+MAX_FRAMES_WITHOUT_RANGE = 1000
+
+
+def _refuse_long(label, n_frames, height, width):
+    if n_frames > MAX_FRAMES_WITHOUT_RANGE:
+        gigabytes = n_frames * height * width * 3 * 2 / 1e9   # the decoded frames and their face canvases
+        raise InputError(f"{label}: {n_frames} frames of {width} x {height}; reading them all would take about "
+                         f"{gigabytes:.1f} GB of memory. Give the frames of the clip with --frames FIRST-LAST "
+                         f"(at most {MAX_FRAMES_WITHOUT_RANGE} without it)")
 
 
 def parse_frame_range(text):
@@ -54,6 +65,9 @@ def clip_frames(source, frames=None):
         from data_prep.datasets import frame_files
 
         numbered = [(n, p) for n, p in frame_files(path) if _in_range(n, frames)]
+        if numbered and frames is None:
+            height, width = read_frame(numbered[0][1]).shape[:2]
+            _refuse_long(str(path), len(numbered), height, width)
         return str(path), [n for n, _ in numbered], [(str(p), read_frame(p)) for _, p in numbered]
     if not path.exists():
         raise InputError(f"{path}: no such video file or frame folder")
@@ -61,7 +75,15 @@ def clip_frames(source, frames=None):
         raise InputError(f"{path}: not a frame folder or a video ({', '.join(sorted(VIDEO_SUFFIXES))})")
     from data_prep.pyfeat_media import iter_video_frames
 
-    numbers, named = [], []
+    if frames is None:
+        import cv2
+
+        capture = cv2.VideoCapture(str(path))
+        counted = [int(capture.get(p)) for p in (cv2.CAP_PROP_FRAME_COUNT, cv2.CAP_PROP_FRAME_HEIGHT,
+                                                 cv2.CAP_PROP_FRAME_WIDTH)] if capture.isOpened() else [0, 0, 0]
+        capture.release()
+        _refuse_long(str(path), *counted)
+    numbers, named = [], []   # decoded one by one: frames before the range are dropped, none after it is read
     for index, frame in enumerate(iter_video_frames(path)):
         if frames is not None and index > frames[1]:
             break
