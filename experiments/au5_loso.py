@@ -4,13 +4,9 @@
 
 Same as `mer train --protocol au5`; writes results.json, results.md and figures to --out.
 """
-import argparse
 import sys
 
-from micro_expr.cli import run_command
-from micro_expr.commands.train import add_arguments, run
+from micro_expr.commands.train import script_main
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(parser, protocol_fixed="au5")
-    sys.exit(run_command(lambda args: run(args, "au5"), parser.parse_args()))
+    sys.exit(script_main("au5", __doc__))

@@ -86,6 +86,17 @@ def add_arguments(parser, protocol_fixed=None, long_videos=False):
     parser.add_argument("--max-retries", type=int, default=2, help="ray: retries of a fold whose worker died")
 
 
+def script_main(protocol, description):
+    """The main of an experiment script that is `mer train --protocol PROTOCOL` (experiments/megc_loso.py, ...)."""
+    import argparse
+
+    from micro_expr.cli import run_command
+
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser, protocol_fixed=protocol)
+    return run_command(lambda args: run(args, protocol), parser.parse_args())
+
+
 def parse_value(text):
     """A --set value: Python literal (number, tuple, True) or a plain string."""
     try:

@@ -72,3 +72,15 @@ def temporal_se(x, temporal_config, name=TEMPORAL_SE):
     return squeeze_excite(x, temporal_config.se_ratio, name, temporal_config.se_squeeze_init,
                           temporal_config.se_excite_init, temporal_config.se_activation,
                           temporal_config.leaky_slope)
+
+
+def gate_model(model, se_name, off_because):
+    """A model from ``model``'s input to the output of its SE block's gate (layer ``<se_name>_gate``)."""
+    import keras
+
+    try:
+        gate = model.get_layer(f"{se_name}_gate")
+    except ValueError:
+        raise ValueError(f"{model.name} has no {se_name.replace('_', ' ').replace('se', 'SE')} block "
+                         f"({off_because})") from None
+    return keras.Model(model.input, gate.output, name=f"{model.name}_attention")

@@ -22,7 +22,7 @@ from micro_expr.stff.config import keras_initializer
 from micro_expr.stff.models.classic_cnn import classic_encoder
 from micro_expr.stff.models.fast.grouped_conv import grouped_encoders
 from micro_expr.stff.models.patch_cnn import ENCODER_CHANNELS, SelectPatch, patch_encoder
-from micro_expr.stff.models.se import SPATIAL_SE, spatial_se
+from micro_expr.stff.models.se import SPATIAL_SE, gate_model, spatial_se
 
 FEATURES = "spatial_features"  # the layer whose output is SF (STFF Eq. 5)
 PREDICTIONS = "predictions"
@@ -78,11 +78,7 @@ def feature_extractor(spatial_model):
 
 def spatial_attention_model(spatial_model):
     """A model giving the spatial SE gate: (batch, 1, 1, 72m) for 'paper', (batch, h, w, 72m) for 'original'."""
-    try:
-        gate = spatial_model.get_layer(f"{SPATIAL_SE}_gate")
-    except ValueError:
-        raise ValueError(f"{spatial_model.name} has no spatial SE block (se='none')") from None
-    return keras.Model(spatial_model.input, gate.output, name=f"{spatial_model.name}_attention")
+    return gate_model(spatial_model, SPATIAL_SE, "se='none'")
 
 
 def per_patch_weights(gates, m):

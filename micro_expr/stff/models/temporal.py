@@ -22,7 +22,7 @@ from keras import layers
 
 from micro_expr.stff.config import keras_initializer
 from micro_expr.stff.models.fast.region_lstms import RegionLSTMs, recurrent_activation
-from micro_expr.stff.models.se import TEMPORAL_SE, temporal_se
+from micro_expr.stff.models.se import TEMPORAL_SE, gate_model, temporal_se
 
 PREDICTIONS = "predictions"
 LAYOUTS = ("per_region", "batched")
@@ -77,11 +77,7 @@ def build_temporal_from_config(config, layout="per_region"):
 
 def temporal_attention_model(temporal_model):
     """A model giving the temporal SE gate (batch, 64 R)."""
-    try:
-        gate = temporal_model.get_layer(f"{TEMPORAL_SE}_gate")
-    except ValueError:
-        raise ValueError(f"{temporal_model.name} has no temporal SE block (temporal.se is off)") from None
-    return keras.Model(temporal_model.input, gate.output, name=f"{temporal_model.name}_attention")
+    return gate_model(temporal_model, TEMPORAL_SE, "temporal.se is off")
 
 
 def per_region_weights(gates, n_regions):
