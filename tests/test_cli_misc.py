@@ -71,3 +71,20 @@ def test_summary_tables_are_not_cut_when_piped():
     assert table_lines and max(map(len, table_lines)) > 80
     assert "…" not in done.stdout  # rich marks a cut cell with an ellipsis
     assert not [word for word in NOISE if word in done.stderr], done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("system, why", [("mean", "optical flow of whole videos"),
+                                         ("gia_bia", "eye-aligned key-region clips")])
+def test_predict_says_in_one_line_why_a_system_cannot_take_a_new_video(system, why, tmp_path, capsys):
+    import json
+
+    from micro_expr.registry import system_class
+
+    run = tmp_path / "run"
+    run.mkdir()
+    config = system_class(system).from_preset(None).config.to_dict()
+    (run / "run.json").write_text(json.dumps({"system": system, "config": config, "folds": []}))
+    assert main(["predict", "--run", str(run), str(tmp_path / "clip.mp4"), "--out", str(tmp_path / "p")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and f"a {system} run; `mer predict` cannot run {system}" in error and why in error
+    assert not (tmp_path / "p").exists()
