@@ -5,7 +5,7 @@ import logging
 import pytest
 
 from micro_expr.gia_bia.config import get_preset
-from tests.test_gia_bia_model import TINY
+from tests.helpers import GIA_BIA_TINY as TINY
 
 
 @pytest.mark.parametrize("field, value", [("seed", -1), ("seed", 1.5), ("learning_rate", -1), ("learning_rate", 0),

@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.test_gia_bia_model import TINY
+from tests.helpers import GIA_BIA_TINY as TINY
 
 
 @pytest.mark.slow

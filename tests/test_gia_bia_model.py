@@ -7,9 +7,8 @@ import pytest
 from micro_expr.gia_bia.config import get_preset
 
 # A tiny configuration: VGG16's layer structure with 1/16 of its filters on 32 x 32 frames.
-TINY = dict(size=32, backbone_width=1 / 16, block_cells=2, block_units=4, global_units=8, attention_units=4,
-            lstm_units=4, head_units=(8, 6), frames=3, epochs=1, batch_size=4, learning_rate=1e-3,
-            freeze_transfer=False, rotation=0.0, crop=0.0)
+from tests.helpers import GIA_BIA_TINY as TINY
+
 
 
 def conv(c_in, c_out):

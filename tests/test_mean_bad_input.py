@@ -6,7 +6,7 @@ import pytest
 
 from data_prep import long_videos
 from data_prep.errors import InputError
-from tests.test_mean_long_videos import _casme_sq_tree
+from tests.helpers import _casme_sq_tree
 
 
 def _rewrite_codes(coding, rows):

@@ -6,39 +6,8 @@ import pandas as pd
 import pytest
 
 from data_prep import long_videos
+from tests.helpers import _casme_sq_tree, _frames
 from data_prep.errors import InputError
-
-
-def _frames(folder, numbers, name="img{}.jpg"):
-    import cv2
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for number in numbers:
-        cv2.imwrite(str(folder / name.format(number)), np.full((8, 8, 3), number % 255, np.uint8))
-
-
-def _casme_sq_tree(root):
-    rawpic = root / "rawpic"
-    _frames(rawpic / "s15" / "15_0101disgustingteeth", range(1, 41))
-    _frames(rawpic / "s15" / "15_0102eatingworms", range(1, 31))
-    _frames(rawpic / "s16" / "16_0101disgustingteeth", range(1, 31))
-    _frames(rawpic / "s2" / "2_0101disgustingteeth", range(1, 31))   # natural order: s2 before s15
-    rows = [  # subject number, video name, onset, apex, offset, AUs, emotion, type, self-report
-        (1, "disgustingteeth_1", 5, 8, 12, "4", "negative", "micro-expression", "disgust"),
-        (1, "disgustingteeth_1", 20, 22, 0, "12", "positive", "micro-expression", "happy"),   # offset 0 -> apex
-        (1, "disgustingteeth_1", 30, 33, 39, "4", "negative", "macro-expression", "disgust"),  # not an ME
-        (1, "eatingworms_2", 3, 4, 9, "1+2", "surprise", "micro-expression", "surprise"),
-        (2, "disgustingteeth_1", 3, 5, 8, "14", "others", "micro-expression", "?"),           # spotting only
-        (3, "disgustingteeth_1", 10, 12, 15, "4", "negative", "micro-expression", "disgust"),
-    ]
-    coding = root / "code_final.xlsx"
-    with pd.ExcelWriter(coding) as writer:
-        pd.DataFrame(rows).to_excel(writer, sheet_name="code", header=False, index=False)
-        pd.DataFrame([("casme_015", "s15", 1), ("casme_016", "s16", 2), ("casme_002", "s2", 3)]).to_excel(
-            writer, sheet_name="naming rule2", header=False, index=False)
-        pd.DataFrame([("0101", "disgustingteeth"), ("0102", "eatingworms")]).to_excel(
-            writer, sheet_name="naming rule1", header=False, index=False)
-    return coding
 
 
 def test_casme_sq_reader_groups_several_mes_per_video(tmp_path):
@@ -286,7 +255,7 @@ def test_casme2_weights_run_through_the_region_cache_runner(mean_weights, tmp_pa
     import data_prep.cache
     from data_prep.cache import SampleInfo
     from micro_expr.cli import main
-    from tests.test_mean_spotting import FakeCache, _canvas
+    from tests.helpers import FakeCache, _canvas
 
     emotions = ("disgust", "happiness", "others", "surprise", "repression")
     samples, canvases = [], {}

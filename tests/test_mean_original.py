@@ -206,7 +206,7 @@ def test_detector_crop_on_real_frames(face_clips):
 
 
 def test_jpeg_round_trip_changes_the_pixels_a_little():
-    from tests.test_mean_spotting import smooth_texture
+    from tests.helpers import smooth_texture
 
     image = np.repeat(smooth_texture((64, 64))[..., None], 3, axis=2)
     grey = features.jpeg_gray(image)

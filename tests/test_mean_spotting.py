@@ -1,16 +1,12 @@
 """MEAN (Liong et al. 2023): features, spotting post-processing and metrics on hand-made examples, and `mer train --system mean`."""
-import csv
 import json
 import shutil
-from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from data_prep.cache import SampleInfo
-from data_prep.labels import MEGC_CLASSES
 from micro_expr.mean import features, metrics, spotting
+from tests.helpers import _face_landmarks, install_fake_cache, smooth_texture
 
 # ---------------------------------------------------------------- features (section 3.1)
 
@@ -34,14 +30,6 @@ def test_a_rotation_has_no_strain_and_a_translation_neither():
     np.testing.assert_allclose(features.optical_strain(np.full((10, 10), 3.0), np.ones((10, 10))), 0)
 
 
-def smooth_texture(shape, seed=0):
-    import cv2
-
-    noise = np.random.default_rng(seed).random(shape).astype(np.float32)
-    blurred = cv2.GaussianBlur(noise, (0, 0), 3)
-    return ((blurred - blurred.min()) / np.ptp(blurred) * 255).astype(np.uint8)
-
-
 def test_tvl1_flow_finds_a_one_pixel_shift():
     image = smooth_texture((128, 128))
     flow = features.optical_flow(image, np.roll(image, 1, axis=1))  # content moves 1 px to the right
@@ -63,16 +51,6 @@ def test_canvas_faces_undo_the_contain_resize():
     assert faces.shape == (1, 128, 128, 3)
     assert np.abs(faces[0].astype(int) - direct.astype(int)).mean() < 2.0
     np.testing.assert_allclose(landmarks, [[0, 0], [128, 128], [64, 64]], atol=1e-9)
-
-
-def _face_landmarks():
-    """The dlib points used by the ROIs, on a 128 x 128 face: brows at y 30, eyes to y 45, mouth y 90-105."""
-    points = np.zeros((68, 2))
-    points[[17, 19, 21]] = [[20, 30], [35, 30], [50, 30]]
-    points[[22, 24, 26]] = [[78, 30], [93, 30], [108, 30]]
-    points[[41, 46]] = [[35, 45], [93, 45]]
-    points[[60, 64, 50, 57]] = [[44, 98], [84, 98], [64, 90], [64, 105]]
-    return points
 
 
 def test_roi_boxes_have_a_12_pixel_margin():
@@ -247,56 +225,6 @@ def test_apex_spotting_rate():
 
 
 # ---------------------------------------------------------------- `mer train --system mean` on a fake cache
-
-
-class FakeCache:
-    """The part of ``data_prep.cache.RegionCache`` that MEAN uses."""
-
-    def __init__(self, path, samples, canvases):
-        self.path, self.samples, self._canvases = Path(path), samples, canvases
-        self.config = SimpleNamespace(frames="all")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def face(self, key):
-        return self._canvases[key]
-
-    def landmarks(self, key):
-        return _face_landmarks() * [240 / 128, 280 / 128]   # the box below is the whole canvas
-
-    def face_box(self, key):
-        return np.array([0, 0, 240, 280])
-
-
-def _canvas(n_frames, first, last, seed):
-    """A textured 240 x 280 face whose mouth area moves up during frames first..last."""
-    image = smooth_texture((280, 240), seed)
-    frames = []
-    for t in range(n_frames):
-        frame = image.copy()
-        if first <= t <= last:
-            frame[190:235, 60:180] = np.roll(image[190:235, 60:180], -2 * (t - first + 1), axis=0)
-        frames.append(np.repeat(frame[..., None], 3, axis=2))
-    return np.stack(frames)
-
-
-def install_fake_cache(monkeypatch, subjects=("s1", "s2"), n_frames=8):
-    """Make ``RegionCache(path)`` return a fake cache: one SMIC-like sample per subject, 10 fps (k = 1)."""
-    import data_prep.cache
-
-    samples, canvases = [], {}
-    for index, subject in enumerate(subjects):
-        key = f"smic/{subject}/{subject}_ne_01"
-        samples.append(SampleInfo(key, "smic", subject, f"{subject}_ne_01", n_frames, list(range(1, n_frames + 1)),
-                                  onset=3, apex=4, offset=5, emotion="negative",
-                                  megc_class=MEGC_CLASSES[index % 3], fps=10.0))
-        canvases[key] = _canvas(n_frames, 2, 4, seed=index)
-    monkeypatch.setattr(data_prep.cache, "RegionCache", lambda path: FakeCache(path, samples, canvases))
-    return samples
 
 
 def _copy_folds(mean_weights, folder, folds):

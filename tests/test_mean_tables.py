@@ -49,7 +49,7 @@ def test_table6_runs_each_k_through_the_runner_and_resumes(monkeypatch, tmp_path
     import json
 
     from micro_expr.core import engines
-    from tests.test_mean_spotting import install_fake_cache
+    from tests.helpers import install_fake_cache
 
     install_fake_cache(monkeypatch, subjects=("s1", "s2"))   # 10 fps: k = 1, 1, 2 for 0.05, 0.10, 0.15 s
     argv = ["table6", "--cache", "fake.h5", "--out", str(tmp_path)] + TINY
@@ -78,7 +78,7 @@ def test_table9_and_the_learning_curves_of_its_runs(monkeypatch, tmp_path, capsy
 
     from micro_expr.core.run_folder import RunFolder
     from micro_expr.mean.system import learning_curves
-    from tests.test_mean_spotting import install_fake_cache
+    from tests.helpers import install_fake_cache
 
     install_fake_cache(monkeypatch, subjects=("s1", "s2"))
     assert mean_tables.main(["table9", "--cache", "fake.h5", "--out", str(tmp_path)] + TINY) == 0
@@ -100,7 +100,7 @@ def test_table9_and_the_learning_curves_of_its_runs(monkeypatch, tmp_path, capsy
 
 
 def test_training_tables_name_what_is_missing(tmp_path, monkeypatch, capsys):
-    from tests.test_mean_spotting import install_fake_cache
+    from tests.helpers import install_fake_cache
 
     install_fake_cache(monkeypatch, subjects=("s1", "s2"))      # clips of 8 frames at 10 fps
     assert mean_tables.main(["table9", "--cache", "fake.h5", "--out", str(tmp_path / "t9"),

@@ -11,7 +11,7 @@ from data_prep.cache import RegionCache
 from data_prep.errors import InputError
 from micro_expr.core import runner
 from micro_expr.core.run_folder import RunFolder, sweep_temporaries
-from tests.test_mean_spotting import install_fake_cache
+from tests.helpers import install_fake_cache
 
 QUICK_MEAN = {"epochs_spot": 1, "epochs_recog": 1, "flow": "farneback", "seed": 3}
 

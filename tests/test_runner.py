@@ -7,7 +7,7 @@ import pytest
 from data_prep.errors import InputError
 from micro_expr.core import engines, runner
 from micro_expr.core.run_folder import RunFolder, file_lock
-from tests.test_mean_spotting import install_fake_cache
+from tests.helpers import install_fake_cache
 
 QUICK_MEAN = {"epochs_spot": 1, "epochs_recog": 1, "flow": "farneback", "seed": 3}
 
