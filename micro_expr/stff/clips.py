@@ -135,10 +135,10 @@ def cached_frame_range(cache_path, folder, run=None):
         return None
     with RegionCache(cache_path) as cache:
         wanted = (run or {}).get("cache_fingerprint")
-        if wanted and cache.fingerprint(run["items"]) != wanted:
-            raise InputError(f"{cache_path}: holds other data than the run was trained on (content "
-                             f"{cache.fingerprint(run['items'])[:12]}, the run's {wanted[:12]}); give --frames, or "
-                             f"restore the run's cache")
+        found = cache.fingerprint(run["items"]) if wanted else None
+        if found != wanted:
+            raise InputError(f"{cache_path}: holds other data than the run was trained on (content {found[:12]}, "
+                             f"the run's {wanted[:12]}); give --frames, or restore the run's cache")
         for info in cache.samples:
             if (info.subject, info.sample) == (folder.parent.name, folder.name) and info.frame_numbers:
                 return info.frame_numbers[0], info.frame_numbers[-1]
