@@ -22,6 +22,10 @@ setup(
     install_requires=read_requirements(),
     # ray: folds on a Ray cluster (mer train --engine ray); the tests run a local Ray cluster, so they need it too.
     # pytest-xdist: the suite runs its test files on up to 4 worker processes (most tests keep one core busy).
-    extras_require={"test": ["pytest>=7", "pytest-xdist>=3", "ray>=2.9"], "ray": ["ray>=2.9"]},
+    # nbclient, nbformat, ipykernel: tests/test_lab_notebooks.py runs the lab course (docs/lab/*.ipynb) top to
+    # bottom in a Jupyter kernel, as a student would, and checks that the committed notebooks hold no outputs.
+    extras_require={"test": ["pytest>=7", "pytest-xdist>=3", "ray>=2.9", "nbclient>=0.8", "nbformat>=5.7",
+                             "ipykernel>=6.20"],
+                    "ray": ["ray>=2.9"]},
     entry_points={"console_scripts": ["mer=micro_expr.cli:main"]},
 )
