@@ -15,9 +15,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 LAB = REPO / "docs" / "lab"
 NOTEBOOKS = sorted(path.name for path in LAB.glob("*.ipynb"))
-EXPECTED = ("01_preprocessing_and_regions.ipynb", "02_stff_model_layer_by_layer.ipynb",
-            "03_train_one_fold_and_attention.ipynb", "04_presets_and_original.ipynb",
-            "05_mean_spotting_long_video.ipynb", "06_gia_bia_blocks.ipynb")
+# Each notebook and the figures it draws at least (notebook 4 shows tables only).
+FIGURES = {"01_preprocessing_and_regions.ipynb": 5, "02_stff_model_layer_by_layer.ipynb": 1,
+           "03_train_one_fold_and_attention.ipynb": 2, "04_presets_and_original.ipynb": 0,
+           "05_mean_spotting_long_video.ipynb": 2, "06_gia_bia_blocks.ipynb": 2}
+EXPECTED = tuple(FIGURES)
 NEEDS_MEAN_WEIGHTS = {"05_mean_spotting_long_video.ipynb"}   # the published MEAN checkpoints in ../shared/data
 CELL_TIMEOUT = 600
 
@@ -65,6 +67,6 @@ def test_notebook_runs_top_to_bottom(name, pyfeat_wheel, request, monkeypatch):
     outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
     figures = [output for output in outputs if "image/png" in output.get("data", {})]
     text = "".join(output.get("text", "") for output in outputs if output.get("output_type") == "stream")
-    assert figures, f"{name} drew no figure"
+    assert len(figures) >= FIGURES[name], f"{name} drew {len(figures)} figures, expected {FIGURES[name]}"
     assert "notebook ran in" in text, f"{name} did not reach its last cell"
     print(f"{name}: {time.perf_counter() - started:.0f} s, {len(figures)} figures; {text.strip().splitlines()[-1]}")
