@@ -46,8 +46,9 @@ def test_committed_notebook_has_no_outputs(name):
     assert "widgets" not in notebook["metadata"], f"{name}: widget state in the metadata"
 
 
-@pytest.mark.slow   # builds the demo data, trains a fold: a kernel per notebook, 20-60 s of CPU each
-@pytest.mark.parametrize("name", EXPECTED)
+@pytest.mark.slow   # builds the demo data, trains a fold: a kernel per notebook, 10-90 s of CPU each
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.needs_shared_data) if name in NEEDS_MEAN_WEIGHTS
+                                  else name for name in EXPECTED])
 def test_notebook_runs_top_to_bottom(name, pyfeat_wheel, request, monkeypatch):
     nbformat = pytest.importorskip("nbformat", reason="the test extra installs nbformat (pip install -e .[test])")
     pytest.importorskip("nbclient", reason="the test extra installs nbclient")
