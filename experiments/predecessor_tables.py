@@ -1,5 +1,9 @@
 """The tables of the predecessor CNN-LSTM (Aouayeb et al. 2021) rerun on a prepared cache, the paper's figures beside ours.
 
+This is the one page of that paper's Tables 5-7 and 10-13; every row runs the
+predecessor (system ``cnn_lstm``). (``experiments/ablations.py`` is STFF's
+tables; ``experiments/cross_dataset.py --table 12`` runs this script's table12.)
+
     python experiments/predecessor_tables.py --quick --out runs/predecessor_quick     # demo cache, tiny schedule
     python experiments/predecessor_tables.py --cache full.h5 --out runs/predecessor   # real data, the preset's schedule
     python experiments/predecessor_tables.py --cache full.h5 --out runs/predecessor --only table10,table12
@@ -30,7 +34,6 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the repository root importable, as ``python -m`` would
@@ -45,7 +48,12 @@ DATASET_NAMES = {"smic": "SMIC", "casme2": "CASME II", "samm": "SAMM"}
 
 # Aouayeb et al. 2021 Tables 5-7: ablations of the predecessor, with the paper's figures.
 ABLATION_TABLES = {
-    "table5": replace(ablations.ABLATIONS["s001_table5"], name="table5"),  # one copy of the paper's figures
+    "table5": Ablation(
+        "table5", "Aouayeb et al. 2021 Table 5", "Regions used (MEGC FULL, LOSO)", "megc", "regions",
+        (("whole face", "whole_face"), ("no cheeks", "no_cheeks"), ("no nose", "no_nose"), ("all regions", "all")),
+        ("accuracy", "uar", "uf1"),
+        {"whole face": (0.85, 0.84, 0.84), "no cheeks": (0.89, 0.84, 0.84), "no nose": (0.91, 0.84, 0.85),
+         "all regions": (0.92, 0.89, 0.89)}),
     "table6": Ablation(
         "table6", "Aouayeb et al. 2021 Table 6", "CNN of the spatial models (MEGC FULL, LOSO)", "megc", "spatial.encoder",
         (("Simple CNN (Figure 10)", "classic"), ("proposed model", "inception")),
@@ -219,7 +227,8 @@ def run_tables(out, cache=None, only=None, preset=DEFAULT_PRESET, overrides=None
     text = "\n".join(header + [result_markdown(n, results[n], context) for n in names])
     (out / "predecessor_tables.md").write_text(text)
     (out / "predecessor_tables.json").write_text(json.dumps({
-        "cache": str(cache), "preset": preset, "overrides": overrides, "folds": folds, "quick": quick,
+        "cache": str(cache), "preset": preset, "system": "cnn_lstm", "overrides": overrides, "folds": folds,
+        "quick": quick, "data": "synthetic demo" if quick else str(cache), "seeds": [0],
         "seconds": round(time.perf_counter() - started, 1), "results": results}, indent=2, default=ablations._plain))
     return results
 
