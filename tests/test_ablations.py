@@ -57,7 +57,7 @@ def test_paper_figures_are_the_seeds_figures():
     table7 = ablations.PART_TABLES["table7"]
     for label, figures in table7.paper.items():   # the seed prints each part's row as one line
         assert f"{label} " + " ".join(f"{v:.2f}" for v in figures) in texts["STFF"]
-    assert "Aouayeb et al. (2019) 0.90 0.90 0.92" in texts["STFF"]   # Table 5's predecessor row
+    assert "Aouayeb et al. (2019) 0.90 0.90 0.92" in texts["STFF"]   # STFF Table 5's predecessor row
 
 
 def fake_scores(accuracy):
