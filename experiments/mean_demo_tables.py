@@ -336,7 +336,7 @@ def gradcam(args, demo=None):
                     (x0, y0), x1 - x0, y1 - y0, fill=False, color="white", lw=0.8, ls="--"))
             ax.set_xticks([]), ax.set_yticks([])
             if line == 0:
-                ax.set_title(f"{video.subject}, frames {peak}-{peak + demo.k}\nspot score "
+                ax.set_title(f"{video.subject}, frames {peak}-{peak + demo.k}\nraw spot score "
                              f"{pipeline.predict(model, x[None])[0][0]:.2f}, "
                              f"{'TP' if spot['true_positive'] else 'FP'}", fontsize=9)
             else:
