@@ -34,3 +34,19 @@ def test_the_demo_cache_holds_every_frame_so_clips_are_longer_than_k(pyfeat_whee
     k = flow_k(get_preset("paper"), infos[0].fps)
     assert k == 20 and min(info.n_frames for info in infos) > k
     assert all(info.frame_selection == "all" for info in infos)
+
+
+def test_demo_trains_mean_on_its_cache_with_the_codes_schedule_unless_set(tmp_path, monkeypatch):
+    import micro_expr.core.runner
+    from micro_expr.mean import demo
+
+    calls = []
+    monkeypatch.setattr(demo, "demo_cache", lambda out, **kw: tmp_path / "run" / "cache.h5")
+    monkeypatch.setattr(micro_expr.core.runner, "run_protocol",
+                        lambda system, cache, out, **kw: calls.append((system.config, cache, kw)))
+    assert main(["train", "--system", "mean", "--demo", "--out", str(tmp_path / "run"), "--folds", "0"]) == 0
+    config, cache, options = calls[-1]
+    assert (config.epochs_spot, config.epochs_recog) == (10, 100) and cache == str(tmp_path / "run" / "cache.h5")
+    assert "bundled quick demo" in options["note"] and options["fold_selection"] == "0"
+    assert main(["train", "--system", "mean", "--demo", "--out", str(tmp_path / "run"), "--set", "epochs_spot=3"]) == 0
+    assert (calls[-1][0].epochs_spot, calls[-1][0].epochs_recog) == (3, 100)

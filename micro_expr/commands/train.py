@@ -28,7 +28,8 @@ def register(subparsers):
     add_arguments(parser, long_videos=True)
     parser.add_argument("--demo", action="store_true",
                         help="mean: train on the bundled quick demo, prepared for MEAN (every frame of each clip, "
-                             "so clips are longer than k = 20) into OUT/cache.h5; no --cache")
+                             "so clips are longer than k = 20) into OUT/cache.h5, with the authors' code's schedule "
+                             "(epochs_spot=10, epochs_recog=100) unless --set gives one; no --cache")
     parser.set_defaults(func=run)
 
 
@@ -226,8 +227,10 @@ def run(args, protocol=None):
         if system_name != "mean" or args.cache or protocol not in (None, "megc"):
             raise InputError("--demo: MEAN's demo (--system mean, no --cache, no --protocol other than megc); "
                              "the other systems' demo is `mer demo`")
-        from micro_expr.mean.demo import demo_cache
+        from micro_expr.mean.demo import DEMO_SCHEDULE, demo_cache
 
+        given = {item.split("=", 1)[0] for item in args.set}
+        args.set = [f"{key}={value}" for key, value in DEMO_SCHEDULE.items() if key not in given] + args.set
         args.cache = str(demo_cache(args.out, seed=args.seed or 0, progress=not getattr(args, "no_progress", False)))
     if protocol != LONG_VIDEO and not args.cache:
         raise InputError("--cache is required (a cache written by `mer prepare`)")
