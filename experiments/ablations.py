@@ -401,12 +401,13 @@ def run_ablations(out, cache=None, only=None, preset="strict", overrides=None, f
     started = time.perf_counter()
     results = [run_ablation(a, cache, out, preset, overrides, folds, datasets, has_faces) for a in ablations]
     schedule = ", ".join(f"{k}={v}" for k, v in overrides.items()) or "the preset's"
-    context = (f"cache `{cache}`, preset {preset}, schedule {schedule}, folds {folds or 'all'}")
+    seed = base_config(preset, "megc", overrides).seed
+    context = (f"cache `{cache}`, preset {preset}, schedule {schedule}, folds {folds or 'all'}, one seed ({seed})")
     (out / "ablations.md").write_text(report_markdown(ablations, results, context, quick))
     (out / "ablations.json").write_text(json.dumps({
         "cache": str(cache), "preset": preset, "overrides": overrides, "folds": folds, "quick": quick,
         "seconds": round(time.perf_counter() - started, 1),
-        "data": "synthetic demo" if quick else str(cache), "seeds": [0],
+        "data": "synthetic demo" if quick else str(cache), "seeds": [seed],
         "results": [{**r, "paper": {k: list(v) for k, v in a.paper.items()}, "source": a.source,
                      "metrics": list(a.metrics)} for a, r in zip(ablations, results)]}, indent=2, default=_plain))
     return results

@@ -36,7 +36,7 @@ SHEETS_AU5 = SHEETS.replace("protocol megc", "protocol au5").replace("megc.csv",
 DEMO = "synthetic demo (quick: 8 people, 48 clips; real faces, synthetic movements)"
 LONG_DEMO = "long-video demo (real faces, synthetic movements, CAS(ME)^2 layout)"
 SCORES = "synthetic scores (micro_expr.mean.synthetic)"
-QUICK_FOLDS = "LOSO folds 0-3 of 8, seed 0"
+QUICK_FOLDS = "LOSO folds 0-3 of 8, one seed (42, the preset's)"
 NO_SMIC_SAMM = "SMIC and SAMM rows: not run (the demo is one CASME II-like dataset)"
 
 
@@ -206,7 +206,7 @@ ITEMS = (
     # --- MEAN (Liong et al. 2023) -----------------------------------------------------------------------------
     Item("MEAN", "demo", "MEAN trained and evaluated on the bundled demo (not a table of the paper)", "runs", "mean",
          "mer train --system mean --demo --out runs/mean_demo", DEMO + ", every frame of each clip (30)",
-         "all 8 LOSO folds (--folds 0-1: two), seed 0"),
+         "all 8 LOSO folds (--folds 0-1: two), one training seed (1, the preset's)"),
     Item("MEAN", "Table 1", "Summary of datasets used for ME analysis", "illustration", "mean",
          why="describes licensed datasets; k and k' are computed per dataset (micro_expr.mean.pipeline)"),
     Item("MEAN", "Table 2", "ME spotting and analysis (all spotted intervals), ASR and F1, short videos",
@@ -220,25 +220,25 @@ ITEMS = (
          "published folds s1, s2 (the demo's two subjects)"),
     Item("MEAN", "Table 5", "Detailed results for ME spotting and analysis on short and long videos", "runs", "mean",
          MEAN_DEMO.format("table5"), LONG_DEMO + "; the published weights of each of the six datasets",
-         "published folds s1, s2 of each dataset, seed 0",
+         "published folds s1, s2 of each dataset; demo seed 0 (no training)",
          why="the six columns are the six published weight sets on the same demo videos (every peak spotted)"),
     Item("MEAN", "Table 6", "Spotting, analysis and STRS for different k on CASME II", "runs", "mean",
          MEAN.format("table6 --quick --out runs/mean_table6 --cache runs/mean_demo/cache.h5"),
          DEMO + ", every frame of each clip (the cache of `mer train --system mean --demo --out runs/mean_demo`)",
-         "LOSO folds 0-1, seed 0"),
+         "LOSO folds 0-1, one training seed (1, the preset's)"),
     Item("MEAN", "Table 7", "Spotting, analysis and STRS for different smoothing functions on CASME II", "runs",
          "mean", MEAN_DEMO.format("table7"), LONG_DEMO + "; published CAS(ME)^2 weights",
-         "published folds s1, s2, seed 0",
+         "published folds s1, s2; demo seed 0 (no training)",
          why="paper column CASME II; ours: the CAS(ME)^2 weights (the demo's layout). Unit check on synthetic "
              "scores: `python -m experiments.mean_tables table7 --quick`"),
     Item("MEAN", "Table 8", "ME analysis (spotted TP) between three spotted interval cases", "runs", "mean",
          MEAN_DEMO.format("table8"), LONG_DEMO + "; the six published weight sets (all six columns)",
-         "published folds s1, s2, seed 0",
+         "published folds s1, s2; demo seed 0 (no training)",
          why="unit check on synthetic scores (cannot tell case 1 from case 3): `python -m experiments.mean_tables "
              "table8 --quick`"),
     Item("MEAN", "Table 9", "ME analysis with and without ITL", "runs", "mean",
          MEAN.format("table9 --quick --out runs/mean_table9 --cache runs/mean_demo/cache.h5"),
-         DEMO + ", every frame of each clip (as Table 6)", "LOSO folds 0-1, seed 0"),
+         DEMO + ", every frame of each clip (as Table 6)", "LOSO folds 0-1, one training seed (1, the preset's)"),
     Item("MEAN", "Table 10", "ME spotting and analysis on MEVIEW", "needs data", "mean",
          why="MEVIEW (in the wild) is not here and has no reader; no published weights cover it"),
     Item("MEAN", "Fig. 1", "Pre-processing steps with optical flow feature extraction", "illustration", "mean",
@@ -254,7 +254,7 @@ ITEMS = (
          why="printed as counts (Total, TP, FP, FN of the analysis), not drawn as a matrix"),
     Item("MEAN", "Fig. 6", "Loss and accuracy with and without ITL", "runs", "mean",
          MEAN.format("curves runs/mean_table9/inductive_transfer=False runs/mean_table9/inductive_transfer=True"),
-         DEMO + " (the runs of Table 9)", "LOSO folds 0-1, seed 0"),
+         DEMO + " (the runs of Table 9)", "LOSO folds 0-1, one training seed (1, the preset's)"),
     Item("MEAN", "Fig. 7", "Grad-CAM of the activated facial regions", "runs", "mean",
          MEAN_DEMO.format("gradcam"), LONG_DEMO + "; published CAS(ME)^2 weights",
          "published folds s1, s2; fig7_gradcam.png (docs/img/mean_fig7_gradcam.png)"),
