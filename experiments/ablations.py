@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from data_prep.errors import InputError
+from micro_expr.core.results import DEMO_NOTE
 from micro_expr.demo import SCHEDULES as DEMO_SCHEDULES
 
 # Schedule of --quick: the demo's (micro_expr.demo.SCHEDULES) with m = 1 where m is not ablated and
@@ -201,12 +202,15 @@ def has_protocol(cache_path, protocol, datasets=None):
             return False
 
 
-def run_variant(cache, config, folder, folds=None, datasets=None):
-    """Train and evaluate one variant (resumes a killed run); returns its scores on the finished folds."""
+def run_variant(cache, config, folder, folds=None, datasets=None, note=None):
+    """Train and evaluate one variant (resumes a killed run); returns its scores on the finished folds.
+
+    ``note``: what run.json says about the data (the demo's note with --quick, so pages built on the run,
+    e.g. experiments/comparisons.py, say it is the demo)."""
     from micro_expr.core.runner import run_protocol
     from micro_expr.registry import as_system
 
-    run_protocol(as_system(config), cache, folder, datasets=datasets, fold_selection=folds, merge=False)
+    run_protocol(as_system(config), cache, folder, datasets=datasets, fold_selection=folds, merge=False, note=note)
     return scores(folder)
 
 
@@ -248,10 +252,10 @@ def row_run(key, value, base, out, preset, overrides, extra=None):
     return override(base, **changes), variant_folder(out, base, key, value, changes)
 
 
-def run_ablation(ablation, cache, out, preset, overrides, folds=None, datasets=None, has_faces=True):
+def run_ablation(ablation, cache, out, preset, overrides, folds=None, datasets=None, has_faces=True, note=None):
     """Every variant of one table; returns {"protocol", "rows": [{label, value, folder, scores | skipped}]}."""
     if isinstance(ablation, PartTable):
-        return run_part_table(ablation, cache, out, preset, overrides, folds, datasets)
+        return run_part_table(ablation, cache, out, preset, overrides, folds, datasets, note)
     protocol = ablation.protocol
     note = None
     if not has_protocol(cache, protocol, datasets):
@@ -270,20 +274,20 @@ def run_ablation(ablation, cache, out, preset, overrides, folds=None, datasets=N
             row["system"] = "cnn_lstm" if value == PREDECESSOR else "stff"
             print(f"[{ablation.name}] {label}: {folder}", flush=True)
             started = time.perf_counter()
-            row.update(folder=str(folder), scores=run_variant(cache, config, folder, folds, datasets))
+            row.update(folder=str(folder), scores=run_variant(cache, config, folder, folds, datasets, note))
             row["seconds"] = round(time.perf_counter() - started, 1)
         rows.append(row)
     return {"name": ablation.name, "protocol": protocol, "note": note, "rows": rows}
 
 
-def run_part_table(table, cache, out, preset, overrides, folds=None, datasets=None):
+def run_part_table(table, cache, out, preset, overrides, folds=None, datasets=None, note=None):
     """STFF Table 7: each column's LOSO run (shared with Table 5's rows), scored on every dataset part present."""
     base = base_config(preset, table.protocol, overrides)
     columns = []
     for label, value in table.columns:
         config, folder = row_run("fusion", value, base, out, preset, overrides)
         print(f"[{table.name}] {label}: {folder}", flush=True)
-        run_variant(cache, config, folder, folds, datasets)
+        run_variant(cache, config, folder, folds, datasets, note)
         columns.append({"label": label, "system": "cnn_lstm" if value == PREDECESSOR else "stff",
                         "folder": str(folder)})
     rows = []
@@ -399,7 +403,8 @@ def run_ablations(out, cache=None, only=None, preset="strict", overrides=None, f
     overrides = overrides or {}
     has_faces = cache_has_faces(cache)
     started = time.perf_counter()
-    results = [run_ablation(a, cache, out, preset, overrides, folds, datasets, has_faces) for a in ablations]
+    note = DEMO_NOTE if quick else None
+    results = [run_ablation(a, cache, out, preset, overrides, folds, datasets, has_faces, note) for a in ablations]
     schedule = ", ".join(f"{k}={v}" for k, v in overrides.items()) or "the preset's"
     seed = base_config(preset, "megc", overrides).seed
     context = (f"cache `{cache}`, preset {preset}, schedule {schedule}, folds {folds or 'all'}, one seed ({seed})")

@@ -120,7 +120,7 @@ def _table(title, context, headers, lines, notes):
     return "\n".join(out + [f"- {n}" for n in notes]) + "\n"
 
 
-def run_part_table(name, cache, out, preset, overrides, folds, present):
+def run_part_table(name, cache, out, preset, overrides, folds, present, note=None):
     """Aouayeb et al. 2021 Table 10 or 11: the preset's baseline LOSO run, scored on the composite and on each part."""
     spec = PART_TABLES[name]
     base = ablations.base_config(preset, spec["protocol"], overrides)
@@ -131,7 +131,7 @@ def run_part_table(name, cache, out, preset, overrides, folds, present):
                                        for label, _, _ in spec["rows"]]}
     folder = ablations.variant_folder(out, base, "loss", base.loss)  # the baseline run, shared with Aouayeb et al. 2021 Tables 5-7
     print(f"[{name}] LOSO {spec['protocol']} on {', '.join(wanted)}: {folder}", flush=True)
-    ablations.run_variant(cache, base, folder, folds)
+    ablations.run_variant(cache, base, folder, folds, None, note)
     for label, dataset, _ in spec["rows"]:
         if dataset is not None and dataset not in present:
             rows.append({"label": label, "skipped": f"the cache has no {DATASET_NAMES[dataset]} samples"})
@@ -140,7 +140,7 @@ def run_part_table(name, cache, out, preset, overrides, folds, present):
     return {"name": name, "rows": rows}
 
 
-def run_cross_table(name, cache, out, preset, overrides, present):
+def run_cross_table(name, cache, out, preset, overrides, present, note=None):
     """Aouayeb et al. 2021 Table 12 or 13: one cross-dataset run per row (train datasets -> test dataset)."""
     from micro_expr.core.runner import run_protocol
     from micro_expr.registry import as_system
@@ -157,7 +157,7 @@ def run_cross_table(name, cache, out, preset, overrides, present):
         folder = Path(out) / "runs" / base.preset / base.protocol / "cross" / f"{'+'.join(train)}_to_{test}"
         print(f"[{name}] {label}: {folder}", flush=True)
         run_protocol(as_system(base), cache, folder, folds_kind="cross", train_datasets=list(train), test_dataset=test,
-                     merge=False)
+                     merge=False, note=note)
         rows.append({"label": label, "folder": str(folder), "scores": ablations.scores(folder)})
     return {"name": name, "rows": rows}
 
@@ -205,16 +205,17 @@ def run_tables(out, cache=None, only=None, preset=DEFAULT_PRESET, overrides=None
     present = {protocol: cache_datasets(cache, protocol) for protocol in ("megc", "au5")}
     started = time.perf_counter()
     results = {}
+    note = ablations.DEMO_NOTE if quick else None
     for name in names:
         if name in ABLATION_TABLES:
             results[name] = ablations.run_ablation(ABLATION_TABLES[name], cache, out, preset, overrides, folds,
-                                                   None, has_faces)
+                                                   None, has_faces, note)
         elif name in PART_TABLES:
             results[name] = run_part_table(name, cache, out, preset, overrides, folds,
-                                           present[PART_TABLES[name]["protocol"]])
+                                           present[PART_TABLES[name]["protocol"]], note)
         else:
             results[name] = run_cross_table(name, cache, out, preset, overrides,
-                                            present[CROSS_TABLES[name]["protocol"]])
+                                            present[CROSS_TABLES[name]["protocol"]], note)
     schedule = ", ".join(f"{k}={v}" for k, v in overrides.items()) or "the preset's"
     seed = ablations.base_config(preset, "megc", overrides).seed
     context = f"cache `{cache}`, preset {preset}, schedule {schedule}, LOSO folds {folds or 'all'}, one seed ({seed})"
