@@ -9,8 +9,13 @@ Ablations (each variant is one configuration override of the base run):
     table3        STFF Table 3: patches per region m = 1, 4, 9, 16 (5-AU protocol, as the paper)
     table5        STFF Table 5: SE fusion none / spatial / temporal / both (MEGC)
     table6        STFF Table 6: whole-face labels vs region labels for the spatial models (MEGC)
-    s001_table5   Aouayeb et al. 2021 Table 5: whole face / no cheeks / no nose / all regions (MEGC; alias 'regions')
-    s001_table7   Aouayeb et al. 2021 Table 7: cross-entropy vs focal loss (MEGC; alias 'loss')
+    table7        STFF Table 7: UAR, UF1 per dataset part, the predecessor against STFF (MEGC)
+
+STFF Table 5's row "Aouayeb et al. (2019)" and Table 7's left column are the
+predecessor CNN-LSTM (system ``cnn_lstm``, its preset matching ``--preset``:
+strict -> cnn_lstm_strict, paper and original -> cnn_lstm_paper), not STFF
+without SE. The predecessor's own tables (Aouayeb et al. 2021 Tables 5-7,
+10-13) are experiments/predecessor_tables.py.
 
 Every variant is a :func:`micro_expr.core.runner.run_protocol` run in its own folder
 (``runs/<protocol>/<override>``, ``baseline`` for the base configuration,
@@ -32,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from data_prep.errors import InputError
+from micro_expr.core.results import DEMO_NOTE
 from micro_expr.demo import SCHEDULES as DEMO_SCHEDULES
 
 # Schedule of --quick: the demo's (micro_expr.demo.SCHEDULES) with m = 1 where m is not ablated and
@@ -40,6 +46,17 @@ QUICK_SCHEDULE = {"spatial.patches": 1, **DEMO_SCHEDULES["quick"], "spatial.epoc
                   "temporal.epochs": 60}
 QUICK_FOLDS = "0-3"  # 4 of the 8 LOSO folds of the quick demo: 24 held-out clips per variant
 METRIC_NAMES = {"accuracy": "Accuracy", "weighted_f1": "F1-score", "uar": "UAR", "uf1": "UF1"}
+
+
+PREDECESSOR = "predecessor"   # a row value: the row is a run of the predecessor CNN-LSTM (system cnn_lstm)
+
+
+def predecessor_preset(preset):
+    """The predecessor's preset that matches an STFF preset (the predecessor has no 'original' of its own)."""
+    from micro_expr.stff.config import CNN_LSTM_PREFIX
+
+    return preset if preset.startswith(CNN_LSTM_PREFIX) else CNN_LSTM_PREFIX + (
+        "strict" if preset == "strict" else "paper")
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,7 @@ class Ablation:
     metrics: tuple       # columns, in the paper's order
     paper: dict          # row label -> paper figures, in the order of ``metrics``
     extra: dict = None   # override value -> further overrides the paper's row also used (e.g. its batch size)
+    systems: dict = None  # override value -> "predecessor": the row runs the predecessor CNN-LSTM, not STFF
 
     def changes(self, value):
         """All overrides of the row whose ``key`` is ``value``."""
@@ -72,41 +90,65 @@ ABLATIONS = {
         extra={16: {"spatial.batch_size": 32}}),  # STFF Table 3: "m = 16 ... batch size 32"
     "table5": Ablation(
         "table5", "STFF Table 5", "Spatial and temporal SE fusion blocks (MEGC, LOSO)", "megc", "fusion",
-        (("Aouayeb et al. (2019) (no fusion)", "none"), ("Spatial fusion", "spatial"),
+        (("Aouayeb et al. (2019): the predecessor CNN-LSTM", PREDECESSOR), ("Spatial fusion", "spatial"),
          ("Temporal fusion", "temporal"), ("Spatiotemporal fusion", "both")),
         ("uar", "uf1", "accuracy"),
-        {"Aouayeb et al. (2019) (no fusion)": (0.90, 0.90, 0.92), "Spatial fusion": (0.90, 0.93, 0.96),
-         "Temporal fusion": (0.90, 0.91, 0.92), "Spatiotemporal fusion": (0.93, 0.94, 0.96)}),
+        {"Aouayeb et al. (2019): the predecessor CNN-LSTM": (0.90, 0.90, 0.92), "Spatial fusion": (0.90, 0.93, 0.96),
+         "Temporal fusion": (0.90, 0.91, 0.92), "Spatiotemporal fusion": (0.93, 0.94, 0.96)},
+        systems={PREDECESSOR: "predecessor"}),
     "table6": Ablation(
         "table6", "STFF Table 6", "Labels the spatial models learn (MEGC, LOSO)", "megc", "region_labels",
         (("Label of the whole face", False), ("Label based on region", True)),
         ("uar", "uf1", "accuracy"),
         {"Label of the whole face": (0.82, 0.82, 0.83), "Label based on region": (0.93, 0.94, 0.96)}),
-    "s001_table5": Ablation(
-        "s001_table5", "Aouayeb et al. 2021 Table 5", "Regions used (MEGC FULL, LOSO)", "megc", "regions",
-        (("whole face", "whole_face"), ("no cheeks", "no_cheeks"), ("no nose", "no_nose"), ("all regions", "all")),
-        ("accuracy", "uar", "uf1"),
-        {"whole face": (0.85, 0.84, 0.84), "no cheeks": (0.89, 0.84, 0.84), "no nose": (0.91, 0.84, 0.85),
-         "all regions": (0.92, 0.89, 0.89)}),
-    "s001_table7": Ablation(
-        "s001_table7", "Aouayeb et al. 2021 Table 7", "Loss of both stages (MEGC FULL, LOSO)", "megc", "loss",
-        (("CE", "cross_entropy"), ("Focal loss (gamma = 2)", "focal")),
-        ("accuracy", "uar", "uf1"),
-        {"CE": (0.91, 0.87, 0.87), "Focal loss (gamma = 2)": (0.92, 0.89, 0.89)}),
 }
-ALIASES = {"regions": "s001_table5", "loss": "s001_table7"}
+
+
+@dataclass(frozen=True)
+class PartTable:
+    """STFF Table 7: whole LOSO runs scored on each dataset part and on FULL, one column group per run.
+
+    ``columns``: (label, run), a run being :data:`PREDECESSOR` or an STFF ``fusion`` value; ``paper``: part
+    label -> figures, column group after column group, each in the order of ``metrics``.
+    """
+
+    name: str
+    source: str
+    caption: str
+    protocol: str
+    columns: tuple
+    metrics: tuple
+    parts: tuple          # (row label, dataset, or None for all samples)
+    paper: dict
+
+
+PART_TABLES = {
+    "table7": PartTable(
+        "table7", "STFF Table 7", "Performance on three classes based MEGC with LOSO-CV", "megc",
+        (("Aouayeb et al. (2019): the predecessor CNN-LSTM", PREDECESSOR), ("Spatiotemporal fusion", "both")),
+        ("uar", "uf1"),
+        (("SMIC", "smic"), ("CASMEII", "casme2"), ("SAMM", "samm"), ("FULL", None)),
+        {"SMIC": (0.88, 0.88, 0.91, 0.91), "CASMEII": (0.98, 0.98, 0.98, 0.99), "SAMM": (0.81, 0.78, 0.89, 0.92),
+         "FULL": (0.90, 0.90, 0.93, 0.94)}),
+}
+TABLES = {**ABLATIONS, **PART_TABLES}
+# Names of earlier versions: the 2021 journal paper's tables, now run by the predecessor on their own page.
+MOVED = {"s001_table5": "table5", "regions": "table5", "s001_table7": "table7", "loss": "table7"}
 
 
 def chosen_ablations(only):
-    """Ablations named in ``only`` ("table3,table5", aliases allowed), or all."""
+    """Tables named in ``only`` ("table3,table5"), or all."""
     if not only:
-        return list(ABLATIONS.values())
-    names = [ALIASES.get(n.strip(), n.strip()) for n in only.split(",") if n.strip()]
-    unknown = [n for n in names if n not in ABLATIONS]
+        return list(TABLES.values())
+    names = [n.strip() for n in only.split(",") if n.strip()]
+    moved = [n for n in names if n in MOVED]
+    if moved:
+        raise InputError(f"--only {moved[0]}: Aouayeb et al. 2021 Table {MOVED[moved[0]][5:]} is the predecessor's: "
+                         f"python experiments/predecessor_tables.py --only {MOVED[moved[0]]}")
+    unknown = [n for n in names if n not in TABLES]
     if unknown:
-        raise InputError(f"--only: unknown ablation(s) {unknown}; choose from {sorted(ABLATIONS)} "
-                         f"or {sorted(ALIASES)}")
-    return [ABLATIONS[n] for n in names]
+        raise InputError(f"--only: unknown table(s) {unknown}; choose from {sorted(TABLES)}")
+    return [TABLES[n] for n in names]
 
 
 # --- running the variants -------------------------------------------------------------------
@@ -160,12 +202,15 @@ def has_protocol(cache_path, protocol, datasets=None):
             return False
 
 
-def run_variant(cache, config, folder, folds=None, datasets=None):
-    """Train and evaluate one variant (resumes a killed run); returns its scores on the finished folds."""
+def run_variant(cache, config, folder, folds=None, datasets=None, note=None):
+    """Train and evaluate one variant (resumes a killed run); returns its scores on the finished folds.
+
+    ``note``: what run.json says about the data (the demo's note with --quick, so pages built on the run,
+    e.g. experiments/comparisons.py, say it is the demo)."""
     from micro_expr.core.runner import run_protocol
     from micro_expr.registry import as_system
 
-    run_protocol(as_system(config), cache, folder, datasets=datasets, fold_selection=folds, merge=False)
+    run_protocol(as_system(config), cache, folder, datasets=datasets, fold_selection=folds, merge=False, note=note)
     return scores(folder)
 
 
@@ -192,10 +237,25 @@ def scores(folder, dataset=None):
     return result
 
 
-def run_ablation(ablation, cache, out, preset, overrides, folds=None, datasets=None, has_faces=True):
-    """Every variant of one table; returns {"protocol", "rows": [{label, value, folder, scores | skipped}]}."""
+def row_run(key, value, base, out, preset, overrides, extra=None):
+    """(configuration, run folder) of one row: an STFF override of ``base``, or the predecessor's own run.
+
+    The predecessor's run is ``runs/cnn_lstm_<preset>/<protocol>/baseline``, the folder
+    experiments/predecessor_tables.py trains for its baseline, so one --out shares it.
+    """
     from micro_expr.stff.config import override
 
+    if value == PREDECESSOR:
+        config = base_config(predecessor_preset(preset), base.protocol, overrides)
+        return config, variant_folder(out, config, "loss", config.loss)
+    changes = {key: value, **(extra or {})}
+    return override(base, **changes), variant_folder(out, base, key, value, changes)
+
+
+def run_ablation(ablation, cache, out, preset, overrides, folds=None, datasets=None, has_faces=True, note=None):
+    """Every variant of one table; returns {"protocol", "rows": [{label, value, folder, scores | skipped}]}."""
+    if isinstance(ablation, PartTable):
+        return run_part_table(ablation, cache, out, preset, overrides, folds, datasets, note)
     protocol = ablation.protocol
     note = None
     if not has_protocol(cache, protocol, datasets):
@@ -209,15 +269,34 @@ def run_ablation(ablation, cache, out, preset, overrides, folds=None, datasets=N
             row["skipped"] = ("the cache holds no whole-face canvases (prepare it with `mer prepare --store-face`; "
                               "the demo prepares regions only)")
         else:
-            changes = ablation.changes(value)
-            folder = variant_folder(out, base, ablation.key, value, changes)
+            config, folder = row_run(ablation.key, value, base, out, preset, overrides,
+                                     (ablation.extra or {}).get(value))
+            row["system"] = "cnn_lstm" if value == PREDECESSOR else "stff"
             print(f"[{ablation.name}] {label}: {folder}", flush=True)
             started = time.perf_counter()
-            row.update(folder=str(folder), scores=run_variant(cache, override(base, **changes), folder,
-                                                             folds, datasets))
+            row.update(folder=str(folder), scores=run_variant(cache, config, folder, folds, datasets, note))
             row["seconds"] = round(time.perf_counter() - started, 1)
         rows.append(row)
     return {"name": ablation.name, "protocol": protocol, "note": note, "rows": rows}
+
+
+def run_part_table(table, cache, out, preset, overrides, folds=None, datasets=None, note=None):
+    """STFF Table 7: each column's LOSO run (shared with Table 5's rows), scored on every dataset part present."""
+    base = base_config(preset, table.protocol, overrides)
+    columns = []
+    for label, value in table.columns:
+        config, folder = row_run("fusion", value, base, out, preset, overrides)
+        print(f"[{table.name}] {label}: {folder}", flush=True)
+        run_variant(cache, config, folder, folds, datasets, note)
+        columns.append({"label": label, "system": "cnn_lstm" if value == PREDECESSOR else "stff",
+                        "folder": str(folder)})
+    rows = []
+    for label, dataset in table.parts:
+        if dataset is not None and not has_protocol(cache, table.protocol, [dataset]):
+            rows.append({"label": label, "skipped": f"the cache has no {label} samples"})
+        else:
+            rows.append({"label": label, "scores": [scores(c["folder"], dataset) for c in columns]})
+    return {"name": table.name, "protocol": table.protocol, "note": None, "columns": columns, "rows": rows}
 
 
 # --- the tables -----------------------------------------------------------------------------
@@ -226,8 +305,31 @@ def _cell(value, digits=3):
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def part_table_markdown(table, result, context):
+    """STFF Table 7 shaped like the paper's: a row per dataset part, each column group a run, 'ours (paper)'."""
+    headers = [f"{label}: {METRIC_NAMES[m]}" for label, _ in table.columns for m in table.metrics]
+    lines = [f"## {table.source}: {table.caption}", "",
+             f"Each cell: **ours** (paper). Ours: {context}, protocol {result['protocol']}. Columns: "
+             + "; ".join(f"{c['label']} = system `{c['system']}`, run `{c['folder']}`" for c in result["columns"])
+             + ".", "", "| data | " + " | ".join(headers) + " | samples |", "|---|" + "---|" * (len(headers) + 1)]
+    notes = []
+    for row in result["rows"]:
+        paper = table.paper[row["label"]]
+        if "skipped" in row:
+            ours, samples = ["not run"] * len(headers), "-"
+            notes.append(f"{row['label']}: not run: {row['skipped']}.")
+        else:
+            ours = [f"**{_cell(s[m])}**" for s in row["scores"] for m in table.metrics]
+            samples = str(row["scores"][0]["n_samples"])
+        cells = [f"{o} ({_cell(p, 2)})" for o, p in zip(ours, paper)]
+        lines.append(f"| {row['label']} | " + " | ".join(cells) + f" | {samples} |")
+    return "\n".join(lines + [""] + [f"- {n}" for n in notes]) + "\n"
+
+
 def table_markdown(ablation, result, context):
     """One Markdown table shaped like the paper's: a row per variant, each metric 'ours (paper)'."""
+    if isinstance(ablation, PartTable):
+        return part_table_markdown(ablation, result, context)
     headers = [METRIC_NAMES[m] for m in ablation.metrics]
     lines = [f"## {ablation.source}: {ablation.caption}", "",
              f"Each cell: **ours** (paper). Ours: {context}, protocol {result['protocol']}; "
@@ -246,6 +348,9 @@ def table_markdown(ablation, result, context):
         else:
             s = row["scores"]
             ours = [f"**{_cell(s[m])}**" for m in ablation.metrics]
+            if row.get("system") == "cnn_lstm":
+                notes.append(f"{row['label']}: system `cnn_lstm` (the predecessor's own run, `{row['folder']}`), "
+                             f"not STFF without SE.")
             folds, samples = f"{s['folds_done']}/{s['folds_total']}", str(s["n_samples"])
         cells = [f"{o} ({_cell(p, 4 if ablation.name == 'table3' else 2)})" for o, p in zip(ours, paper)]
         lines.append(f"| {row['label']} | " + " | ".join(cells) + f" | {folds} | {samples} |")
@@ -254,7 +359,7 @@ def table_markdown(ablation, result, context):
 
 
 def report_markdown(ablations, results, context, quick):
-    lines = ["# Ablations of STFF: the papers' tables rerun", "",
+    lines = ["# STFF (Aouayeb et al. 2022): Tables 3, 5, 6 and 7 rerun", "",
              "**Our figures come from the data actually used here** "
              + ("(the bundled quick demo: 8 people, 48 clips of synthetic micro-movements on real faces, "
                 "a tiny training schedule and only some LOSO folds) " if quick else "")
@@ -298,13 +403,16 @@ def run_ablations(out, cache=None, only=None, preset="strict", overrides=None, f
     overrides = overrides or {}
     has_faces = cache_has_faces(cache)
     started = time.perf_counter()
-    results = [run_ablation(a, cache, out, preset, overrides, folds, datasets, has_faces) for a in ablations]
+    note = DEMO_NOTE if quick else None
+    results = [run_ablation(a, cache, out, preset, overrides, folds, datasets, has_faces, note) for a in ablations]
     schedule = ", ".join(f"{k}={v}" for k, v in overrides.items()) or "the preset's"
-    context = (f"cache `{cache}`, preset {preset}, schedule {schedule}, folds {folds or 'all'}")
+    seed = base_config(preset, "megc", overrides).seed
+    context = (f"cache `{cache}`, preset {preset}, schedule {schedule}, folds {folds or 'all'}, one seed ({seed})")
     (out / "ablations.md").write_text(report_markdown(ablations, results, context, quick))
     (out / "ablations.json").write_text(json.dumps({
         "cache": str(cache), "preset": preset, "overrides": overrides, "folds": folds, "quick": quick,
         "seconds": round(time.perf_counter() - started, 1),
+        "data": "synthetic demo" if quick else str(cache), "seeds": [seed],
         "results": [{**r, "paper": {k: list(v) for k, v in a.paper.items()}, "source": a.source,
                      "metrics": list(a.metrics)} for a, r in zip(ablations, results)]}, indent=2, default=_plain))
     return results
@@ -319,16 +427,16 @@ def _plain(value):
 def main(argv=None):
     from micro_expr.cli import run_command
     from micro_expr.commands.train import overrides_from_set
-    from micro_expr.stff.config import CNN_LSTM_PREFIX, CNN_LSTM_PRESETS, DEFAULT_PRESET, PRESETS
+    from micro_expr.stff.config import DEFAULT_PRESET, PRESETS
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache", help="prepared cache (mer prepare); --quick prepares the quick demo if omitted")
     parser.add_argument("--out", required=True, help="folder for the runs and the tables")
     parser.add_argument("--quick", action="store_true",
                         help=f"quick demo, tiny schedule {QUICK_SCHEDULE}, folds {QUICK_FOLDS}")
-    parser.add_argument("--only", help=f"comma-separated: {', '.join(ABLATIONS)} (aliases: regions, loss)")
-    parser.add_argument("--preset", choices=PRESETS + tuple(CNN_LSTM_PREFIX + p for p in CNN_LSTM_PRESETS),
-                        default=DEFAULT_PRESET, help="STFF preset, or the predecessor's (cnn_lstm_paper, ...)")
+    parser.add_argument("--only", help=f"comma-separated: {', '.join(TABLES)}")
+    parser.add_argument("--preset", choices=PRESETS, default=DEFAULT_PRESET,
+                        help="STFF preset (the predecessor's rows use its matching preset)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="schedule or other base override for every variant (repeatable)")
     parser.add_argument("--folds", help='LOSO folds to run, e.g. "0-9" (default: all; --quick: ' + QUICK_FOLDS + ')')

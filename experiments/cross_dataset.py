@@ -1,56 +1,48 @@
-"""Cross-dataset evaluation: train on some datasets, test on another (Aouayeb et al. 2021 Tables 12 and 13).
+"""Cross-dataset evaluation: train on some datasets, test on another.
 
-    python experiments/cross_dataset.py --cache full.h5 --out runs/cross --table 12
     python experiments/cross_dataset.py --cache full.h5 --out runs/cross --train-datasets casme2 --test-dataset samm
+    python experiments/cross_dataset.py --cache full.h5 --out runs/cross --table 12
 
-``--table 12`` runs the nine MEGC pairs of Aouayeb et al. 2021 Table 12, ``--table 13``
-the two 5-class pairs of Table 13, each in its own sub-folder, and writes
-``cross_dataset.md`` with the paper's figures beside ours.
+A single pair is ``mer train --protocol cross`` of any system (``--system``,
+STFF by default). ``--table 12`` / ``--table 13`` are Aouayeb et al. 2021
+Tables 12 and 13, which are the predecessor's: they run
+``experiments/predecessor_tables.py --only table12`` (system ``cnn_lstm``),
+the one page of that paper's tables, written as ``predecessor_tables.md`` in --out.
 """
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from micro_expr.cli import run_command
-from micro_expr.commands.train import add_arguments, run
+if __package__ in (None, ""):  # run as a script: make the repository root importable, as ``python -m`` would
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-# (train datasets, test dataset, paper accuracy, paper F1)
-TABLE_12 = [(("casme2", "smic"), "samm", 0.89, 0.83), (("casme2", "samm"), "smic", 0.75, 0.75),
-            (("smic", "samm"), "casme2", 0.92, 0.91), (("casme2",), "smic", 0.70, 0.71),
-            (("casme2",), "samm", 0.87, 0.79), (("smic",), "casme2", 0.75, 0.79),
-            (("smic",), "samm", 0.79, 0.75), (("samm",), "casme2", 0.90, 0.88), (("samm",), "smic", 0.75, 0.76)]
-TABLE_13 = [(("casme2",), "samm", 0.75, 0.59), (("samm",), "casme2", 0.82, 0.69)]
-NAMES = {"casme2": "CASME II", "samm": "SAMM", "smic": "SMIC"}
+from micro_expr.cli import run_command  # noqa: E402
+from micro_expr.commands.train import add_arguments, run  # noqa: E402
 
 
-def run_table(args):
-    rows, labels = (TABLE_12, "megc") if args.table == 12 else (TABLE_13, "au5")
-    args.labels = labels
-    out = Path(args.out)
-    lines = [f"# Cross-dataset, Aouayeb et al. 2021 Table {args.table} ({labels})", "",
-             "Paper figures are the published ones; ours come from the data in the cache given.", "",
-             "| train | test | accuracy (paper) | F1 (paper) | accuracy (ours) | weighted F1 (ours) | UF1 (ours) |",
-             "|---|---|---|---|---|---|---|"]
-    for train, test, paper_acc, paper_f1 in rows:
-        args.train_datasets, args.test_dataset = ",".join(train), test
-        args.out = str(out / f"{'+'.join(train)}_to_{test}")
-        run(args, "cross")
-        results_file = Path(args.out) / "results.json"
-        if not results_file.exists():
-            continue
-        full = json.loads(results_file.read_text())["metrics"]["FULL"]
-        lines.append(f"| {' & '.join(NAMES[d] for d in train)} | {NAMES[test]} | {paper_acc:.2f} | {paper_f1:.2f} | "
-                     f"{full['accuracy_pooled']:.4f} | {full['weighted_f1']:.4f} | {full['uf1']:.4f} |")
-    (out / "cross_dataset.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
-    return 0
+def table_argv(args):
+    """The predecessor_tables command line of ``--table N`` (cache, out, preset and --set carried over)."""
+    from experiments.predecessor_tables import DEFAULT_PRESET
+    from micro_expr.stff.config import CNN_LSTM_PREFIX
+
+    preset = args.preset if args.preset and args.preset.startswith(CNN_LSTM_PREFIX) else DEFAULT_PRESET
+    argv = ["--cache", args.cache, "--out", args.out, "--only", f"table{args.table}", "--preset", preset]
+    return argv + [item for pair in args.set for item in ("--set", pair)]
 
 
-if __name__ == "__main__":
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_arguments(parser, protocol_fixed="cross")
     parser.add_argument("--table", type=int, choices=[12, 13],
-                        help="run every pair of Aouayeb et al. 2021 Table 12 or 13")
-    args = parser.parse_args()
-    sys.exit(run_command(run_table if args.table else (lambda a: run(a, "cross")), args))
+                        help="Aouayeb et al. 2021 Table 12 or 13, run by the predecessor (experiments/"
+                             "predecessor_tables.py); --preset: a cnn_lstm_* preset (default cnn_lstm_strict)")
+    args = parser.parse_args(argv)
+    if args.table:
+        from experiments import predecessor_tables
+
+        return predecessor_tables.main(table_argv(args))
+    return run_command(lambda a: run(a, "cross"), args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

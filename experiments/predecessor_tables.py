@@ -1,5 +1,9 @@
 """The tables of the predecessor CNN-LSTM (Aouayeb et al. 2021) rerun on a prepared cache, the paper's figures beside ours.
 
+This is the one page of that paper's Tables 5-7 and 10-13; every row runs the
+predecessor (system ``cnn_lstm``). (``experiments/ablations.py`` is STFF's
+tables; ``experiments/cross_dataset.py --table 12`` runs this script's table12.)
+
     python experiments/predecessor_tables.py --quick --out runs/predecessor_quick     # demo cache, tiny schedule
     python experiments/predecessor_tables.py --cache full.h5 --out runs/predecessor   # real data, the preset's schedule
     python experiments/predecessor_tables.py --cache full.h5 --out runs/predecessor --only table10,table12
@@ -30,7 +34,6 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the repository root importable, as ``python -m`` would
@@ -45,7 +48,12 @@ DATASET_NAMES = {"smic": "SMIC", "casme2": "CASME II", "samm": "SAMM"}
 
 # Aouayeb et al. 2021 Tables 5-7: ablations of the predecessor, with the paper's figures.
 ABLATION_TABLES = {
-    "table5": replace(ablations.ABLATIONS["s001_table5"], name="table5"),  # one copy of the paper's figures
+    "table5": Ablation(
+        "table5", "Aouayeb et al. 2021 Table 5", "Regions used (MEGC FULL, LOSO)", "megc", "regions",
+        (("whole face", "whole_face"), ("no cheeks", "no_cheeks"), ("no nose", "no_nose"), ("all regions", "all")),
+        ("accuracy", "uar", "uf1"),
+        {"whole face": (0.85, 0.84, 0.84), "no cheeks": (0.89, 0.84, 0.84), "no nose": (0.91, 0.84, 0.85),
+         "all regions": (0.92, 0.89, 0.89)}),
     "table6": Ablation(
         "table6", "Aouayeb et al. 2021 Table 6", "CNN of the spatial models (MEGC FULL, LOSO)", "megc", "spatial.encoder",
         (("Simple CNN (Figure 10)", "classic"), ("proposed model", "inception")),
@@ -112,7 +120,7 @@ def _table(title, context, headers, lines, notes):
     return "\n".join(out + [f"- {n}" for n in notes]) + "\n"
 
 
-def run_part_table(name, cache, out, preset, overrides, folds, present):
+def run_part_table(name, cache, out, preset, overrides, folds, present, note=None):
     """Aouayeb et al. 2021 Table 10 or 11: the preset's baseline LOSO run, scored on the composite and on each part."""
     spec = PART_TABLES[name]
     base = ablations.base_config(preset, spec["protocol"], overrides)
@@ -123,7 +131,7 @@ def run_part_table(name, cache, out, preset, overrides, folds, present):
                                        for label, _, _ in spec["rows"]]}
     folder = ablations.variant_folder(out, base, "loss", base.loss)  # the baseline run, shared with Aouayeb et al. 2021 Tables 5-7
     print(f"[{name}] LOSO {spec['protocol']} on {', '.join(wanted)}: {folder}", flush=True)
-    ablations.run_variant(cache, base, folder, folds)
+    ablations.run_variant(cache, base, folder, folds, None, note)
     for label, dataset, _ in spec["rows"]:
         if dataset is not None and dataset not in present:
             rows.append({"label": label, "skipped": f"the cache has no {DATASET_NAMES[dataset]} samples"})
@@ -132,7 +140,7 @@ def run_part_table(name, cache, out, preset, overrides, folds, present):
     return {"name": name, "rows": rows}
 
 
-def run_cross_table(name, cache, out, preset, overrides, present):
+def run_cross_table(name, cache, out, preset, overrides, present, note=None):
     """Aouayeb et al. 2021 Table 12 or 13: one cross-dataset run per row (train datasets -> test dataset)."""
     from micro_expr.core.runner import run_protocol
     from micro_expr.registry import as_system
@@ -149,7 +157,7 @@ def run_cross_table(name, cache, out, preset, overrides, present):
         folder = Path(out) / "runs" / base.preset / base.protocol / "cross" / f"{'+'.join(train)}_to_{test}"
         print(f"[{name}] {label}: {folder}", flush=True)
         run_protocol(as_system(base), cache, folder, folds_kind="cross", train_datasets=list(train), test_dataset=test,
-                     merge=False)
+                     merge=False, note=note)
         rows.append({"label": label, "folder": str(folder), "scores": ablations.scores(folder)})
     return {"name": name, "rows": rows}
 
@@ -197,18 +205,20 @@ def run_tables(out, cache=None, only=None, preset=DEFAULT_PRESET, overrides=None
     present = {protocol: cache_datasets(cache, protocol) for protocol in ("megc", "au5")}
     started = time.perf_counter()
     results = {}
+    note = ablations.DEMO_NOTE if quick else None
     for name in names:
         if name in ABLATION_TABLES:
             results[name] = ablations.run_ablation(ABLATION_TABLES[name], cache, out, preset, overrides, folds,
-                                                   None, has_faces)
+                                                   None, has_faces, note)
         elif name in PART_TABLES:
             results[name] = run_part_table(name, cache, out, preset, overrides, folds,
-                                           present[PART_TABLES[name]["protocol"]])
+                                           present[PART_TABLES[name]["protocol"]], note)
         else:
             results[name] = run_cross_table(name, cache, out, preset, overrides,
-                                            present[CROSS_TABLES[name]["protocol"]])
+                                            present[CROSS_TABLES[name]["protocol"]], note)
     schedule = ", ".join(f"{k}={v}" for k, v in overrides.items()) or "the preset's"
-    context = f"cache `{cache}`, preset {preset}, schedule {schedule}, LOSO folds {folds or 'all'}"
+    seed = ablations.base_config(preset, "megc", overrides).seed
+    context = f"cache `{cache}`, preset {preset}, schedule {schedule}, LOSO folds {folds or 'all'}, one seed ({seed})"
     header = ["# The predecessor CNN-LSTM (Aouayeb et al. 2021): the paper's tables rerun", "",
               "**Our figures come from the data actually used here** "
               + ("(the bundled quick demo: 8 people, 48 clips of synthetic micro-movements on real faces, one "
@@ -219,7 +229,8 @@ def run_tables(out, cache=None, only=None, preset=DEFAULT_PRESET, overrides=None
     text = "\n".join(header + [result_markdown(n, results[n], context) for n in names])
     (out / "predecessor_tables.md").write_text(text)
     (out / "predecessor_tables.json").write_text(json.dumps({
-        "cache": str(cache), "preset": preset, "overrides": overrides, "folds": folds, "quick": quick,
+        "cache": str(cache), "preset": preset, "system": "cnn_lstm", "overrides": overrides, "folds": folds,
+        "quick": quick, "data": "synthetic demo" if quick else str(cache), "seeds": [seed],
         "seconds": round(time.perf_counter() - started, 1), "results": results}, indent=2, default=ablations._plain))
     return results
 

@@ -15,12 +15,14 @@ TINY = {"spatial.patches": 1, "spatial.epochs": 1, "spatial.batch_size": 16, "te
         "temporal.batch_size": 4, "temporal.sequence_length": 8}
 
 
-def test_selection_and_aliases():
-    assert [a.name for a in ablations.chosen_ablations("table3, loss")] == ["table3", "s001_table7"]
-    assert [a.name for a in ablations.chosen_ablations("regions")] == ["s001_table5"]
-    assert len(ablations.chosen_ablations(None)) == 5
-    with pytest.raises(InputError, match="unknown ablation"):
+def test_selection_and_the_predecessors_tables_named_on_their_own_page():
+    assert [a.name for a in ablations.chosen_ablations("table3, table7")] == ["table3", "table7"]
+    assert [a.name for a in ablations.chosen_ablations(None)] == ["table3", "table5", "table6", "table7"]
+    with pytest.raises(InputError, match="unknown table"):
         ablations.chosen_ablations("table4")
+    for old in ("loss", "s001_table7"):   # the 2021 paper's tables run the predecessor, elsewhere
+        with pytest.raises(InputError, match="predecessor_tables.py --only table7"):
+            ablations.chosen_ablations(old)
 
 
 def test_each_variant_is_one_override_with_its_own_folder(tmp_path):
@@ -30,19 +32,21 @@ def test_each_variant_is_one_override_with_its_own_folder(tmp_path):
     for ablation in ablations.ABLATIONS.values():
         folders = set()
         for _, value in ablation.variants:
+            if value == ablations.PREDECESSOR:
+                continue
             changed = override(base, **{ablation.key: value})
             folder = ablations.variant_folder(tmp_path, base, ablation.key, value)
             folders.add(folder)
             assert folder.name == ("baseline" if changed == base else f"{ablation.key}={value}")
-        assert len(folders) == len(ablation.variants)
+        assert len(folders) == len([v for _, v in ablation.variants if v != ablations.PREDECESSOR])
     assert ablations.variant_folder(tmp_path, base, "fusion", "both").name == "baseline"
     assert ablations.variant_folder(tmp_path, base, "fusion", "none").name == "fusion=none"
 
 
 def test_paper_figures_are_the_seeds_figures():
     """Every figure we print as 'paper' appears in the seed paper it is attributed to."""
-    texts = {key: seed_text(key) for key in ("STFF", "Aouayeb et al. 2021")}
-    for ablation in ablations.ABLATIONS.values():
+    texts = {key: seed_text(key) for key in ("STFF",)}
+    for ablation in ablations.TABLES.values():
         text = texts[ablation.source.split(" Table")[0]]
         for label, figures in ablation.paper.items():
             for value in figures:
@@ -50,6 +54,10 @@ def test_paper_figures_are_the_seeds_figures():
                 assert shown in text, f"{ablation.source} {label}: {shown} not in the seed"
     table3 = re.search(r"\n9 ([\d. ]+)\n", texts["STFF"]).group(1).split()
     assert [float(v) for v in table3] == list(ablations.ABLATIONS["table3"].paper["m = 9"])
+    table7 = ablations.PART_TABLES["table7"]
+    for label, figures in table7.paper.items():   # the seed prints each part's row as one line
+        assert f"{label} " + " ".join(f"{v:.2f}" for v in figures) in texts["STFF"]
+    assert "Aouayeb et al. (2019) 0.90 0.90 0.92" in texts["STFF"]   # STFF Table 5's predecessor row
 
 
 def fake_scores(accuracy):
@@ -62,8 +70,10 @@ def test_whole_face_is_skipped_with_a_note_when_the_cache_has_no_faces(tmp_path,
     monkeypatch.setattr(ablations, "has_protocol", lambda *args: True)
     monkeypatch.setattr(ablations, "run_variant",
                         lambda cache, config, folder, *rest: calls.append(folder.name) or fake_scores(0.5))
-    regions = ablations.ABLATIONS["s001_table5"]
-    result = ablations.run_ablation(regions, "cache.h5", tmp_path, "strict", TINY, has_faces=False)
+    from experiments.predecessor_tables import ABLATION_TABLES
+
+    regions = ABLATION_TABLES["table5"]
+    result = ablations.run_ablation(regions, "cache.h5", tmp_path, "cnn_lstm_strict", TINY, has_faces=False)
     assert calls == ["regions=no_cheeks", "regions=no_nose", "baseline"]
     assert "store-face" in result["rows"][0]["skipped"]
     table = ablations.table_markdown(regions, result, "test")
@@ -72,33 +82,33 @@ def test_whole_face_is_skipped_with_a_note_when_the_cache_has_no_faces(tmp_path,
     assert "mer prepare --store-face" in table
 
     calls.clear()
-    ablations.run_ablation(regions, "cache.h5", tmp_path, "strict", TINY, has_faces=True)
+    ablations.run_ablation(regions, "cache.h5", tmp_path, "cnn_lstm_strict", TINY, has_faces=True)
     assert calls[0] == "regions=whole_face"
 
 
 @pytest.mark.slow
 def test_a_real_ablation_on_a_prepared_cache_resumes(tiny_cache, tmp_path, monkeypatch):
-    # Aouayeb et al. 2021 Table 7 with its cross-entropy row only: one real run (training is what costs time here).
-    loss = ablations.ABLATIONS["s001_table7"]
-    monkeypatch.setitem(ablations.ABLATIONS, "s001_table7", replace(loss, variants=loss.variants[:1]))
+    # STFF Table 6 with its whole-face-label row only: one real run (training is what costs time here).
+    labels = ablations.ABLATIONS["table6"]
+    monkeypatch.setitem(ablations.TABLES, "table6", replace(labels, variants=labels.variants[:1]))
     out = tmp_path / "abl"
-    results = ablations.run_ablations(out, cache=tiny_cache, only="loss", overrides=TINY, folds="0")
+    results = ablations.run_ablations(out, cache=tiny_cache, only="table6", overrides=TINY, folds="0")
     row = results[0]["rows"][0]
-    assert row["label"] == "CE" and Path(row["folder"]).name == "loss=cross_entropy"
+    assert row["label"] == "Label of the whole face" and Path(row["folder"]).name == "region_labels=False"
     run = json.loads((Path(row["folder"]) / "run.json").read_text())
-    assert run["config"]["loss"] == "cross_entropy" and run["config"]["spatial"]["patches"] == 1
+    assert run["config"]["region_labels"] is False and run["config"]["spatial"]["patches"] == 1
     predictions = json.loads((Path(row["folder"]) / "folds" / "00_casme2_sub01" / "predictions.json").read_text())
     assert row["scores"]["folds_done"] == 1 and row["scores"]["folds_total"] == 3
     assert row["scores"]["n_samples"] == len(predictions) == 3  # one subject's three clips held out
     assert row["scores"]["accuracy"] == np.mean([p["label"] == p["predicted"] for p in predictions])
     table = (out / "ablations.md").read_text()
-    assert "Aouayeb et al. 2021 Table 7" in table and "data actually used" in table
-    assert f"| CE | **{row['scores']['accuracy']:.3f}** (0.91) |" in table
-    assert json.loads((out / "ablations.json").read_text())["results"][0]["name"] == "s001_table7"
+    assert "STFF Table 6" in table and "data actually used" in table
+    assert f"| Label of the whole face | **{row['scores']['uar']:.3f}** (0.82) |" in table
+    assert json.loads((out / "ablations.json").read_text())["results"][0]["name"] == "table6"
 
     done = Path(row["folder"]) / "folds" / "00_casme2_sub01" / "done.json"
     stamp = done.stat().st_mtime_ns
-    again = ablations.run_ablations(out, cache=tiny_cache, only="loss", overrides=TINY, folds="0")
+    again = ablations.run_ablations(out, cache=tiny_cache, only="table6", overrides=TINY, folds="0")
     assert done.stat().st_mtime_ns == stamp  # resumed: nothing retrained
     assert again[0]["rows"][0]["scores"] == row["scores"]
     assert ablations.cache_has_faces(tiny_cache)
@@ -141,3 +151,28 @@ def test_predecessor_presets_run_in_their_own_folders(tmp_path):
     assert base.preset == "cnn_lstm_paper" and base.spatial.head_units == (1024, 250, 20)
     assert ablations.variant_folder(tmp_path, base, "loss", "focal") == \
         tmp_path / "runs" / "cnn_lstm_paper" / "megc" / "baseline"
+
+
+def test_stff_table5_and_table7_take_the_predecessor_from_its_own_runs(tmp_path, monkeypatch):
+    """STFF Table 5's "Aouayeb et al. (2019)" row and Table 7's left column are cnn_lstm runs, not STFF without SE."""
+    configs = {}
+    monkeypatch.setattr(ablations, "has_protocol", lambda cache, protocol, datasets=None: datasets in (None, ["casme2"]))
+    monkeypatch.setattr(ablations, "run_variant", lambda cache, config, folder, *rest: configs.update(
+        {str(folder.relative_to(tmp_path)): config}) or fake_scores(0.5))
+    monkeypatch.setattr(ablations, "scores", lambda folder, dataset=None: fake_scores(0.25 if dataset else 0.5))
+    result = ablations.run_ablation(ablations.ABLATIONS["table5"], "cache.h5", tmp_path, "strict", TINY)
+    predecessor = configs["runs/cnn_lstm_strict/megc/baseline"]
+    assert predecessor.preset == "cnn_lstm_strict" and predecessor.spatial.head_units == (1024, 250, 20)
+    assert predecessor.spatial.se == "none" and predecessor.region_label_mode == "emotion"
+    assert result["rows"][0]["system"] == "cnn_lstm" and "fusion=none" not in configs
+    table = ablations.table_markdown(ablations.ABLATIONS["table5"], result, "test")
+    assert "| Aouayeb et al. (2019): the predecessor CNN-LSTM | **0.500** (0.90) |" in table
+    assert "system `cnn_lstm`" in table
+
+    configs.clear()
+    table7 = ablations.PART_TABLES["table7"]
+    result = ablations.run_ablation(table7, "cache.h5", tmp_path, "paper", TINY)
+    assert sorted(configs) == ["runs/cnn_lstm_paper/megc/baseline", "runs/megc/baseline"]
+    text = ablations.table_markdown(table7, result, "test")
+    assert "| CASMEII | **0.250** (0.98) | **0.250** (0.98) | **0.250** (0.98) | **0.250** (0.99) | 3 |" in text
+    assert "| FULL | **0.500** (0.90) |" in text and "SMIC: not run: the cache has no SMIC samples." in text

@@ -64,6 +64,7 @@ PYTHON_DIRS = ("micro_expr", "data_prep", "experiments", "benchmarks", "tests")
 MARKDOWN_DIRS = ("docs", "benchmarks", "experiments")
 SELF = Path("tests") / "test_equations.py"  # holds the patterns above as text
 EQUATION_DATA = Path("micro_expr") / "equations.py"  # the rows of docs/equations.md
+TABLE_DATA = Path("micro_expr") / "paper_tables.py"  # the rows of docs/paper_tables.md (refs under their paper key)
 
 Violation = namedtuple("Violation", "file line text")
 Entry = namedtuple("Entry", "paper ref status functions tests line")
@@ -195,7 +196,7 @@ def citation_violations(root=ROOT):
         for first_line, text, kind in units:
             # The rows' strings name no paper ("Eq. 7"): the paper is the row's first field, and the page
             # renders each row under its paper's heading, where the Markdown check below reads it.
-            check_names = not (relative == EQUATION_DATA and kind == "string")
+            check_names = not (relative in (EQUATION_DATA, TABLE_DATA) and kind == "string")
             violations += _unit_violations(relative, first_line, text, check_names)
     markdown_files = sorted(root.glob("*.md")) + list(_files(root, MARKDOWN_DIRS, ".md"))
     for path in markdown_files:

@@ -26,6 +26,10 @@ def register(subparsers):
                              "long-video: MEAN's published folds on whole long videos (--datasets NAME --root "
                              "DIR --coding FILE --set weights=DIR, no --cache)")
     add_arguments(parser, long_videos=True)
+    parser.add_argument("--demo", action="store_true",
+                        help="mean: train on the bundled quick demo, prepared for MEAN (every frame of each clip, "
+                             "so clips are longer than k = 20) into OUT/cache.h5, with the authors' code's schedule "
+                             "(epochs_spot=10, epochs_recog=100) unless --set gives one; no --cache")
     parser.set_defaults(func=run)
 
 
@@ -219,6 +223,15 @@ def run(args, protocol=None):
     if system_name == "stff" and getattr(args, "preset", None) == "original" and protocol == "megc":
         print("note: --preset original with --protocol megc: the authors' code ships the 5-AU protocol "
               "(--protocol au5); MEGC is the project's extension (docs/original-code.md)", flush=True)
+    if getattr(args, "demo", False):
+        if system_name != "mean" or args.cache or protocol not in (None, "megc"):
+            raise InputError("--demo: MEAN's demo (--system mean, no --cache, no --protocol other than megc); "
+                             "the other systems' demo is `mer demo`")
+        from micro_expr.mean.demo import DEMO_SCHEDULE, demo_cache
+
+        given = {item.split("=", 1)[0] for item in args.set}
+        args.set = [f"{key}={value}" for key, value in DEMO_SCHEDULE.items() if key not in given] + args.set
+        args.cache = str(demo_cache(args.out, seed=args.seed or 0, progress=not getattr(args, "no_progress", False)))
     if protocol != LONG_VIDEO and not args.cache:
         raise InputError("--cache is required (a cache written by `mer prepare`)")
     progress = not getattr(args, "no_progress", False)
@@ -239,6 +252,10 @@ def run(args, protocol=None):
                                fold_selection=args.folds, merge=not args.no_merge, partial=args.partial, progress=progress, **engine)
     else:
         system = system_from_args(args, protocol)
+        if getattr(args, "demo", False):
+            from micro_expr.mean.demo import DEMO_NOTE
+
+            engine["note"] = DEMO_NOTE
         results = run_protocol(system, args.cache, args.out, datasets=_names(getattr(args, "datasets", None)),
                                fold_selection=args.folds, merge=not args.no_merge, partial=args.partial, progress=progress, **engine)
     if results is not None:
