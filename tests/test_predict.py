@@ -234,3 +234,19 @@ def test_a_long_video_is_refused_before_it_is_read_and_a_range_reads_only_its_fr
     label, numbers, named = clip_frames(path, (1100, 1109))
     assert numbers == list(range(1100, 1110)) and len(named) == 10
     assert all(np.abs(image.astype(int) - (number % 256)).max() <= 3 for number, (_, image) in zip(numbers, named))
+
+
+def test_a_numbering_gap_in_a_frame_folder_is_a_warning(tmp_path, face_clips):
+    """Frames 10, 11, 13, 14: the models would see 11 and 13 as neighbours; `mer predict` says so (issue 23 item 8)."""
+    from data_prep.config import PRESETS
+    from micro_expr.stff.clips import prepare_clip
+    from tests.helpers import write_frames
+
+    folder = tmp_path / "clip"
+    write_frames(folder, face_clips["single_face"][:2], first=10)
+    write_frames(folder, face_clips["single_face"][3:5], first=13)
+    prepared = prepare_clip(folder, PRESETS["clean"])
+    assert prepared["frame_numbers"] == [10, 11, 13, 14]
+    assert prepared["warnings"] == [f"{folder}: frame numbers have gaps (missing 12); the frames around them are "
+                                    f"used as if consecutive"]
+    assert prepare_clip(folder, PRESETS["clean"], frames=(13, 14))["warnings"] == []

@@ -99,6 +99,7 @@ def prepare_clip(source, prep_config, frames=None):
     Returns the dict of :func:`data_prep.prepare.prepare_frames` plus
     ``label`` (what the clip is) and ``frame_numbers`` (the frames used).
     """
+    from data_prep.datasets import gap_warning
     from data_prep.prepare import prepare_frames
 
     label, numbers, named = clip_frames(source, frames)
@@ -111,7 +112,11 @@ def prepare_clip(source, prep_config, frames=None):
         prepared = prepare_frames(named, prep_config)
     except NoFaceError as error:
         raise NoFaceError(f"{label}: no face found on the first frame by dlib's HOG detector ({error})") from error
-    return {**prepared, "label": label, "frame_numbers": numbers}
+    warnings = list(prepared.get("warnings", []))
+    gaps = gap_warning(label, numbers)   # the models would see the frames around a gap as consecutive
+    if gaps:
+        warnings.append(gaps)
+    return {**prepared, "label": label, "frame_numbers": numbers, "warnings": warnings}
 
 
 def model_inputs(prepared, config):
