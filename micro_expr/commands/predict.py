@@ -35,7 +35,7 @@ def register(subparsers):
 
 def run(args):
     from data_prep.output import check_output_folder
-    from micro_expr.core.run_folder import RunFolder
+    from micro_expr.core.run_folder import RunFolder, sweep_temporaries_of
     from micro_expr.registry import DEFAULT_SYSTEM, system_class
     from micro_expr.stff.clips import parse_frame_range
 
@@ -44,6 +44,7 @@ def run(args):
         cls.predict_video(args.run, args.input, args.out)   # raises: says why, before any work
     frames = parse_frame_range(args.frames)
     check_output_folder(args.out)  # before the work, not after it
+    sweep_temporaries_of(args.out)
     result = cls.predict_video(args.run, args.input, args.out, fold=args.fold, frames=frames, prep=args.prep_preset)
     print(f"{result['input']}: frames {result['frame_range']} ({result['n_frames']} frames; {result['frames_note']}); "
           f"folds: {', '.join(result['folds'])}")

@@ -19,7 +19,7 @@ import numpy as np
 
 from data_prep.errors import InputError
 from micro_expr.core.folds import select_folds
-from micro_expr.core.plan import finished_all, merge_results, open_data, plan_run
+from micro_expr.core.plan import disk_estimate, finished_all, merge_results, open_data, plan_run
 from micro_expr.core.run_folder import RunFolder
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,16 @@ def _add_log_file(path):
     return handler
 
 
+def check_fold_space(run, fold, estimate):
+    """OutputError when the disk has less free than the fold will write (checked before its training)."""
+    from data_prep.output import check_output_folder
+    from micro_expr.core.disk import MARGIN
+
+    if estimate is not None and estimate.per_fold:
+        check_output_folder(run.fold_folder(fold), min_free=int(MARGIN * estimate.per_fold),
+                            need=f"about {MARGIN * estimate.per_fold / 1e6:.1f} MB for fold {fold.name}")
+
+
 def run_fold(system, fold, items, X, y, run):
     """Fit the fold's estimator on its training items, predict its test items, save everything."""
     start = time.perf_counter()
@@ -41,13 +51,43 @@ def run_fold(system, fold, items, X, y, run):
     train, test = list(fold.train), list(fold.test)
     estimator.fit([X[i] for i in train], y[train])
     predictions = estimator.fold_predictions([X[i] for i in test], [items[i] for i in test])
-    estimator.save(run.fold_folder(fold))
     seconds = time.perf_counter() - start
     scored = [p for p in predictions if "predicted" in p and p.get("label") is not None]
     accuracy = float(np.mean([p["label"] == p["predicted"] for p in scored])) if scored else None
+    folder = run.fold_folder(fold)
+    try:
+        estimator.save(folder)
+        run.finish_fold(fold, predictions, estimator.history_, seconds, accuracy=accuracy)
+    except Exception as error:
+        failure = write_failure(error, folder)
+        if failure is error:
+            raise
+        raise failure from error
     log.info("fold %s done in %.1f s%s on %d samples", fold.name, seconds,
              f": accuracy {accuracy:.3f}" if accuracy is not None else "", len(predictions))
-    run.finish_fold(fold, predictions, estimator.history_, seconds, accuracy=accuracy)
+
+
+def write_failure(error, folder):
+    """``error`` raised while a fold's files were written: a full disk becomes an OutputError naming the file
+    being written (this process's temporaries are removed); anything else is returned as it is."""
+    import errno
+    import os
+    from pathlib import Path
+
+    from data_prep.errors import OutputError
+    from micro_expr.core.run_folder import sweep_temporaries
+
+    full = getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "No space left on device" in str(error)
+    if not full:
+        return error
+    mine = [p for p in Path(folder).rglob(f"*.{os.getpid()}.tmp*") if p.is_file()]
+    where = getattr(error, "filename", None) or (max(mine, key=lambda p: p.stat().st_mtime) if mine else folder)
+    for path in mine:
+        path.unlink(missing_ok=True)
+    sweep_temporaries(folder)
+    return OutputError(f"{where}: cannot write: no space left on device (fold {Path(folder).name}); its "
+                       f"training is lost, the finished folds are kept: free some space and run the same command "
+                       f"again")
 
 
 class LocalEngine:
@@ -62,7 +102,8 @@ class LocalEngine:
         with open_data(request.source) as cache:
             items, folds, description = plan_run(request, cache)
             chosen = select_folds(folds, request.fold_selection)
-            run.claim(description)
+            estimate = disk_estimate(request, run, items, folds, chosen)
+            run.claim(description, estimate)
             handler = _add_log_file(run.log_path)
             try:
                 todo = [f for f in chosen if not run.is_done(f)]
@@ -70,7 +111,7 @@ class LocalEngine:
                          len(folds), len(todo))
                 shared_todo = request.shared_only and system.has_shared_stage and not run.shared_done()
                 if todo or shared_todo:
-                    self._run_folds(request, cache, items, [] if request.shared_only else todo, run)
+                    self._run_folds(request, cache, items, [] if request.shared_only else todo, run, estimate)
                 if request.shared_only:
                     return None
             finally:
@@ -79,7 +120,7 @@ class LocalEngine:
         return merge_results(request.out, system, request.note) if finished_all(request, folds) else None
 
     @staticmethod
-    def _run_folds(request, cache, items, todo, run):
+    def _run_folds(request, cache, items, todo, run, estimate):
         system = request.system
         y = np.array([item.label for item in items])
         X = system.load_inputs(cache, items)
@@ -99,6 +140,7 @@ class LocalEngine:
                 elif not run.is_done(fold):   # another process may have finished it meanwhile
                     log.info("fold %d/%d (%s): %d training samples, %d test samples", number, len(todo), fold.name,
                              len(fold.train), len(fold.test))
+                    check_fold_space(run, fold, estimate)   # before the training, not after it
                     run_fold(system, fold, items, X, y, run)
             bar.update(1)
         bar.close()
@@ -131,8 +173,9 @@ class RayEngine:
         system, run = request.system, RunFolder(request.out)
         with open_data(request.source) as cache:
             items, folds, description = plan_run(request, cache)
-        todo = [f for f in select_folds(folds, request.fold_selection) if not run.is_done(f)]
-        run.claim(description)
+        chosen = select_folds(folds, request.fold_selection)
+        todo = [f for f in chosen if not run.is_done(f)]
+        run.claim(description, disk_estimate(request, run, items, folds, chosen))
         started_here = not ray.is_initialized()
         if started_here:
             ray.init(address=self.address, num_cpus=None if self.address else self.num_cpus, include_dashboard=False,

@@ -254,6 +254,15 @@ class STFF(RecognitionSystem):
         counts = super().parameter_counts()
         return {"spatial": {name: counts[name] for name in self.names}, "temporal": counts["temporal"]}
 
+    def checkpoint_parameters(self):
+        """The spatial models once for every fold with the shared ('frame50') split, else in every fold."""
+        counts = self.parameter_counts()
+        spatial = {f"spatial/{name}": n for name, n in counts["spatial"].items()}
+        temporal = {"temporal": counts["temporal"]}
+        if self.has_shared_stage:
+            return {"shared": spatial, "per_fold": temporal}
+        return {"shared": {}, "per_fold": {**spatial, **temporal}}
+
     def describe(self, line_length=160):
         """Keras summaries, then per spatial model its parameters and region classes k(r) (spec section 3)."""
         lines, cfg = [], self.config
