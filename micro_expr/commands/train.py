@@ -83,7 +83,8 @@ def add_arguments(parser, protocol_fixed=None, long_videos=False):
                              "pip install -e \".[ray]\")")
     parser.add_argument("--address", help="ray: the cluster to join (e.g. auto); default: start one on this machine")
     parser.add_argument("--gpus-per-fold", type=float, default=0, help="ray: GPUs per fold task (fractions allowed)")
-    parser.add_argument("--max-retries", type=int, default=2, help="ray: retries of a fold whose worker died")
+    parser.add_argument("--max-retries", type=int, default=2, help="ray: how often a fold whose worker died (killed for memory or crashed) is "
+                             "submitted again (default 2), then the command stops naming it")
 
 
 def script_main(protocol, description):
