@@ -88,3 +88,26 @@ def test_predict_says_in_one_line_why_a_system_cannot_take_a_new_video(system, w
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1 and f"a {system} run; `mer predict` cannot run {system}" in error and why in error
     assert not (tmp_path / "p").exists()
+
+
+def test_help_texts_name_every_option_and_each_systems_presets():
+    """Issue 25: `mer demo --preset`, `--no-progress`, `mer prepare --out` had no help; `mer train --preset` now
+    lists each system's presets, which must be the classes' own (registry.PRESETS spares importing them)."""
+    import argparse
+
+    from micro_expr.cli import build_parser
+    from micro_expr.registry import PRESETS, SYSTEMS, system_class
+
+    for name in SYSTEMS:
+        cls = system_class(name)
+        assert PRESETS[name][0] == cls.default_preset and set(PRESETS[name]) == set(cls.presets), name
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    undocumented = [f"mer {command} {action.option_strings[-1]}" for command in ("demo", "prepare", "train", "predict")
+                    for action in commands[command]._actions if action.option_strings and not action.help]
+    assert undocumented == []
+    helps = {command: {a.option_strings[-1]: a.help for a in commands[command]._actions if a.option_strings}
+             for command in ("demo", "prepare", "train")}
+    assert ("stff: strict (default), paper, original; mean: paper (default), original; gia_bia: paper (default), "
+            "quick; cnn_lstm: paper (default), mlsp2019, strict") in helps["train"]["--preset"]
+    assert "trained inside each fold" in helps["demo"]["--preset"]
+    assert "an existing cache with the same settings is completed" in helps["prepare"]["--out"]

@@ -93,12 +93,14 @@ def clip_frames(source, frames=None):
     return str(path), numbers, named
 
 
-def prepare_clip(source, prep_config, frames=None):
-    """Regions and face canvases of a clip, prepared as ``mer prepare`` does.
+def prepare_clip(source, prep_config, frames=None, progress=False):
+    """Regions and face canvases of a clip, prepared as ``mer prepare`` does (``progress``: a bar over frames).
 
     Returns the dict of :func:`data_prep.prepare.prepare_frames` plus
     ``label`` (what the clip is) and ``frame_numbers`` (the frames used).
     """
+    from tqdm import tqdm
+
     from data_prep.datasets import gap_warning
     from data_prep.prepare import prepare_frames
 
@@ -109,7 +111,8 @@ def prepare_clip(source, prep_config, frames=None):
                          + f"; a clip needs at least {MIN_FRAMES} frames")
     prep_config = replace(prep_config, store_face=True)  # the face canvas is drawn under the attention maps
     try:
-        prepared = prepare_frames(named, prep_config)
+        prepared = prepare_frames(tqdm(named, desc="frames", unit="frame", disable=not progress,
+                                       dynamic_ncols=True), prep_config)
     except NoFaceError as error:
         raise NoFaceError(f"{label}: no face found on the first frame by dlib's HOG detector ({error})") from error
     warnings = list(prepared.get("warnings", []))

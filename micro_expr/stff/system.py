@@ -287,12 +287,12 @@ class STFF(RecognitionSystem):
     can_predict_video = True
 
     @classmethod
-    def predict_video(cls, run_dir, source, out, fold="all", frames=None, prep=None):
+    def predict_video(cls, run_dir, source, out, fold="all", frames=None, prep=None, announce=None, progress=False):
         """:func:`micro_expr.stff.predict.predict`, then the report (:mod:`micro_expr.stff.prediction_report`)."""
         from micro_expr.stff.predict import predict
         from micro_expr.stff.prediction_report import write_report
 
-        result = predict(run_dir, source, fold=fold, frames=frames, prep=prep)
+        result = predict(run_dir, source, fold=fold, frames=frames, prep=prep, announce=announce, progress=progress)
         result["report"] = write_report(result, out)
         return result
 
