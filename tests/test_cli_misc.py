@@ -34,6 +34,30 @@ def test_tensorflow_start_up_noise_is_filtered_and_real_messages_pass():
     assert "UserWarning: a real warning" in err and "progress\r50%\r100%" in err
 
 
+def test_the_onednn_bool_line_is_dropped_even_inside_a_progress_bar():
+    """Issue 25: the first masked LSTM step on a CPU without AVX-512 printed TensorFlow's `E ... util.cc:131] oneDNN
+    supports DT_BOOL ...` into the bar (the line as TF 2.20 writes it here, in both log formats)."""
+    import threading
+
+    from micro_expr.native_logs import _copy
+
+    tsl = (b"2026-12-01 23:17:50.786584: E tensorflow/core/util/util.cc:131] oneDNN supports DT_BOOL only on "
+           b"platforms with AVX-512. Falling back to the default Eigen-based implementation if present.")
+    absl = b"E0000 00:00:1764620270.786584   12345 util.cc:131] oneDNN supports DT_BOOL only on platforms with AVX-512."
+    written = (b"epochs:  50%|##   | 1/2\r" + tsl + b"\n" + absl + b"\n"
+               b"epochs:  60%|###" + tsl + b"\n\repochs: 100%\nE tensorflow/core/util/util.cc:1] a real error\n")
+    source, sink = os.pipe()
+    result, target = os.pipe()
+    copier = threading.Thread(target=_copy, args=(source, target))
+    copier.start()
+    os.write(sink, written)
+    os.close(sink)
+    copier.join(10)
+    os.close(target)
+    assert os.read(result, 100_000) == (b"epochs:  50%|##   | 1/2\repochs:  60%|###\repochs: 100%\n"
+                                        b"E tensorflow/core/util/util.cc:1] a real error\n")
+
+
 @pytest.fixture(scope="module")
 def keras_file(tmp_path_factory):
     keras = pytest.importorskip("keras")
