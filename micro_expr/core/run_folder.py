@@ -14,7 +14,6 @@ by the operating system when a process dies), so no two processes train the
 same fold, and a finished fold is marked by ``done.json``, written last.
 """
 import contextlib
-import fcntl
 import json
 import os
 import re
@@ -138,6 +137,9 @@ def _process_alive(pid):
 @contextlib.contextmanager
 def file_lock(path, wait=True):
     """An exclusive lock on ``path`` (created if needed); yields True, or False when ``wait`` is off and it is held."""
+    from data_prep.lock import flock
+
+    fcntl = flock()   # POSIX only: one line elsewhere, before the lock file is created
     handle = open(path, "a+")
     try:
         try:
