@@ -43,3 +43,7 @@ def test_without_fcntl_the_modules_import_and_every_lock_refuses_in_one_line(no_
     assert main(["demo", "--quick", "--no-progress", "--out", str(tmp_path / "demo_out")]) == 2
     errors = capsys.readouterr().err.strip().splitlines()
     assert len(errors) == 1 and errors[0].startswith("mer demo: error: mer writes caches") and "WSL" in errors[0]
+    assert not (tmp_path / "demo_out").exists()   # refused before anything is written
+    with pytest.raises(InputError, match="WSL"):
+        run_folder.RunFolder(tmp_path / "run").claim({"system": "stff", "config": {}, "folds": []})
+    assert not (tmp_path / "run").exists()

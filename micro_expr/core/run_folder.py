@@ -195,8 +195,10 @@ class RunFolder:
         :class:`micro_expr.core.disk.DiskEstimate` of what the run will write
         (the disk must have that much free), else the fixed minimum.
         """
+        from data_prep.lock import flock
         from data_prep.output import check_output_folder
 
+        flock()   # POSIX only: refused before the folder is created
         if estimate is None:
             check_output_folder(self.path)
         else:
