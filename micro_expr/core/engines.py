@@ -194,7 +194,7 @@ class RetryPolicy:
         return None
 
     def retry(self, fold_name, error):
-        """True to submit the fold again; raises InputError (one line) when its retries are spent, and
+        """True to submit the task again (``fold_name``: "fold casme2/sub01", "the shared stage"); raises InputError (one line) when its retries are spent, and
         ``error`` itself when it is not a dead worker."""
         reason = self.reason(error)
         if reason is None:
@@ -202,14 +202,14 @@ class RetryPolicy:
         self.failures.setdefault(fold_name, []).append(reason)
         tries = len(self.failures[fold_name])
         if tries <= self.max_retries:
-            log.warning("ray: fold %s: %s (try %d of %d); submitted again", fold_name, reason, tries,
+            log.warning("ray: %s: %s (try %d of %d); submitted again", fold_name, reason, tries,
                         self.max_retries + 1)
             return True
         advice = (f"a fold needs about {FOLD_MEMORY / 1024**3:.0f} GB: run fewer folds at once (more "
                   f"--cpus-per-fold), free memory on the node, or use the local engine"
                   if "out of memory" in self.failures[fold_name] else
                   "see the Ray worker logs (/tmp/ray/session_latest/logs)")
-        raise InputError(f"ray: fold {fold_name}: its worker was killed {tries} time(s) "
+        raise InputError(f"ray: {fold_name}: its worker was killed {tries} time(s) "
                          f"({', '.join(self.failures[fold_name])}), more than --max-retries {self.max_retries}; "
                          f"the finished folds are kept (rerun the same command to continue); {advice}")
 
@@ -254,12 +254,12 @@ class RayEngine:
             submit = {}
             if todo and system.has_shared_stage and not run.shared_done():
                 log.info("ray: the shared stage first (one task), then %d fold tasks", len(todo))
-                submit["shared stage"] = lambda: task.remote(cls, config, bare.one_fold(None, shared_only=True))
+                submit["the shared stage"] = lambda: task.remote(cls, config, bare.one_fold(None, shared_only=True))
                 self._wait(ray, policy, submit)
                 submit.clear()
             log.info("ray: %d fold tasks on %s", len(todo), ray.cluster_resources())
             for fold in todo:
-                submit[fold.name] = (lambda index: lambda: task.remote(cls, config, bare.one_fold(str(index))))(fold.index)
+                submit[f"fold {fold.name}"] = (lambda index: lambda: task.remote(cls, config, bare.one_fold(str(index))))(fold.index)
             self._wait(ray, policy, submit)
         finally:
             if started_here:
