@@ -65,7 +65,7 @@ def read_coding_sheet(path, dataset):
             _to_int(row["apex"], path, row["row"], fmt["columns"]["apex"])
         row["sample"] = str(row["sample"]).strip()
         row["action_units"] = "" if _is_blank(row["action_units"]) else str(row["action_units"]).strip()
-        row["emotion"] = str(row["emotion"]).strip().lower()
+        row["emotion"] = "" if _is_blank(row["emotion"]) else str(row["emotion"]).strip().lower()
         rows.append(row)
     return rows, has_objective
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from data_prep.coding_sheets import read_coding_sheet
 from data_prep.errors import FrameError, InputError
-from data_prep.labels import megc_class
+from data_prep.labels import megc_class, unknown_emotion
 from data_prep.objective_classes import objective_class
 from data_prep.samples import MIN_FRAMES, Failure, Sample
 
@@ -77,11 +77,9 @@ def select_frames(sample, selection="onset_offset", order="numeric"):
         sample.frame_selection = "onset_offset"
     else:
         sample.frame_selection = "all"
-        gaps = numbering_gaps([n for n, _ in numbered])
+        gaps = gap_warning(sample.folder, [n for n, _ in numbered])
         if gaps:
-            shown = ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in gaps[:5]) + (" ..." if len(gaps) > 5 else "")
-            sample.warnings.append(f"{sample.folder}: frame numbers have gaps (missing {shown}); "
-                                   f"the frames around them are used as if consecutive")
+            sample.warnings.append(gaps)
     if len(numbered) < MIN_FRAMES:
         raise FrameError(f"{sample.folder}: {len(numbered)} frame(s) selected; a clip needs at least {MIN_FRAMES}")
     if order == "string":
@@ -96,6 +94,15 @@ def select_frames(sample, selection="onset_offset", order="numeric"):
 def numbering_gaps(numbers):
     """[(first, last)] of the missing numbers between sorted frame numbers."""
     return [(a + 1, b - 1) for a, b in zip(numbers, numbers[1:]) if b - a > 1]
+
+
+def gap_warning(where, numbers):
+    """The warning for gaps in the frame ``numbers`` of ``where`` (``mer prepare``, ``mer predict``), or None."""
+    gaps = numbering_gaps(numbers)
+    if not gaps:
+        return None
+    shown = ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in gaps[:5]) + (" ..." if len(gaps) > 5 else "")
+    return f"{where}: frame numbers have gaps (missing {shown}); the frames around them are used as if consecutive"
 
 
 def _from_sheet(dataset, root, coding, subject_folder, selection, order="numeric"):
@@ -127,6 +134,9 @@ def _from_sheet(dataset, root, coding, subject_folder, selection, order="numeric
             objective_source="column" if has_objective else "au_rules",
             megc_class=megc_class(dataset, row["emotion"]), fps=FPS[dataset],
             source=where)
+        suspicious = unknown_emotion(dataset, row["emotion"])
+        if suspicious:
+            sample.warnings.append(f"{where}, {suspicious}")
         _try_select(sample, selection, samples, failures, order)
     return samples, failures
 

@@ -82,6 +82,25 @@ MEGC_EMOTIONS = {
 }
 
 
+# Every emotion word the distributed coding sheets use (CASME2-coding-20190701.xlsx,
+# SAMM_Micro_FACS_Codes_v2.xlsx; lower-cased). Another word is most likely a typo: the reader warns,
+# naming the row, since the sample would silently drop out of MEGC.
+SHEET_EMOTIONS = {
+    "casme2": ("happiness", "disgust", "repression", "surprise", "fear", "sadness", "others"),
+    "samm": ("anger", "contempt", "disgust", "fear", "happiness", "sadness", "surprise", "other"),
+}
+
+
+def unknown_emotion(dataset, emotion):
+    """Why ``emotion`` of a ``dataset`` coding sheet is suspicious (a word its sheet never uses), or None."""
+    known = SHEET_EMOTIONS.get(dataset)
+    if known is None or emotion in known:
+        return None
+    shown = repr(emotion) if emotion else "an empty cell"
+    return (f"column 'Estimated Emotion': {shown} is not an emotion of {dataset} coding sheets "
+            f"({', '.join(known)}); the sample has no MEGC class and is left out of the megc protocol")
+
+
 def megc_class(dataset, emotion):
     """MEGC 2019 class name of an emotion of ``dataset``, or None when it is not in MEGC."""
     return MEGC_EMOTIONS[dataset].get(str(emotion).strip().lower())

@@ -1,14 +1,33 @@
 """One writer per cache: a lock file next to it, held with ``fcntl.flock`` while a prepare writes.
 
+POSIX only (Linux, macOS): ``fcntl`` is imported when there is one, and :func:`flock` refuses in one line where
+there is none (Windows), so that importing mer still works there (``mer --help``, ``mer summary``) and every
+command that writes says why it cannot. The lock file of a run folder (:mod:`micro_expr.core.run_folder`) and of
+the demo builder use the same :func:`flock`.
+
 The kernel releases the lock when its process ends, even when it is killed,
 so a crash never leaves a stale lock. A second writer is refused at once with
 the number of the process that holds it.
 """
-import fcntl
 import os
 from pathlib import Path
 
-from data_prep.errors import OutputError
+from data_prep.errors import InputError, OutputError
+
+try:
+    import fcntl
+except ImportError:   # Windows: no flock; every command that writes refuses in one line (README, "Install")
+    fcntl = None
+
+POSIX_ONLY = ("mer writes caches and run folders under fcntl.flock locks, which this system lacks (Windows?): "
+              "run it on Linux or macOS, or on Windows inside WSL")
+
+
+def flock():
+    """The ``fcntl`` module, or an InputError saying in one line that mer needs a POSIX system."""
+    if fcntl is None:
+        raise InputError(POSIX_ONLY)
+    return fcntl
 
 
 class FileLock:
@@ -24,10 +43,11 @@ class FileLock:
         self._fd = None
 
     def acquire(self):
+        flock()   # before any file is created
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                flock().flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
                 os.close(fd)

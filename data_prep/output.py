@@ -26,11 +26,12 @@ def _first_existing(path):
     return path
 
 
-def check_output_folder(path, min_free=MIN_FREE_BYTES):
+def check_output_folder(path, min_free=MIN_FREE_BYTES, need=None):
     """Raise ``OutputError`` when folder ``path`` cannot be created or written.
 
     Checks, without creating anything: no part of the path is a file, the
-    nearest existing folder is writable, and the disk has ``min_free`` bytes left.
+    nearest existing folder is writable, and the disk has ``min_free`` bytes left
+    (``need``: how that figure was reached, for the message).
     """
     path = Path(path)
     existing = _first_existing(path)
@@ -41,9 +42,14 @@ def check_output_folder(path, min_free=MIN_FREE_BYTES):
         raise OutputError(f"{path}: cannot write there: folder {existing} is read-only for this user")
     free = shutil.disk_usage(existing).free
     if free < min_free:
-        raise OutputError(f"{path}: only {free / 1e6:.0f} MB free on this disk (need at least "
-                          f"{min_free / 1e6:.0f} MB); free some space or choose another folder")
+        needed = need or f"at least {min_free / 1e6:.0f} MB"
+        raise OutputError(f"{path}: only {_megabytes(free)} free on this disk, and this needs {needed}; "
+                          f"free some space or choose another folder")
     return path
+
+
+def _megabytes(count):
+    return f"{count / 1e6:.1f} MB" if count < 10e6 else f"{count / 1e6:.0f} MB"
 
 
 def check_output_file(path, min_free=MIN_FREE_BYTES):

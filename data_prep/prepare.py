@@ -11,7 +11,7 @@ from data_prep.cache import PartStore, cache_problems, merge
 from data_prep.errors import FrameError, InputError
 from data_prep.face import crop_box, detect_landmarks, face_box, face_to_canvas
 from data_prep.frames import check_face_stays, read_frame
-from data_prep.lock import FileLock
+from data_prep.lock import FileLock, flock
 from data_prep.output import check_output_file, is_write_error, output_error
 from data_prep.regions import cut_regions
 from data_prep.samples import Failure
@@ -149,6 +149,7 @@ def prepare_samples(samples, out, config, read_failures=(), workers=1, strict=Fa
         summary.already_cached = len(samples)  # complete: nothing is written (a read-only folder is fine)
         return summary
     check_output_file(out)
+    flock()   # POSIX only: refused before the folder is created
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(out):

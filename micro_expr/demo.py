@@ -71,6 +71,9 @@ def run_demo(out, size="quick", preset="strict", seed=0, control=None, overrides
     from micro_expr.core.runner import run_protocol
     from micro_expr.stff.system import STFF
 
+    from data_prep.lock import flock
+
+    flock()   # POSIX only: refused before anything is written
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()

@@ -15,6 +15,19 @@ SYSTEMS = {
     "cnn_lstm": "micro_expr.cnn_lstm.system:CNNLSTM",  # STFF's predecessor (Aouayeb et al. 2021)
 }
 DEFAULT_SYSTEM = "stff"
+# Each system's presets, default first, for help texts (`mer train --preset`) without importing every system
+# (seconds); tests/test_cli_misc.py checks them against the classes' own ``presets`` and ``default_preset``.
+PRESETS = {
+    "stff": ("strict", "paper", "original"),
+    "mean": ("paper", "original"),
+    "gia_bia": ("paper", "quick"),
+    "cnn_lstm": ("paper", "mlsp2019", "strict"),
+}
+
+
+def presets_help():
+    """"stff: strict (default), paper, original; mean: ..." for ``--preset`` help texts."""
+    return "; ".join(f"{name}: {names[0]} (default), {', '.join(names[1:])}" for name, names in PRESETS.items())
 
 
 def system_class(name):

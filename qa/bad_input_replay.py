@@ -500,11 +500,50 @@ def case_mean_unknown_section(inputs, d):
     return outcome, judge(outcome, 2, "unknown configuration key 'nonsense.seed'")
 
 
+# --- round 3 (issue 23 items 6, 8; issue 25): cases added with their fixes --------------------------------
+
+def case_prepare_unknown_emotion(inputs, d):
+    """A typo in 'Estimated Emotion' dropped the sample out of MEGC without a word."""
+    root, sheet = inputs.copy(d)
+    import pandas as pd
+
+    table = pd.read_excel(sheet)
+    table.loc[0, "Estimated Emotion"] = "weird"
+    table.to_excel(sheet, index=False)
+    outcome = prepare(root, sheet, d / "cache.h5", d)
+    return outcome, judge(outcome, 0, "WARNING", "coding.xlsx row 2, column 'Estimated Emotion': 'weird' is not an "
+                                                 "emotion of casme2")
+
+
+def case_train_disk_below_estimate(inputs, d):
+    """An STFF run (default preset) on a disk with 60 MB free: refused up front with its estimate (the fixed floor
+    let it start)."""
+    (d / "small").mkdir()
+    out = d / "small" / "run"
+    outcome = mer(["train", "--protocol", "megc", "--cache", inputs.cache(), "--out", out, "--no-progress"], d,
+                  wrap=f"mount -t tmpfs -o size=60m tmpfs {_quote(d / 'small')}", timeout=300)
+    return outcome, judge(outcome, 2, "free on this disk, and this needs about", "fold(s) x")
+
+
+def case_no_fcntl(inputs, d):
+    """Windows has no fcntl: every command that writes must say so in one line (it imported fcntl at start)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    script = ("import sys; sys.modules['fcntl'] = None\n"
+              "from micro_expr.cli import main\n"
+              f"sys.exit(main(['demo', '--quick', '--no-progress', '--out', {str(d / 'demo')!r}]))\n")
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", script], cwd=d, env=env, capture_output=True, text=True,
+                          timeout=120)
+    outcome = Outcome(done.returncode, done.stdout, done.stderr, time.perf_counter() - started)
+    return outcome, judge(outcome, 2, "fcntl.flock locks", "WSL", corrupt=(d / "demo").exists()
+                          and any((d / "demo").iterdir()))
+
+
 CASES = {name[len("case_"):]: function for name, function in globals().items() if name.startswith("case_")}
 CASES.update({f"demo_set_{name}": _demo_setting_case(options) for name, options in DEMO_SETTINGS.items()})
-NEEDS_ROOT = {"prepare_read_only", "prepare_read_only_complete", "prepare_full_disk"}
+NEEDS_ROOT = {"prepare_read_only", "prepare_read_only_complete", "prepare_full_disk", "train_disk_below_estimate"}
 LEAD = {"train_negative_epochs", "train_negative_seed", "train_reversed_folds", "train_out_below_file",
-        "mean_unknown_section"}
+        "mean_unknown_section", "train_disk_below_estimate"}
 
 
 def replay(names, work, repeat_concurrent=3):

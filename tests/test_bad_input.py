@@ -166,6 +166,33 @@ def test_bad_subject_and_duplicate_rows_name_file_and_row(tree, tmp_path, capsys
     assert "samples: 3 (0 already cached, 1 prepared now, 2 failed)" in capsys.readouterr().out
 
 
+def test_an_unknown_emotion_word_is_a_warning_naming_file_row_and_column(tree, tmp_path, capsys):
+    """A typo ('weird', 'hapiness') would drop the sample out of MEGC without a word (issue 23 item 8)."""
+    from data_prep.labels import SHEET_EMOTIONS
+
+    root, sheet = tree
+    write_sheet(sheet, [(1, "EP01_01", 10, 9 + N, "weird"), (2, "EP02_01", 10, 9 + N, "Repression")])
+    samples, failures = read_casme2(root, sheet)
+    assert not failures and [s.megc_class for s in samples] == [None, "negative"]
+    assert samples[0].warnings == [f"{sheet} row 2, column 'Estimated Emotion': 'weird' is not an emotion of "
+                                   f"casme2 coding sheets ({', '.join(SHEET_EMOTIONS['casme2'])}); the sample "
+                                   f"has no MEGC class and is left out of the megc protocol"]
+    assert samples[1].warnings == []
+    assert main(prepare_args(root, sheet, tmp_path / "c.h5")) == 0
+    assert f"WARNING {KEYS[0]}: {sheet} row 2, column 'Estimated Emotion': 'weird'" in capsys.readouterr().out
+
+
+def test_every_emotion_of_the_real_coding_sheets_is_known(casme2_coding, samm_coding):
+    """The list of known words is the words of the distributed sheets: none of their rows warns."""
+    from data_prep.coding_sheets import read_coding_sheet
+    from data_prep.labels import SHEET_EMOTIONS, unknown_emotion
+
+    for dataset, sheet in (("casme2", casme2_coding), ("samm", samm_coding)):
+        rows, _ = read_coding_sheet(sheet, dataset)
+        assert {row["emotion"] for row in rows} == set(SHEET_EMOTIONS[dataset])
+        assert not [row["row"] for row in rows if unknown_emotion(dataset, row["emotion"])]
+
+
 def test_empty_sheet_or_smic_tree_writes_no_cache(tree, tmp_path, capsys):
     import pandas as pd
 

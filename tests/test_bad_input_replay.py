@@ -13,7 +13,7 @@ def test_verdicts():
     assert judge(Outcome(2, "", "mer x: error: other", 0), 2, "bad") == "unclear message"
     assert judge(Outcome(1, "", "bad", 0), 2, "bad") == "wrong exit code"
     assert judge(Outcome(2, "", "bad", 0), 2, "bad", corrupt="cache unreadable") == "corruption"
-    assert set(QUICK) <= set(CASES) and len(CASES) >= 40
+    assert set(QUICK) <= set(CASES) and len(CASES) >= 43
 
 
 @pytest.mark.slow

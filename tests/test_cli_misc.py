@@ -34,6 +34,30 @@ def test_tensorflow_start_up_noise_is_filtered_and_real_messages_pass():
     assert "UserWarning: a real warning" in err and "progress\r50%\r100%" in err
 
 
+def test_the_onednn_bool_line_is_dropped_even_inside_a_progress_bar():
+    """Issue 25: the first masked LSTM step on a CPU without AVX-512 printed TensorFlow's `E ... util.cc:131] oneDNN
+    supports DT_BOOL ...` into the bar (the line as TF 2.20 writes it here, in both log formats)."""
+    import threading
+
+    from micro_expr.native_logs import _copy
+
+    tsl = (b"2026-12-01 23:17:50.786584: E tensorflow/core/util/util.cc:131] oneDNN supports DT_BOOL only on "
+           b"platforms with AVX-512. Falling back to the default Eigen-based implementation if present.")
+    absl = b"E0000 00:00:1764620270.786584   12345 util.cc:131] oneDNN supports DT_BOOL only on platforms with AVX-512."
+    written = (b"epochs:  50%|##   | 1/2\r" + tsl + b"\n" + absl + b"\n"
+               b"epochs:  60%|###" + tsl + b"\n\repochs: 100%\nE tensorflow/core/util/util.cc:1] a real error\n")
+    source, sink = os.pipe()
+    result, target = os.pipe()
+    copier = threading.Thread(target=_copy, args=(source, target))
+    copier.start()
+    os.write(sink, written)
+    os.close(sink)
+    copier.join(10)
+    os.close(target)
+    assert os.read(result, 100_000) == (b"epochs:  50%|##   | 1/2\repochs:  60%|###\repochs: 100%\n"
+                                        b"E tensorflow/core/util/util.cc:1] a real error\n")
+
+
 @pytest.fixture(scope="module")
 def keras_file(tmp_path_factory):
     keras = pytest.importorskip("keras")
@@ -88,3 +112,26 @@ def test_predict_says_in_one_line_why_a_system_cannot_take_a_new_video(system, w
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1 and f"a {system} run; `mer predict` cannot run {system}" in error and why in error
     assert not (tmp_path / "p").exists()
+
+
+def test_help_texts_name_every_option_and_each_systems_presets():
+    """Issue 25: `mer demo --preset`, `--no-progress`, `mer prepare --out` had no help; `mer train --preset` now
+    lists each system's presets, which must be the classes' own (registry.PRESETS spares importing them)."""
+    import argparse
+
+    from micro_expr.cli import build_parser
+    from micro_expr.registry import PRESETS, SYSTEMS, system_class
+
+    for name in SYSTEMS:
+        cls = system_class(name)
+        assert PRESETS[name][0] == cls.default_preset and set(PRESETS[name]) == set(cls.presets), name
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    undocumented = [f"mer {command} {action.option_strings[-1]}" for command in ("demo", "prepare", "train", "predict")
+                    for action in commands[command]._actions if action.option_strings and not action.help]
+    assert undocumented == []
+    helps = {command: {a.option_strings[-1]: a.help for a in commands[command]._actions if a.option_strings}
+             for command in ("demo", "prepare", "train")}
+    assert ("stff: strict (default), paper, original; mean: paper (default), original; gia_bia: paper (default), "
+            "quick; cnn_lstm: paper (default), mlsp2019, strict") in helps["train"]["--preset"]
+    assert "trained inside each fold" in helps["demo"]["--preset"]
+    assert "an existing cache with the same settings is completed" in helps["prepare"]["--out"]

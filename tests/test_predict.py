@@ -234,3 +234,67 @@ def test_a_long_video_is_refused_before_it_is_read_and_a_range_reads_only_its_fr
     label, numbers, named = clip_frames(path, (1100, 1109))
     assert numbers == list(range(1100, 1110)) and len(named) == 10
     assert all(np.abs(image.astype(int) - (number % 256)).max() <= 3 for number, (_, image) in zip(numbers, named))
+
+
+def test_a_numbering_gap_in_a_frame_folder_is_a_warning(tmp_path, face_clips):
+    """Frames 10, 11, 13, 14: the models would see 11 and 13 as neighbours; `mer predict` says so (issue 23 item 8)."""
+    from data_prep.config import PRESETS
+    from micro_expr.stff.clips import prepare_clip
+    from tests.helpers import write_frames
+
+    folder = tmp_path / "clip"
+    write_frames(folder, face_clips["single_face"][:2], first=10)
+    write_frames(folder, face_clips["single_face"][3:5], first=13)
+    prepared = prepare_clip(folder, PRESETS["clean"])
+    assert prepared["frame_numbers"] == [10, 11, 13, 14]
+    assert prepared["warnings"] == [f"{folder}: frame numbers have gaps (missing 12); the frames around them are "
+                                    f"used as if consecutive"]
+    assert prepare_clip(folder, PRESETS["clean"], frames=(13, 14))["warnings"] == []
+
+
+def test_a_clip_longer_than_the_model_reads_is_cut_to_its_n_frames_before_decoding(tmp_path):
+    """Issue 25: 472 frames of which the model read 30, without a word; now only those N are prepared, and why."""
+    import cv2
+
+    from micro_expr.stff.predict import frames_the_model_reads
+
+    folder = tmp_path / "clip"
+    folder.mkdir()
+    for number in range(10, 50):   # 40 frame names: only the names are read here
+        (folder / f"img{number}.jpg").write_bytes(b"")
+    post = {"sequence_length": 30, "truncating": "post"}
+    assert frames_the_model_reads(folder, None, "all frames", post) == (
+        (10, 39), "the first 30 of 40 frames: the temporal model reads N = 30 (temporal.sequence_length, "
+                  "temporal.truncating 'post'); --frames FIRST-LAST chooses others")
+    frames, note = frames_the_model_reads(folder, None, "all frames", {**post, "truncating": "pre"})
+    assert frames == (20, 49) and note.startswith("the last 30 of 40 frames")
+    assert frames_the_model_reads(folder, (12, 45), "frames given", post) == ((12, 45), "frames given")
+    assert frames_the_model_reads(folder, None, "all frames", {**post, "sequence_length": 40}) == (None, "all 40 frames")
+
+    video = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 25, (64, 48))
+    for _ in range(50):
+        writer.write(np.zeros((48, 64, 3), np.uint8))
+    writer.release()
+    assert frames_the_model_reads(video, None, "all frames", post)[0] == (0, 29)
+    assert frames_the_model_reads(np.zeros((31, 8, 8, 3), np.uint8), None, "all frames", post)[0] == (0, 29)
+
+
+def test_predict_says_which_frames_and_folds_first_and_prepares_only_those(demo_run, face_clips, tmp_path, capsys):
+    from micro_expr.cli import main
+    from tests.helpers import TINY_SCHEDULE, write_frames
+
+    run, _ = demo_run
+    n = TINY_SCHEDULE["temporal.sequence_length"]
+    folder = tmp_path / "long_clip"
+    write_frames(folder, np.concatenate([face_clips["single_face"], face_clips["single_face"]]), first=10)   # 24
+    assert main(["predict", "--run", str(run), str(folder), "--out", str(tmp_path / "report")]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert lines[0] == (f"{folder}: frames 10-{9 + n} (the first {n} of 24 frames: the temporal model reads N = {n} "
+                        f"(temporal.sequence_length, temporal.truncating 'post'); --frames FIRST-LAST chooses "
+                        f"others); 2 fold(s): casme2/sub01, casme2/sub02")
+    assert lines[1] == f"{folder}: frames 10-{9 + n} ({n} frames); folds: casme2/sub01, casme2/sub02"
+    assert "frames: 100%" in captured.err and "folds: 100%" in captured.err   # the progress bars
+    report = json.loads((tmp_path / "report" / "prediction.json").read_text())
+    assert report["n_frames"] == n and report["frame_range"] == f"10-{9 + n}"

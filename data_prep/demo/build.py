@@ -22,7 +22,6 @@ Coding-sheet conventions:
 Run ``python -m data_prep.demo.build --out DIR`` (``--size quick`` for CI).
 """
 import argparse
-import fcntl
 import json
 import shutil
 import sys
@@ -126,6 +125,9 @@ def build_demo_dataset(out_dir, seed=0, size="default", subjects=None, samples_p
     existing = _finished(root, settings)
     if existing:
         return existing
+    from data_prep.lock import flock
+
+    fcntl = flock()   # POSIX only: one line, before anything is written
     root.parent.mkdir(parents=True, exist_ok=True)
     with open(root.with_name(root.name + ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # a second build of the same dataset waits for the first, then reuses it

@@ -10,7 +10,11 @@ def register(subparsers):
                     "figures. Demo scores say nothing about CASME II, SAMM or SMIC.")
     parser.add_argument("--quick", action="store_true", help="8 subjects x 6 clips (CI, tests); default 9 x 12")
     parser.add_argument("--out", default="demo_out", metavar="DIR", help="output folder (default demo_out)")
-    parser.add_argument("--preset", choices=["paper", "original", "strict"], default="strict")
+    parser.add_argument("--preset", choices=["paper", "original", "strict"], default="strict",
+                        help="STFF configuration: strict (default: paper, with the spatial models trained inside "
+                             "each fold on its training subjects only), paper (as STFF, Aouayeb et al. 2022, "
+                             "writes it) or original (what the authors' code did); docs/presets.md lists every "
+                             "difference")
     parser.add_argument("--seed", type=int, default=0, help="dataset and training seed")
     parser.add_argument("--control", choices=["shuffled", "still"],
                         help="sanity control: labels shuffled, or no movement; both must score near chance")
@@ -18,7 +22,8 @@ def register(subparsers):
                         help="override a configuration field (e.g. spatial.patches=4)")
     parser.add_argument("--workers", type=int, default=2, help="processes for the prepare step")
     parser.add_argument("--folds", metavar="SEL", help="run only these folds (e.g. 0-1)")
-    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bars (for logs and CI); train.log in the run folder has every step")
     parser.set_defaults(func=run)
 
 

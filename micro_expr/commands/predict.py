@@ -16,7 +16,8 @@ def register(subparsers):
                     "probabilities averaged), prints the probabilities and writes prediction.json, "
                     "prediction.md and the attention figures (spatial SE per patch, temporal SE per region, "
                     "feature change over time). Runs of STFF and its predecessor (cnn_lstm); MEAN and GIA + BIA "
-                    "runs are refused with the reason.")
+                    "runs are refused with the reason. The first line says which frames and folds will be used and why; "
+                    "progress bars follow the frames and the folds.")
     parser.add_argument("input", metavar="INPUT", help="a video file or a folder of numbered frames")
     parser.add_argument("--run", required=True, metavar="RUN_DIR", help="run folder of `mer train` / `mer demo`")
     parser.add_argument("--fold", default="all", metavar="NAME|all",
@@ -25,7 +26,10 @@ def register(subparsers):
     parser.add_argument("--frames", metavar="FIRST-LAST",
                         help="use only these frames: file numbers in a folder, 0-based indices in a video "
                              "(default: a clip of the run's own dataset uses the frames evaluation used, "
-                             "onset..offset; other clips every frame)")
+                             "onset..offset; other clips their first N frames, the N = temporal.sequence_length "
+                             "frames the temporal model reads; the first line printed says which and why)")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bars (over the frames prepared and the folds run)")
     parser.add_argument("--out", default="predict_out", metavar="DIR", help="report folder (default predict_out)")
     parser.add_argument("--prep-preset", choices=["clean", "original", "paper"],
                         help="how frames are prepared, when the run's cache is gone (default: read from the run); "
@@ -35,7 +39,7 @@ def register(subparsers):
 
 def run(args):
     from data_prep.output import check_output_folder
-    from micro_expr.core.run_folder import RunFolder
+    from micro_expr.core.run_folder import RunFolder, sweep_temporaries_of
     from micro_expr.registry import DEFAULT_SYSTEM, system_class
     from micro_expr.stff.clips import parse_frame_range
 
@@ -44,8 +48,10 @@ def run(args):
         cls.predict_video(args.run, args.input, args.out)   # raises: says why, before any work
     frames = parse_frame_range(args.frames)
     check_output_folder(args.out)  # before the work, not after it
-    result = cls.predict_video(args.run, args.input, args.out, fold=args.fold, frames=frames, prep=args.prep_preset)
-    print(f"{result['input']}: frames {result['frame_range']} ({result['n_frames']} frames; {result['frames_note']}); "
+    sweep_temporaries_of(args.out)
+    result = cls.predict_video(args.run, args.input, args.out, fold=args.fold, frames=frames, prep=args.prep_preset,
+                               announce=lambda line: print(line, flush=True), progress=not args.no_progress)
+    print(f"{result['input']}: frames {result['frame_range']} ({result['n_frames']} frames); "
           f"folds: {', '.join(result['folds'])}")
     for warning in result["warnings"]:
         print(f"WARNING: {warning}")

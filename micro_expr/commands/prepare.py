@@ -6,10 +6,14 @@ def register(subparsers):
         "prepare", help="detect faces, cut the six regions and cache them in HDF5",
         description="Read a dataset as distributed, find the face and 68 landmarks with dlib, cut the six "
                     "regions and write them to one HDF5 cache. Resumable: run it again after an interruption.")
-    parser.add_argument("--dataset", required=True, choices=["casme2", "samm", "smic"])
+    parser.add_argument("--dataset", required=True, choices=["casme2", "samm", "smic"],
+                        help="which dataset's layout --root has (CASME II, SAMM: with --coding; SMIC-HS: labels "
+                             "from its folders)")
     parser.add_argument("--root", required=True, metavar="DIR", help="dataset folder (e.g. CASME2_RAW_selected)")
     parser.add_argument("--coding", metavar="FILE", help="coding sheet (CASME II, SAMM)")
-    parser.add_argument("--out", required=True, metavar="CACHE.h5")
+    parser.add_argument("--out", required=True, metavar="CACHE.h5",
+                        help="the region cache to write (an HDF5 file, e.g. cache.h5; its folder is created); "
+                             "an existing cache with the same settings is completed, not redone")
     parser.add_argument("--preset", choices=["clean", "original", "paper"], default="clean",
                         help="clean: the canvas boxes on the project's canvas (onset..offset); original: what "
                              "the authors' cropper stored (white, never enlarged canvas, every frame in string "
@@ -21,7 +25,7 @@ def register(subparsers):
     parser.add_argument("--store-face", action="store_true", help="also cache the whole face canvas")
     parser.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     parser.add_argument("--strict", action="store_true", help="stop at the first bad sample")
-    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar (for logs and CI)")
     parser.set_defaults(func=run)
 
 

@@ -7,7 +7,7 @@ The same options serve the scripts in ``experiments/`` (:func:`add_arguments`,
 import ast
 
 from micro_expr.stff.config import DEFAULT_PRESET, FUSIONS, REGION_SUBSETS, WHOLE_FACE
-from micro_expr.registry import DEFAULT_SYSTEM, SYSTEMS
+from micro_expr.registry import DEFAULT_SYSTEM, SYSTEMS, presets_help
 
 
 def register(subparsers):
@@ -52,8 +52,8 @@ def add_arguments(parser, protocol_fixed=None, long_videos=False):
                                                                   "(emotions)")
     parser.add_argument("--out", required=True, metavar="DIR", help="run folder (checkpoints, logs, results)")
     parser.add_argument("--preset", default=None,
-                        help=f"STFF: paper, original (the authors' code) or strict (default: {DEFAULT_PRESET}); "
-                             "other systems: see docs (e.g. mean: paper, original)")
+                        help=f"named configuration of the --system, per system: {presets_help()} "
+                             "(original: the authors' code; docs/presets.md lists every difference)")
     if protocol_fixed in (None, "cross"):
         parser.add_argument("--labels", choices=["megc", "au5"], default="megc",
                             help="class scheme of a cross-dataset run (default megc)")
@@ -87,7 +87,8 @@ def add_arguments(parser, protocol_fixed=None, long_videos=False):
                              "pip install -e \".[ray]\")")
     parser.add_argument("--address", help="ray: the cluster to join (e.g. auto); default: start one on this machine")
     parser.add_argument("--gpus-per-fold", type=float, default=0, help="ray: GPUs per fold task (fractions allowed)")
-    parser.add_argument("--max-retries", type=int, default=2, help="ray: retries of a fold whose worker died")
+    parser.add_argument("--max-retries", type=int, default=2, help="ray: how often a fold whose worker died (killed for memory or crashed) is "
+                             "submitted again (default 2), then the command stops naming it")
 
 
 def script_main(protocol, description):

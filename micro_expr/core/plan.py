@@ -81,6 +81,18 @@ def plan_run(request, cache):
     return items, folds, description
 
 
+def disk_estimate(request, run, items, folds, chosen):
+    """What the run still writes (:class:`micro_expr.core.disk.DiskEstimate`): the chosen folds not yet done, the
+    shared stage when it is still to train; a resumed run measures its finished folds instead of building models."""
+    from micro_expr.core.disk import run_estimate
+
+    system = request.system
+    todo = [] if request.shared_only else [f for f in chosen if not run.is_done(f)]
+    shared = system.has_shared_stage and not run.shared_done() and bool(todo or request.shared_only)
+    return run_estimate(system, len(items), [len(f.test) for f in todo], shared, run,
+                        [f for f in folds if run.is_done(f)])
+
+
 def cache_name(request):
     """What run.json calls the data: the cache's path, or the data source's own description."""
     return str(request.source)

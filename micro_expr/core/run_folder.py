@@ -14,7 +14,6 @@ by the operating system when a process dies), so no two processes train the
 same fold, and a finished fold is marked by ``done.json``, written last.
 """
 import contextlib
-import fcntl
 import json
 import os
 import re
@@ -112,6 +111,19 @@ def sweep_temporaries(root):
     return removed
 
 
+def sweep_temporaries_of(folder):
+    """:func:`sweep_temporaries` of an output folder when it exists, each removal logged (every command that
+    writes a folder calls it first)."""
+    import logging
+
+    if not Path(folder).is_dir():
+        return []
+    removed = sweep_temporaries(folder)
+    for path in removed:
+        logging.getLogger(__name__).info("removed %s, left by a write that did not finish", path)
+    return removed
+
+
 def _process_alive(pid):
     try:
         os.kill(pid, 0)
@@ -125,6 +137,9 @@ def _process_alive(pid):
 @contextlib.contextmanager
 def file_lock(path, wait=True):
     """An exclusive lock on ``path`` (created if needed); yields True, or False when ``wait`` is off and it is held."""
+    from data_prep.lock import flock
+
+    fcntl = flock()   # POSIX only: one line elsewhere, before the lock file is created
     handle = open(path, "a+")
     try:
         try:
@@ -171,26 +186,30 @@ class RunFolder:
             raise InputError(f"{self.path / RUN}: not a run description (no 'config' and 'folds')")
         return run
 
-    def claim(self, description):
+    def claim(self, description, estimate=None):
         """Create the folder and run.json, or check that it holds the same run.
 
         Nothing is created before every check passed, so a refused run leaves
         no folder behind. The same run means: same system, configuration,
-        preparation settings of the cache, and samples.
+        preparation settings of the cache, and samples. ``estimate``: the
+        :class:`micro_expr.core.disk.DiskEstimate` of what the run will write
+        (the disk must have that much free), else the fixed minimum.
         """
+        from data_prep.lock import flock
         from data_prep.output import check_output_folder
 
-        check_output_folder(self.path)
+        flock()   # POSIX only: refused before the folder is created
+        if estimate is None:
+            check_output_folder(self.path)
+        else:
+            check_output_folder(self.path, min_free=estimate.total, need=estimate.describe())
         self.path.mkdir(parents=True, exist_ok=True)
         with file_lock(self.path / LOCK):
             if self.exists():
                 self._check_same(self.read(), description)
             else:
                 write_json(self.path / RUN, description)
-            for path in sweep_temporaries(self.path):
-                import logging
-
-                logging.getLogger(__name__).info("removed %s, left by a write that did not finish", path)
+            sweep_temporaries_of(self.path)
         (self.path / FOLDS).mkdir(exist_ok=True)
 
     def _check_same(self, found, wanted):

@@ -49,6 +49,15 @@ def check_fitted(system, attribute):
                              f"or {type(system).__name__}.load(folder)")
 
 
+def _flat(counts, prefix=""):
+    """(name, parameters) of nested parameter counts ({"spatial": {"R0": n}, "temporal": n} -> spatial/R0 ...)."""
+    for name, value in counts.items():
+        if isinstance(value, dict):
+            yield from _flat(value, f"{prefix}{name}/")
+        else:
+            yield f"{prefix}{name}", value
+
+
 class RecognitionSystem:
     """Base class: override the methods a system needs; the defaults serve classification systems."""
 
@@ -180,6 +189,16 @@ class RecognitionSystem:
     def parameter_counts(self):
         """JSON-able parameter counts of :meth:`models` (``mer summary --json``)."""
         return {name: model.count_params() for name, model in self.models().items()}
+
+    def checkpoint_parameters(self):
+        """{"shared": {model: parameters}, "per_fold": {...}}: the models whose checkpoints a run writes once and
+        per fold (:mod:`micro_expr.core.disk` estimates a run's disk use from it). Default: every model of
+        :meth:`models` per fold; a system without models writes no checkpoint."""
+        try:
+            counts = self.parameter_counts()
+        except NotImplementedError:
+            return {"shared": {}, "per_fold": {}}
+        return {"shared": {}, "per_fold": dict(_flat(counts))}
 
     def describe(self, line_length=160):
         """Lines that describe the models (Keras summaries, parameter counts); ``mer summary`` prints them."""

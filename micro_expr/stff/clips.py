@@ -93,12 +93,15 @@ def clip_frames(source, frames=None):
     return str(path), numbers, named
 
 
-def prepare_clip(source, prep_config, frames=None):
-    """Regions and face canvases of a clip, prepared as ``mer prepare`` does.
+def prepare_clip(source, prep_config, frames=None, progress=False):
+    """Regions and face canvases of a clip, prepared as ``mer prepare`` does (``progress``: a bar over frames).
 
     Returns the dict of :func:`data_prep.prepare.prepare_frames` plus
     ``label`` (what the clip is) and ``frame_numbers`` (the frames used).
     """
+    from tqdm import tqdm
+
+    from data_prep.datasets import gap_warning
     from data_prep.prepare import prepare_frames
 
     label, numbers, named = clip_frames(source, frames)
@@ -108,10 +111,15 @@ def prepare_clip(source, prep_config, frames=None):
                          + f"; a clip needs at least {MIN_FRAMES} frames")
     prep_config = replace(prep_config, store_face=True)  # the face canvas is drawn under the attention maps
     try:
-        prepared = prepare_frames(named, prep_config)
+        prepared = prepare_frames(tqdm(named, desc="frames", unit="frame", disable=not progress,
+                                       dynamic_ncols=True), prep_config)
     except NoFaceError as error:
         raise NoFaceError(f"{label}: no face found on the first frame by dlib's HOG detector ({error})") from error
-    return {**prepared, "label": label, "frame_numbers": numbers}
+    warnings = list(prepared.get("warnings", []))
+    gaps = gap_warning(label, numbers)   # the models would see the frames around a gap as consecutive
+    if gaps:
+        warnings.append(gaps)
+    return {**prepared, "label": label, "frame_numbers": numbers, "warnings": warnings}
 
 
 def model_inputs(prepared, config):

@@ -84,7 +84,47 @@ def _frames_to_use(run, source, frames):
     return None, "all frames"
 
 
-def predict(run_dir, source, fold="all", frames=None, prep=None, loaded=None):
+def clip_length(source):
+    """(frame numbers or None, count) of a clip, read without decoding it (a video's count from its header)."""
+    if isinstance(source, np.ndarray):
+        return list(range(len(source))), len(source)
+    if isinstance(source, (list, tuple)):
+        return list(range(len(source))), len(source)
+    path = Path(source)
+    if path.is_dir():
+        from data_prep.datasets import frame_files
+
+        numbers = [n for n, _ in frame_files(path)]
+        return numbers, len(numbers)
+    if path.is_file():
+        import cv2
+
+        capture = cv2.VideoCapture(str(path))
+        count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) if capture.isOpened() else 0
+        capture.release()
+        return (list(range(count)) if count > 0 else None), count
+    return None, 0   # clip_frames names what is wrong with it
+
+
+def frames_the_model_reads(source, frames, note, temporal):
+    """(frames, note): a clip longer than the N frames the temporal model reads (``temporal.sequence_length``)
+    is cut to those N before anything is decoded (the first N, or the last with ``temporal.truncating`` 'pre',
+    as :func:`micro_expr.stff.training.pad` cuts them), so no time goes to frames the model would drop.
+    A range that was given or that the run was evaluated on is kept as it is."""
+    if frames is not None:
+        return frames, note
+    numbers, count = clip_length(source)
+    n = int(temporal.get("sequence_length", 0) or 0)
+    if not numbers or not n or count <= n:
+        return None, f"all {count} frames" if count else note
+    kept = numbers[:n] if temporal.get("truncating", "post") == "post" else numbers[-n:]
+    where = "first" if temporal.get("truncating", "post") == "post" else "last"
+    return (kept[0], kept[-1]), (f"the {where} {n} of {count} frames: the temporal model reads N = {n} "
+                                 f"(temporal.sequence_length, temporal.truncating {temporal.get('truncating', 'post')!r});"
+                                 f" --frames FIRST-LAST chooses others")
+
+
+def predict(run_dir, source, fold="all", frames=None, prep=None, loaded=None, announce=None, progress=False):
     """Class probabilities and attention of a clip, from one fold or the ensemble of every finished fold.
 
     ``frames``: (first, last) frame numbers, or None: a clip of the run's own
@@ -92,9 +132,13 @@ def predict(run_dir, source, fold="all", frames=None, prep=None, loaded=None):
     other clip uses every frame; the result says which (``frame_range``,
     ``frames_note``). ``prep``: None (read from the run), a :class:`PrepConfig`
     or a preset name ('original', 'paper'). ``loaded``: optional dict fold
-    name -> fitted STFF to reuse models between calls. Returns a plain dict
+    name -> fitted STFF to reuse models between calls. ``announce``: called
+    with one line saying which frames and folds will be used, and why, before
+    any frame is decoded; ``progress``: bars over frames and folds. Returns a plain dict
     (lists and numbers; the first frame's face canvas as a uint8 array under ``face_canvas``).
     """
+    from tqdm import tqdm
+
     from data_prep.config import PRESETS as PREP_PRESETS
 
     run_folder = RunFolder(run_dir)
@@ -103,16 +147,25 @@ def predict(run_dir, source, fold="all", frames=None, prep=None, loaded=None):
     chosen = run_folder.choose_folds(fold)
     prep_config = PREP_PRESETS[prep] if isinstance(prep, str) else (prep or prep_config_of(run_dir, run))
     frames, note = _frames_to_use(run, source, frames)
-    prepared = prepare_clip(source, prep_config, frames)
+    frames, note = frames_the_model_reads(source, frames, note, run["config"].get("temporal", {}))
+    if announce is not None:
+        shown = f"frames {frames[0]}-{frames[1]}" if frames else "frames"
+        announce(f"{_label(source)}: {shown} ({note}); {len(chosen)} fold(s): "
+                 + ", ".join(entry["name"] for entry in chosen[:4]) + (" ..." if len(chosen) > 4 else ""))
+    prepared = prepare_clip(source, prep_config, frames, progress=progress)
     prepared["frames_note"] = note
     loaded = {} if loaded is None else loaded
     per_fold = {}
-    for entry in chosen:
+    for entry in tqdm(chosen, desc="folds", unit="fold", disable=not progress, dynamic_ncols=True):
         if entry["name"] not in loaded:
             loaded[entry["name"]] = load_fold(run_dir, entry)
         system = loaded[entry["name"]]
         per_fold[entry["name"]] = (system, system.explain([model_inputs(prepared, system.config)])[0])
     return summarise(run_dir, source, prepared, per_fold)
+
+
+def _label(source):
+    return "frames array" if isinstance(source, np.ndarray) else str(source)
 
 
 def summarise(run_dir, source, prepared, per_fold):

@@ -254,6 +254,15 @@ class STFF(RecognitionSystem):
         counts = super().parameter_counts()
         return {"spatial": {name: counts[name] for name in self.names}, "temporal": counts["temporal"]}
 
+    def checkpoint_parameters(self):
+        """The spatial models once for every fold with the shared ('frame50') split, else in every fold."""
+        counts = self.parameter_counts()
+        spatial = {f"spatial/{name}": n for name, n in counts["spatial"].items()}
+        temporal = {"temporal": counts["temporal"]}
+        if self.has_shared_stage:
+            return {"shared": spatial, "per_fold": temporal}
+        return {"shared": {}, "per_fold": {**spatial, **temporal}}
+
     def describe(self, line_length=160):
         """Keras summaries, then per spatial model its parameters and region classes k(r) (spec section 3)."""
         lines, cfg = [], self.config
@@ -278,12 +287,12 @@ class STFF(RecognitionSystem):
     can_predict_video = True
 
     @classmethod
-    def predict_video(cls, run_dir, source, out, fold="all", frames=None, prep=None):
+    def predict_video(cls, run_dir, source, out, fold="all", frames=None, prep=None, announce=None, progress=False):
         """:func:`micro_expr.stff.predict.predict`, then the report (:mod:`micro_expr.stff.prediction_report`)."""
         from micro_expr.stff.predict import predict
         from micro_expr.stff.prediction_report import write_report
 
-        result = predict(run_dir, source, fold=fold, frames=frames, prep=prep)
+        result = predict(run_dir, source, fold=fold, frames=frames, prep=prep, announce=announce, progress=progress)
         result["report"] = write_report(result, out)
         return result
 
