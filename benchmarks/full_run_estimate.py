@@ -18,10 +18,11 @@ What is measured (this module), on random inputs of the real shapes (the cost of
 depend on pixel values; TV-L1 flow is measured on a smooth random image and its 1-pixel shift): the time of
 a fit at two sizes, so that a fit's fixed cost (restart, input pipeline, a fresh Keras model's build and
 trace) is separated from its per-step cost; wall and CPU seconds (``time.process_time``: every thread of
-this process) side by side; the median of ``--repeats`` repeats. Batches larger than ``--max-batch`` are
-not run (their activations would need several times the demo's memory): the step time is measured at two
-batch sizes up to it and extended along the line through them (a step is a fixed cost plus a cost per
-sample); ``--max-batch`` as large as the preset's batch measures it directly.
+this process) side by side; the median of ``--repeats`` repeats. Spatial (and GIA + BIA) batches larger
+than ``--max-batch`` are not run (their activations would need several times the demo's memory): the step
+time is measured at two batch sizes (``--max-batch`` and a quarter of it) and extended along the line through
+them (a step is a fixed cost plus a cost per sample); ``--max-batch`` as large as the preset's batch measures
+it directly. The temporal step is measured at the preset's batch (its activations are small).
 """
 import argparse
 import csv
@@ -133,8 +134,8 @@ def per_unit(small, large, n_small, n_large):
 
 def per_batch(step_small, step_large, b_small, b_large, batch):
     """A step's (wall, cpu) at ``batch`` on the line through the steps measured at two smaller batches."""
-    if b_small == b_large:
-        return step_large
+    if b_small == b_large:   # one batch size measured: proportional (an upper bound: the step's fixed part grows too)
+        return tuple(v * batch / b_large for v in step_large)
     return tuple(run_cost.line_fit(b_small, s, b_large, l)[0] + run_cost.line_fit(b_small, s, b_large, l)[1] * batch
                  for s, l in zip(step_small, step_large))
 
@@ -145,7 +146,7 @@ def measure_fit(fit, batch, max_batch, repeats, n_steps=3):
     Fixed cost per fit and the step at ``batch`` (two batch sizes up to ``max_batch``, see module doc).
     """
     b2 = min(batch, max_batch)
-    b1 = max(1, b2 // 2)
+    b1 = max(1, b2 // 4)                             # a wide base: the line to ``batch`` amplifies noise less
     fit(b2, 1)                                       # warm-up: tracing, first allocations
     one = timed(lambda: fit(b2, 1), repeats)
     many = timed(lambda: fit(b2, n_steps), repeats)
@@ -205,7 +206,8 @@ def measure_stff(config, lengths, max_batch, repeats):
     longest = int(min(cfg.sequence_length, max(rng.choice(lengths, cfg.batch_size))))
     temporal = TemporalStage(config, progress=False)
     width = config.spatial.head_units[-1]
-    n_max = min(cfg.batch_size, max_batch) * 3
+    # The temporal step runs at the preset's batch: its activations are small beside the spatial ones.
+    max_batch = cfg.batch_size
 
     def sequences(n, batch):
         drawn = np.minimum(rng.choice(lengths, n), cfg.sequence_length)
@@ -221,11 +223,11 @@ def measure_stff(config, lengths, max_batch, repeats):
         temporal.fit(sequences(n, batch), np.arange(n) % config.n_classes)
 
     # XLA compiles once per batch shape: the first fit at a new batch size minus a second one.
-    b = min(cfg.batch_size, max_batch)
-    first = timed(lambda: temporal_fit(b + 1, 1), 1)
-    again = timed(lambda: temporal_fit(b + 1, 1), 1)
+    b = max(1, cfg.batch_size // 4) + 1
+    first = timed(lambda: temporal_fit(b, 1), 1)
+    again = timed(lambda: temporal_fit(b, 1), 1)
     table["temporal_compile"] = {"wall": max(0.0, first[0] - again[0]), "cpu": max(0.0, first[1] - again[1])}
-    table["temporal_step"] = measure_fit(temporal_fit, cfg.batch_size, max_batch, repeats)
+    table["temporal_step"] = measure_fit(temporal_fit, cfg.batch_size, max_batch, repeats, n_steps=2)
     temporal.config = config
     x = sequences(64, 64)
     temporal.predict(x)
