@@ -136,8 +136,9 @@ def per_batch(step_small, step_large, b_small, b_large, batch):
     """A step's (wall, cpu) at ``batch`` on the line through the steps measured at two smaller batches."""
     if b_small == b_large:   # one batch size measured: proportional (an upper bound: the step's fixed part grows too)
         return tuple(v * batch / b_large for v in step_large)
-    return tuple(run_cost.line_fit(b_small, s, b_large, l)[0] + run_cost.line_fit(b_small, s, b_large, l)[1] * batch
-                 for s, l in zip(step_small, step_large))
+    # Never below zero: on a crowded machine the noise can tilt the line (then raise --repeats).
+    return tuple(max(0.0, run_cost.line_fit(b_small, s, b_large, l)[0] + run_cost.line_fit(b_small, s, b_large, l)[1]
+                     * batch) for s, l in zip(step_small, step_large))
 
 
 def measure_fit(fit, batch, max_batch, repeats, n_steps=3):
@@ -151,7 +152,7 @@ def measure_fit(fit, batch, max_batch, repeats, n_steps=3):
     one = timed(lambda: fit(b2, 1), repeats)
     many = timed(lambda: fit(b2, n_steps), repeats)
     fixed = [max(0.0, one[i] - (many[i] - one[i]) / (n_steps - 1)) for i in range(2)]
-    step2 = [(many[i] - one[i]) / (n_steps - 1) for i in range(2)]
+    step2 = [max(0.0, (many[i] - one[i]) / (n_steps - 1)) for i in range(2)]
     if b1 < b2:
         fit(b1, n_steps)
         small = timed(lambda: fit(b1, n_steps), repeats)

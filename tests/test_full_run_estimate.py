@@ -110,6 +110,8 @@ def test_a_step_at_the_presets_batch_from_two_smaller_ones():
 
     # 1 s at batch 4, 2 s at batch 8: 0.25 s per sample, no fixed part -> 32 s at batch 128
     assert per_batch((1.0, 2.0), (2.0, 4.0), 4, 8, 128) == pytest.approx((32.0, 64.0))
+    # noise that tilts the line below zero gives 0, not a negative cost
+    assert per_batch((2.0, 2.0), (1.0, 1.0), 4, 8, 128) == (0.0, 0.0)
     # one batch size only: proportional
     assert per_batch((3.0, 3.0), (3.0, 3.0), 16, 16, 128) == pytest.approx((24.0, 24.0))
     # 256 frames in 3 s, 512 in 5 s: 2 / 256 s per frame, 1 s fixed per call
