@@ -22,7 +22,7 @@ this process) side by side; the median of ``--repeats`` repeats. Spatial (and GI
 than ``--max-batch`` are not run (their activations would need several times the demo's memory): the step
 time is measured at two batch sizes (``--max-batch`` and a quarter of it) and extended along the line through
 them (a step is a fixed cost plus a cost per sample); ``--max-batch`` as large as the preset's batch measures
-it directly. The temporal step is measured at the preset's batch (its activations are small).
+it directly. The same holds for the temporal step, on clips as long as the longest of a preset-sized batch.
 """
 import argparse
 import csv
@@ -207,8 +207,6 @@ def measure_stff(config, lengths, max_batch, repeats):
     longest = int(min(cfg.sequence_length, max(rng.choice(lengths, cfg.batch_size))))
     temporal = TemporalStage(config, progress=False)
     width = config.spatial.head_units[-1]
-    # The temporal step runs at the preset's batch: its activations are small beside the spatial ones.
-    max_batch = cfg.batch_size
 
     def sequences(n, batch):
         drawn = np.minimum(rng.choice(lengths, n), cfg.sequence_length)
@@ -224,7 +222,7 @@ def measure_stff(config, lengths, max_batch, repeats):
         temporal.fit(sequences(n, batch), np.arange(n) % config.n_classes)
 
     # XLA compiles once per batch shape: the first fit at a new batch size minus a second one.
-    b = max(1, cfg.batch_size // 4) + 1
+    b = max(1, min(cfg.batch_size, max_batch) // 4) + 1
     first = timed(lambda: temporal_fit(b, 1), 1)
     again = timed(lambda: temporal_fit(b, 1), 1)
     table["temporal_compile"] = {"wall": max(0.0, first[0] - again[0]), "cpu": max(0.0, first[1] - again[1])}
