@@ -1,131 +1,446 @@
-"""How long a full MEGC 2019 LOSO run takes on this machine, from measured per-frame and per-step costs.
+"""How long a full run of each system takes on this machine, from measured per-step, per-frame and per-fit costs.
 
-    python -m benchmarks.full_run_estimate [--preset strict] [--steps 6]
+    python -m benchmarks.full_run_estimate --system stff --preset paper [--json]
+    python -m benchmarks.full_run_estimate --system cnn_lstm --preset strict
+    python -m benchmarks.full_run_estimate --system mean --preset paper [--dataset casme2|casme_sq|sammlv]
+    python -m benchmarks.full_run_estimate --system gia_bia --preset paper --blocks 24
 
-Measures, on random inputs of the real shapes (the cost does not depend on the
-pixel values): one spatial training step of all six region models at the
-preset's batch size (per frame), feature extraction (per frame), and one
-temporal training step at the preset's batch size on clips whose lengths follow
-the real coding sheets (``../shared/data`` when present). Then multiplies them
-out for the MEGC composite: 442 clips, 68 subjects (folds), the preset's epochs.
+What is counted (:mod:`benchmarks.run_cost`, pure arithmetic, tested on a fake timing table): which stage
+runs how often on how much work, from the real clip lengths and subjects. STFF, CNN-LSTM and GIA + BIA:
+the official MEGC 2019 list (``combined_3class_gt.csv``: 442 clips, 68 subjects) with onset..offset from
+the CASME II and SAMM coding sheets; SMIC-HS has no sheet here, so its clips are taken as 34 frames
+(assumption, said in the output). MEAN on CASME II: the sheet's clips with a 5-class label, minus the five
+the MEGC list leaves out (244, MEAN Table 1). MEAN on long videos (CAS(ME)^2, SAMM-LV): evaluation of the
+published checkpoints only (this project does not train MEAN on long videos); their frame counts are not
+here, so ``--video-frames`` (frames per video, an assumption) is printed beside the result.
 
-Clip lengths: CASME II and SAMM onset..offset from their coding sheets (MEGC
-classes only); SMIC-HS has no sheet here, so its 164 clips are taken as 34
-frames each (100 fps, cut to the expression). Without the sheets, CASME II and
-SAMM clips are taken as 71 and 73 frames (the sheets' means).
+What is measured (this module), on random inputs of the real shapes (the cost of these networks does not
+depend on pixel values; TV-L1 flow is measured on a smooth random image and its 1-pixel shift): the time of
+a fit at two sizes, so that a fit's fixed cost (restart, input pipeline, a fresh Keras model's build and
+trace) is separated from its per-step cost; wall and CPU seconds (``time.process_time``: every thread of
+this process) side by side; the median of ``--repeats`` repeats. Spatial (and GIA + BIA) batches larger
+than ``--max-batch`` are not run (their activations would need several times the demo's memory): the step
+time is measured at two batch sizes (``--max-batch`` and a quarter of it) and extended along the line through
+them (a step is a fixed cost plus a cost per sample); ``--max-batch`` as large as the preset's batch measures
+it directly. The same holds for the temporal step, on clips as long as the longest of a preset-sized batch.
 """
 import argparse
-import math
+import csv
+import json
 import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-from benchmarks.spatial_throughput import repeat_seconds  # noqa: E402
+from benchmarks import run_cost  # noqa: E402
 
-MEGC_FOLDS = 68
-SMIC_CLIPS, SMIC_FRAMES = 164, 34                    # assumption: no SMIC sheet here
-FALLBACK = {"casme2": (145, 71), "samm": (133, 73)}  # clips, mean frames (the sheets' figures)
+SMIC_FRAMES = 34                                   # assumption: no SMIC-HS sheet here
 SHEETS = {"casme2": "CASME2-coding-20190701.xlsx", "samm": "SAMM_Micro_FACS_Codes_v2.xlsx"}
+MEGC_LIST = "combined_3class_gt.csv"
+LABELS = Path(__file__).resolve().parents[2] / "shared" / "data" / "labels"
+# MEAN's long-video sets (MEAN Table 1): videos with an ME, subjects, FPS. Frames per video: not here.
+LONG_VIDEOS = {"casme_sq": {"videos": 22, "subjects": 9, "fps": 30}, "sammlv": {"videos": 70, "subjects": 28,
+                                                                                 "fps": 200}}
+SYSTEMS = ("stff", "cnn_lstm", "mean", "gia_bia")
 
 
-def megc_clip_lengths(labels_folder=None):
-    """Frames per MEGC clip, onset..offset, from the coding sheets when they are there."""
+# --- counts -------------------------------------------------------------------------------------------------
+
+def sheet_lengths(labels, dataset):
+    """{(subject as the MEGC list writes it, sample): onset..offset frames} of a coding sheet, and its rows."""
     from data_prep.coding_sheets import read_coding_sheet
-    from data_prep.labels import megc_class
+    from data_prep.protocols import LabelledSample, _sheet_subject
+
+    rows, _ = read_coding_sheet(Path(labels) / SHEETS[dataset], dataset)
+    lengths = {}
+    for row in rows:
+        subject = LabelledSample(dataset, _sheet_subject(dataset, row["subject"]), row["sample"], "").official_subject()
+        lengths[(subject, row["sample"])] = int(row["offset"]) - int(row["onset"]) + 1
+    return lengths, rows
+
+
+def megc_clips(labels=LABELS):
+    """(lengths, subjects, source) of the 442 clips of the official MEGC 2019 list."""
+    path = Path(labels) / MEGC_LIST
+    if not path.exists():
+        raise SystemExit(f"{path}: the official MEGC 2019 list is needed for the clip counts (--labels DIR)")
+    sheets = {dataset: sheet_lengths(labels, dataset)[0] for dataset in SHEETS}
+    lengths, subjects, missing = [], [], []
+    with open(path, newline="") as handle:
+        for dataset, subject, sample, _ in csv.reader(handle):
+            if dataset == "smic":
+                lengths.append(SMIC_FRAMES)
+            else:
+                length = sheets[dataset].get((subject, sample))
+                if length is None:
+                    missing.append(f"{dataset}/{subject}/{sample}")
+                    continue
+                lengths.append(length)
+            subjects.append(f"{dataset}/{subject}")
+    if missing:
+        raise SystemExit(f"{path}: {len(missing)} clips not in the coding sheets, e.g. {missing[:3]}")
+    n_smic = sum(s.startswith("smic/") for s in subjects)
+    source = (f"{path.name}: {len(lengths)} clips, {len(set(subjects))} subjects; onset..offset from "
+              f"{' and '.join(SHEETS.values())}; SMIC-HS: {n_smic} clips assumed {SMIC_FRAMES} frames (no sheet)")
+    return lengths, subjects, source
+
+
+def casme2_mean_clips(labels=LABELS, classes=5):
+    """(lengths, subjects, source) of MEAN's CASME II clips: a class of the 5-class head, the MEGC five left out."""
     from data_prep.protocols import MEGC_CASME2_EXCLUDED, _sheet_subject
+    from micro_expr.mean.pipeline import class_names
 
-    lengths, source = [SMIC_FRAMES] * SMIC_CLIPS, {"smic": f"assumed {SMIC_FRAMES} frames x {SMIC_CLIPS}"}
-    for dataset, sheet in SHEETS.items():
-        path = Path(labels_folder or "") / sheet
-        if labels_folder and path.exists():
-            rows, _ = read_coding_sheet(path, dataset)
-            found = [int(r["offset"]) - int(r["onset"]) + 1 for r in rows
-                     if megc_class(dataset, r["emotion"]) is not None
-                     and not (dataset == "casme2"
-                              and (_sheet_subject(dataset, r["subject"]), r["sample"]) in MEGC_CASME2_EXCLUDED)]
-            source[dataset] = f"{path.name}: {len(found)} clips"
-        else:
-            clips, mean = FALLBACK[dataset]
-            found, source[dataset] = [mean] * clips, f"assumed {mean} frames x {clips}"
-        lengths += found
-    return np.array(lengths), source
+    _, rows = sheet_lengths(labels, "casme2")
+    wanted = {name.lower() for name in class_names(classes)}
+    lengths, subjects = [], []
+    for row in rows:
+        subject = _sheet_subject("casme2", row["subject"])
+        if str(row["emotion"]).strip().lower() in wanted and (subject, row["sample"]) not in MEGC_CASME2_EXCLUDED:
+            lengths.append(int(row["offset"]) - int(row["onset"]) + 1)
+            subjects.append(subject)
+    return lengths, subjects, (f"{SHEETS['casme2']}: {len(lengths)} clips of {sorted(wanted)}, "
+                               f"{len(set(subjects))} subjects, onset..offset (MEAN Table 1: 244)")
 
 
-def spatial_costs(config, steps):
-    """Seconds per frame: training (one epoch of ``steps`` batches) and feature extraction."""
-    from micro_expr.stff.training import SpatialStage
+# --- measuring ------------------------------------------------------------------------------------------
 
-    from dataclasses import replace
+def timed(function, repeats):
+    """(median wall s, median CPU s) of ``repeats`` calls of ``function``."""
+    walls, cpus = [], []
+    for _ in range(repeats):
+        wall, cpu = time.perf_counter(), time.process_time()
+        function()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
-    config = replace(config, spatial=replace(config.spatial, epochs=1))  # time one epoch of ``steps`` batches
-    stage = SpatialStage(config, progress=False)
-    n = config.spatial.batch_size * steps
+
+def per_unit(small, large, n_small, n_large):
+    """Timing-table row from two measured (wall, cpu) of ``n_small`` and ``n_large`` units."""
+    row = {}
+    for index, key in enumerate(("wall", "cpu")):
+        fixed, slope = run_cost.line_fit(n_small, small[index], n_large, large[index])
+        row[key], row[f"fixed_{key}"] = max(slope, 0.0), max(fixed, 0.0)
+    return row
+
+
+def per_batch(step_small, step_large, b_small, b_large, batch):
+    """A step's (wall, cpu) at ``batch`` on the line through the steps measured at two smaller batches."""
+    if b_small == b_large:   # one batch size measured: proportional (an upper bound: the step's fixed part grows too)
+        return tuple(v * batch / b_large for v in step_large)
+    # Never below zero: on a crowded machine the noise can tilt the line (then raise --repeats).
+    return tuple(max(0.0, run_cost.line_fit(b_small, s, b_large, l)[0] + run_cost.line_fit(b_small, s, b_large, l)[1]
+                     * batch) for s, l in zip(step_small, step_large))
+
+
+def measure_fit(fit, batch, max_batch, repeats, n_steps=3):
+    """Timing row of a training stage: ``fit(batch_size, steps)`` runs one epoch of ``steps`` batches.
+
+    Fixed cost per fit and the step at ``batch`` (two batch sizes up to ``max_batch``, see module doc).
+    """
+    b2 = min(batch, max_batch)
+    b1 = max(1, b2 // 4)                             # a wide base: the line to ``batch`` amplifies noise less
+    fit(b2, 1)                                       # warm-up: tracing, first allocations
+    one = timed(lambda: fit(b2, 1), repeats)
+    many = timed(lambda: fit(b2, n_steps), repeats)
+    fixed = [max(0.0, one[i] - (many[i] - one[i]) / (n_steps - 1)) for i in range(2)]
+    step2 = [max(0.0, (many[i] - one[i]) / (n_steps - 1)) for i in range(2)]
+    if b1 < b2:
+        fit(b1, n_steps)
+        small = timed(lambda: fit(b1, n_steps), repeats)
+        step1 = [max(0.0, (small[i] - fixed[i]) / n_steps) for i in range(2)]
+    else:
+        step1 = step2
+    wall, cpu = per_batch(step1, step2, b1, b2, batch)
+    return {"wall": wall, "cpu": cpu, "fixed_wall": fixed[0], "fixed_cpu": fixed[1],
+            "measured_batches": sorted({b1, b2}), "batch": batch}
+
+
+def measure_save(models, repeats):
+    """(wall, cpu) of the checkpoints of ``models`` ({name: keras.Model}), as the systems write them."""
+    from micro_expr.core.checkpoints import save_checkpoint
+
+    with tempfile.TemporaryDirectory() as folder:
+        def save():
+            for name, model in models.items():
+                save_checkpoint(model, Path(folder) / name, {"stage": name})
+        save()
+        wall, cpu = timed(save, repeats)
+        size = sum(p.stat().st_size for p in Path(folder).iterdir())
+    return {"wall": wall, "cpu": cpu, "bytes": size}
+
+
+def measure_stff(config, lengths, max_batch, repeats):
+    """The timing table of STFF (or the CNN-LSTM, an STFF configuration)."""
+    from micro_expr.stff.training import SpatialStage, TemporalStage
+
     rng = np.random.default_rng(0)
-    arrays = [rng.integers(0, 256, (n, h, w, 3), dtype=np.uint8) for h, w in config.region_sizes]
-    labels = [np.arange(n) % k for k in stage.sizes]
-    train = float(np.median(repeat_seconds(lambda: stage.fit(arrays, labels), 2))) / n
-    features = float(np.median(repeat_seconds(lambda: stage.features(arrays), 2))) / n
-    return train, features
+    spatial = SpatialStage(config, progress=False)
+    n_max = max(min(config.spatial.batch_size, max_batch) * 3, 512)
+    frames = [rng.integers(0, 256, (n_max, h, w, 3), dtype=np.uint8) for h, w in config.region_sizes]
+    labels = [np.arange(n_max) % k for k in spatial.sizes]
 
+    def spatial_fit(batch, n_steps):
+        spatial.config = replace(config, spatial=replace(config.spatial, batch_size=batch, epochs=1))
+        n = batch * n_steps
+        spatial.fit([a[:n] for a in frames], [y[:n] for y in labels])
 
-def temporal_step(config, lengths, steps):
-    """Seconds per temporal training step at the preset's batch size, clips drawn from ``lengths``."""
-    from micro_expr.stff.training import TemporalStage
+    table = {"spatial_step": measure_fit(spatial_fit, config.spatial.batch_size, max_batch, repeats)}
+    spatial.config = config
+    spatial.features([a[:256] for a in frames])   # trace
+    small = timed(lambda: spatial.features([a[:256] for a in frames]), repeats)
+    large = timed(lambda: spatial.features(frames[:]), repeats) if n_max > 256 else small
+    table["features"] = per_unit(small, large, 256, n_max)
+    table["spatial_checkpoint"] = measure_save(spatial.models, repeats)
+    del frames
 
-    from dataclasses import replace
-
-    config = replace(config, temporal=replace(config.temporal, epochs=1))
     cfg = config.temporal
-    n = cfg.batch_size * steps
-    rng = np.random.default_rng(0)
-    drawn = np.minimum(rng.choice(lengths, n), cfg.sequence_length)
-    inputs = []
-    for _ in config.region_names:
-        x = np.zeros((n, cfg.sequence_length, config.spatial.head_units[-1]), np.float32)
+    # Clips of a batch of the preset's size drawn from the real lengths: the batched LSTM runs to the longest.
+    longest = int(min(cfg.sequence_length, max(rng.choice(lengths, cfg.batch_size))))
+    temporal = TemporalStage(config, progress=False)
+    width = config.spatial.head_units[-1]
+
+    def sequences(n, batch):
+        drawn = np.minimum(rng.choice(lengths, n), cfg.sequence_length)
+        drawn[::batch] = longest                   # every batch as long as a preset-sized batch
+        x = np.zeros((n, cfg.sequence_length, width), np.float32)
         for i, length in enumerate(drawn):
-            x[i, :length] = rng.normal(size=(length, x.shape[-1]))
-        inputs.append(x)
-    stage = TemporalStage(config, progress=False)
-    return float(np.median(repeat_seconds(lambda: stage.fit(inputs, np.arange(n) % config.n_classes), 2))) / steps
+            x[i, :length] = rng.normal(size=(length, width))
+        return [x] * len(config.region_names)
+
+    def temporal_fit(batch, n_steps):
+        temporal.config = replace(config, temporal=replace(cfg, batch_size=batch, epochs=1))
+        n = batch * n_steps
+        temporal.fit(sequences(n, batch), np.arange(n) % config.n_classes)
+
+    # XLA compiles once per batch shape: the first fit at a new batch size minus a second one.
+    b = max(1, min(cfg.batch_size, max_batch) // 4) + 1
+    first = timed(lambda: temporal_fit(b, 1), 1)
+    again = timed(lambda: temporal_fit(b, 1), 1)
+    table["temporal_compile"] = {"wall": max(0.0, first[0] - again[0]), "cpu": max(0.0, first[1] - again[1])}
+    table["temporal_step"] = measure_fit(temporal_fit, cfg.batch_size, max_batch, repeats, n_steps=2)
+    temporal.config = config
+    x = sequences(64, 64)
+    temporal.predict(x)
+    wall, cpu = timed(lambda: temporal.predict(x), repeats)
+    table["temporal_predict"] = {"wall": wall / 64, "cpu": cpu / 64}
+    table["temporal_checkpoint"] = measure_save({"temporal": temporal.model}, repeats)
+    return table
+
+
+def measure_mean(config, repeats):
+    """The timing table of MEAN: TV-L1 flow pairs, spotting and recognition steps, predictions, a checkpoint."""
+    import cv2
+    import keras
+
+    from micro_expr.mean import features as feat
+    from micro_expr.mean import model as mean_model
+
+    rng = np.random.default_rng(0)
+    image = cv2.GaussianBlur(rng.integers(0, 256, (128, 128), dtype=np.uint8), (9, 9), 3)
+    shifted = np.roll(image, 1, axis=1)
+    points = np.stack([np.linspace(20, 108, 68), np.linspace(30, 100, 68)], axis=1).astype(np.float32)
+    feat.flow_features(image, shifted, points, config.roi_layout, config.flow, config.strain)
+    wall, cpu = timed(lambda: feat.flow_features(image, shifted, points, config.roi_layout, config.flow,
+                                                 config.strain), repeats)
+    table = {"flow_pair": {"wall": wall, "cpu": cpu}}
+    x = rng.normal(size=(config.batch_size * 10, 42, 42, 3)).astype(np.float32)
+
+    def fit(task):
+        def run(batch, n_steps):   # a fresh model each fold, as pipeline.train_fold
+            model = mean_model.task_model(mean_model.build_mean(3), task)
+            model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
+                          loss="mse" if task == "spot" else "categorical_crossentropy")
+            n = batch * n_steps
+            y = rng.random((n, 1)) if task == "spot" else keras.utils.to_categorical(np.arange(n) % 3, 3)
+            model.fit(feat.split_streams(x[:n]), y, batch_size=batch, epochs=1, verbose=0)
+        return run
+
+    table["spot_step"] = measure_fit(fit("spot"), config.batch_size, config.batch_size, repeats, n_steps=10)
+    table["recog_step"] = measure_fit(fit("recog"), config.batch_size, config.batch_size, repeats, n_steps=10)
+    model = mean_model.build_mean(3)
+    model.predict(feat.split_streams(x), verbose=0, batch_size=256)
+    wall, cpu = timed(lambda: model.predict(feat.split_streams(x), verbose=0, batch_size=256), repeats)
+    table["mean_predict"] = {"wall": wall / len(x), "cpu": cpu / len(x)}
+    table["mean_checkpoint"] = measure_save({"model": model}, repeats)
+    return table
+
+
+def measure_gia_bia(config, repeats, max_batch):
+    """The timing table of GIA + BIA: a training step per batch, augmentation and prediction per clip."""
+    import keras
+
+    from micro_expr.gia_bia.inputs import augment
+    from micro_expr.gia_bia.model import build_model
+
+    rng = np.random.default_rng(0)
+    clip_shape = (config.frames, config.size, config.size, 3)
+
+    def inputs(n):
+        x = [rng.integers(0, 256, (n,) + clip_shape).astype(np.float32)]
+        if config.n_blocks:
+            x.append(np.tile(np.array([[0.5, 0.5, 0.2]], np.float32), (n, config.n_blocks, 1)))
+        return x
+
+    model = build_model(config, 3)
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss="sparse_categorical_crossentropy",
+                  jit_compile=False)
+    b2 = min(config.batch_size, max_batch)
+    b1 = max(1, b2 // 2)
+    steps = {}
+    for b in sorted({b1, b2}):
+        x, y = inputs(b), np.arange(b) % 3
+        model.train_on_batch(x, y)
+        steps[b] = timed(lambda: model.train_on_batch(x, y), repeats)
+    wall, cpu = per_batch(steps[b1], steps[b2], b1, b2, config.batch_size)
+
+    def fresh():   # what every fold pays before its first step: build, compile, trace
+        fold_model = build_model(config, 3)
+        fold_model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
+                           loss="sparse_categorical_crossentropy", jit_compile=False)
+        fold_model.train_on_batch(inputs(1), np.zeros(1))
+    first = timed(fresh, 1)
+    one = steps[min(steps)]
+    table = {"gia_step": {"wall": wall, "cpu": cpu, "fixed_wall": max(0.0, first[0] - one[0]),
+                          "fixed_cpu": max(0.0, first[1] - one[1]), "measured_batches": sorted(steps),
+                          "batch": config.batch_size}}
+    clip = rng.integers(0, 256, clip_shape, dtype=np.uint8)
+    landmarks = np.stack([np.linspace(40, 180, 68), np.linspace(60, 200, 68)], axis=1).astype(np.float32)
+    wall, cpu = timed(lambda: augment(clip, landmarks, rng, config), repeats)
+    table["augment_clip"] = {"wall": wall, "cpu": cpu}
+    x = inputs(b2)
+    model.predict(x, verbose=0)
+    wall, cpu = timed(lambda: model.predict(x, verbose=0), repeats)
+    table["gia_predict"] = {"wall": wall / b2, "cpu": cpu / b2}
+    table["gia_checkpoint"] = measure_save({"model": model}, repeats)
+    return table
+
+
+# --- one system, one preset ------------------------------------------------------------------------------------
+
+def plan(system, preset, dataset=None, blocks=None, video_frames=None, labels=LABELS):
+    """(config, stages, counts source text, what the measurement needs) of a run, without measuring."""
+    if system in ("stff", "cnn_lstm"):
+        from micro_expr.registry import build_system
+
+        config = build_system(system, preset).config
+        lengths, subjects, source = megc_clips(labels)
+        folds = run_cost.Folds.loso(lengths, subjects)
+        s, t = config.spatial, config.temporal
+        stages = run_cost.stff_stages({"split": s.split, "split_fraction": s.split_fraction,
+                                       "fold_frame_fraction": s.fold_frame_fraction, "epochs": s.epochs,
+                                       "batch_size": s.batch_size},
+                                      {"epochs": t.epochs, "batch_size": t.batch_size}, folds)
+        return config, stages, source, lengths
+    if system == "mean":
+        from micro_expr.mean.config import get_preset
+        from micro_expr.mean.pipeline import flow_k
+
+        dataset = dataset or "casme2"
+        config = get_preset(preset)
+        cfg = {"epochs_spot": config.epochs_spot, "epochs_recog": config.epochs_recog,
+               "batch_size": config.batch_size}
+        if dataset == "casme2":
+            lengths, subjects, source = casme2_mean_clips(labels)
+            k = flow_k(config, 200)
+            return config, run_cost.mean_stages(cfg, run_cost.Folds.loso(lengths, subjects), k), source, lengths
+        if dataset not in LONG_VIDEOS:
+            raise SystemExit(f"--dataset {dataset}: choose casme2 or one of {', '.join(LONG_VIDEOS)}")
+        info = LONG_VIDEOS[dataset]
+        if not video_frames:
+            raise SystemExit(f"--dataset {dataset}: its videos' frame counts are not here; give --video-frames N "
+                             f"(frames per long video, an assumption printed with the result)")
+        subjects = [f"s{i % info['subjects']}" for i in range(info["videos"])]
+        lengths = [video_frames] * info["videos"]
+        k = flow_k(config, info["fps"])
+        source = (f"MEAN Table 1: {info['videos']} videos with an ME, {info['subjects']} subjects, {info['fps']} fps; "
+                  f"ASSUMED {video_frames} frames per video; published checkpoints evaluated, no training")
+        return config, run_cost.mean_stages(cfg, run_cost.Folds.loso(lengths, subjects), k, train=False), \
+            source, lengths
+    if system == "gia_bia":
+        from micro_expr.gia_bia.config import get_preset
+
+        config = get_preset(preset, **({"n_blocks": blocks} if blocks is not None else {}))
+        lengths, subjects, source = megc_clips(labels)
+        folds = run_cost.Folds.loso(lengths, subjects)
+        return config, run_cost.gia_bia_stages({"epochs": config.epochs, "batch_size": config.batch_size},
+                                               folds), source, lengths
+    raise SystemExit(f"unknown system {system!r}; choose one of {', '.join(SYSTEMS)}")
+
+
+def measure(system, config, lengths, max_batch, repeats):
+    if system in ("stff", "cnn_lstm"):
+        return measure_stff(config, lengths, max_batch, repeats)
+    if system == "mean":
+        return measure_mean(config, repeats)
+    return measure_gia_bia(config, repeats, max_batch)
+
+
+def machine():
+    """What the measurement ran beside: cores, load averages before, a warning when the load exceeds the cores."""
+    cores = os.cpu_count()
+    load = os.getloadavg()
+    warning = (f"the load average ({load[0]:.2f}) exceeds the {cores} cores: other jobs shared this machine, "
+               "so the wall times are longer than on an idle one (compare CPU hours)") if load[0] > cores else None
+    return {"cores": cores, "load_before": [round(v, 2) for v in load], "warning": warning}
+
+
+def report_text(result):
+    lines = [f"{result['system']} preset {result['preset']}: {result['counts']}",
+             f"machine: {result['machine']['cores']} cores, load {result['machine']['load_before']} before, "
+             f"{result['machine']['load_after']} after; peak memory {result['peak_rss_gb']:.2f} GB"]
+    if result["machine"]["warning"]:
+        lines.append(f"WARNING: {result['machine']['warning']}")
+    lines.append(f"  {'stage':<38}{'runs':>6}{'units':>12}  {'per unit':>10}{'fixed/run':>11}"
+                 f"{'wall h':>10}{'CPU h':>10}")
+    for row in result["stages"]:
+        lines.append(f"  {row['stage']:<38}{row['runs']:>6}{row['units']:>12,} {row['unit']:<6}"
+                     f"{1000 * row['per_unit']:>7.2f} ms{row['fixed_each']:>9.2f} s"
+                     f"{row['hours']:>10.2f}{row['cpu_hours']:>10.2f}")
+    days = result["total_hours"] / 24
+    lines.append(f"  total: {result['total_hours']:.1f} h wall ({days:.1f} days), {result['cpu_hours']:.1f} CPU h")
+    return "\n".join(lines)
 
 
 def main(argv=None):
-    from micro_expr.stff.config import get_preset
-    from micro_expr.papers import PAPERS
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", default="strict")
-    parser.add_argument("--steps", type=int, default=4, help="batches per timed epoch (default 4)")
-    parser.add_argument("--labels", default=str(Path(__file__).resolve().parents[2] / "shared" / "data" / "labels"),
-                        help="folder with the CASME II and SAMM coding sheets")
+    parser.add_argument("--system", default="stff", choices=SYSTEMS)
+    parser.add_argument("--preset", default=None, help="the system's preset (default: its default preset)")
+    parser.add_argument("--dataset", default=None, help="mean: casme2 (default), casme_sq or sammlv")
+    parser.add_argument("--video-frames", type=int, default=None,
+                        help="mean on long videos: frames per video (an assumption; not in the data here)")
+    parser.add_argument("--blocks", type=int, default=None, help="gia_bia: n_blocks (0, 10 or 24)")
+    parser.add_argument("--repeats", type=int, default=5, help="repeats per measurement; the median is used")
+    parser.add_argument("--max-batch", type=int, default=16,
+                        help="largest batch actually run (default 16, the demo's spatial batch)")
+    parser.add_argument("--labels", default=str(LABELS), help="folder with the coding sheets and the MEGC list")
+    parser.add_argument("--json", action="store_true", help="print the estimate as JSON")
     args = parser.parse_args(argv)
-    config = get_preset(args.preset)
-    lengths, source = megc_clip_lengths(args.labels)
-    frames, clips = int(lengths.sum()), len(lengths)
-    print(f"STFF: {PAPERS['STFF']}\nMEGC 2019 composite, preset {args.preset}: {clips} clips, {frames} frames, "
-          f"{MEGC_FOLDS} LOSO folds ({'; '.join(f'{k}: {v}' for k, v in source.items())})")
-    train_frame, feature_frame = spatial_costs(config, args.steps)
-    step = temporal_step(config, lengths, args.steps)
-    spatial_epochs, temporal_epochs = config.spatial.epochs, config.temporal.epochs
-    train_frames = frames * (MEGC_FOLDS - 1) / MEGC_FOLDS
-    temporal_steps = temporal_epochs * math.ceil(clips * (MEGC_FOLDS - 1) / MEGC_FOLDS / config.temporal.batch_size)
-    per_fold = {"spatial training": spatial_epochs * train_frames * train_frame,
-                "spatial features": frames * feature_frame,
-                "temporal training": temporal_steps * step}
-    print(f"measured: spatial training {1000 * train_frame:.2f} ms/frame (batch {config.spatial.batch_size}), "
-          f"features {1000 * feature_frame:.2f} ms/frame, temporal {1000 * step:.0f} ms/step "
-          f"(batch {config.temporal.batch_size}, N = {config.temporal.sequence_length})")
-    for name, seconds in per_fold.items():
-        print(f"  {name:<18} {seconds / 3600:8.2f} h per fold  {MEGC_FOLDS * seconds / 3600:9.1f} h for {MEGC_FOLDS} folds")
-    total = MEGC_FOLDS * sum(per_fold.values())
-    print(f"  {'total':<18} {sum(per_fold.values()) / 3600:8.2f} h per fold  {total / 3600:9.1f} h "
-          f"({total / 86400:.1f} days)")
-    if config.spatial.split == "frame50":
-        print("  (frame50 presets train the spatial stage once, not per fold: divide its line by "
-              f"{MEGC_FOLDS} and halve it for the 50 % share)")
+    from micro_expr.registry import system_class
+
+    preset = args.preset or system_class(args.system).default_preset
+    config, stages, source, lengths = plan(args.system, preset, args.dataset, args.blocks, args.video_frames,
+                                           args.labels)
+    state = machine()
+    if state["warning"]:
+        print(f"WARNING: {state['warning']}", file=sys.stderr)
+    timings = measure(args.system, config, lengths, args.max_batch, args.repeats)
+    result = run_cost.estimate(stages, timings)
+    state["load_after"] = [round(v, 2) for v in os.getloadavg()]
+    name = preset + (f", {config.n_blocks} blocks" if args.system == "gia_bia" else "") + \
+        (f", {args.dataset or 'casme2'}" if args.system == "mean" else "")
+    result.update(system=args.system, preset=name, counts=source, machine=state, timings=timings,
+                  peak_rss_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20)
+    print(json.dumps(result, indent=2) if args.json else report_text(result))
+    return result
 
 
 if __name__ == "__main__":

@@ -128,7 +128,7 @@ def saved(request, tmp_path_factory):
     metadata = {"stage": kind, "classes": _classes(kind, config), "config": config.to_dict(), "fold": "sub01"}
     if kind == "spatial":
         metadata["region"] = config.region_names[REGION]
-    save_checkpoint(model, stem, metadata)
+    save_checkpoint(model, stem, metadata, keras2_h5=True)
     return kind, config, x, expected, stem, metadata
 
 
@@ -136,6 +136,32 @@ def test_writes_three_files_and_no_temporaries(saved):
     _, _, _, _, stem, metadata = saved
     assert sorted(p.name for p in stem.parent.iterdir()) == sorted(stem.name + s for s in (".h5", ".json", ".keras"))
     assert json.loads(stem.with_suffix(".json").read_text()) == metadata
+
+
+def test_one_format_by_default_and_the_keras2_h5_on_request(tmp_path):
+    """Default: .keras and .json only; ``export_keras2`` (``mer checkpoint export``) writes the same .h5 as
+    ``keras2_h5=True`` would have, from the .keras file alone."""
+    from micro_expr.core.checkpoints import checkpoint_bytes, export_keras2
+
+    config = _config("strict", 1)
+    keras.utils.set_random_seed(4)
+    model = _spatial(config)
+    save_checkpoint(model, tmp_path / "run" / "fold" / "spatial", {"config": config.to_dict()})
+    assert sorted(p.name for p in (tmp_path / "run" / "fold").iterdir()) == ["spatial.json", "spatial.keras"]
+    size = checkpoint_bytes(tmp_path / "run")
+    assert size == sum(p.stat().st_size for p in (tmp_path / "run" / "fold").iterdir())
+    assert export_keras2(tmp_path / "run") == [tmp_path / "run" / "fold" / "spatial.h5"]
+    assert checkpoint_bytes(tmp_path / "run") > size
+    keras.utils.set_random_seed(5)
+    fresh = _spatial(config)
+    load_h5_weights(fresh, tmp_path / "run" / "fold" / "spatial.h5")
+    for old, new in zip(_weights(model), _weights(fresh)):
+        np.testing.assert_array_equal(old, new)
+    with pytest.raises(InputError, match="spatial.json: not a .keras checkpoint"):
+        export_keras2(tmp_path / "run" / "fold" / "spatial.json")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="empty: no .keras checkpoint"):
+        export_keras2(tmp_path / "empty")
 
 
 def test_keras_file_reloads_with_identical_predictions_and_metadata(saved):
@@ -188,14 +214,14 @@ def test_spatial_h5_weight_names_per_layer(tmp_path):
     """The names a Keras 2 reader sees: '<layer>/<weight>' under the layer's group (conv kernels, LSTM cells)."""
     config = _config("original", 1)
     stem = tmp_path / "m1"
-    save_checkpoint(_spatial(config), stem, {"config": config.to_dict()})
+    save_checkpoint(_spatial(config), stem, {"config": config.to_dict()}, keras2_h5=True)
     with h5py.File(stem.with_suffix(".h5"), "r") as handle:
         names = _names(handle["p0_conv5x5"].attrs["weight_names"])
         assert names == ["p0_conv5x5/kernel", "p0_conv5x5/bias"]
         assert handle["p0_conv5x5"]["p0_conv5x5/kernel"].shape == (5, 5, 3, 4)
         assert list(handle["fc1_dropout"].attrs["weight_names"]) == []
     temporal = build_temporal_from_config(config)
-    save_checkpoint(temporal, tmp_path / "t", {"config": config.to_dict()})
+    save_checkpoint(temporal, tmp_path / "t", {"config": config.to_dict()}, keras2_h5=True)
     with h5py.File(tmp_path / "t.h5", "r") as handle:
         names = _names(handle["R0_lstm"].attrs["weight_names"])
         assert names == ["R0_lstm/lstm_cell/kernel", "R0_lstm/lstm_cell/recurrent_kernel", "R0_lstm/lstm_cell/bias"]
@@ -210,8 +236,9 @@ def small_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("wrong")
     config = _config("strict", 1)
     keras.utils.set_random_seed(3)
-    save_checkpoint(_spatial(config), folder / "spatial", {"config": config.to_dict()})
-    save_checkpoint(build_temporal_from_config(config), folder / "temporal", {"config": config.to_dict()})
+    save_checkpoint(_spatial(config), folder / "spatial", {"config": config.to_dict()}, keras2_h5=True)
+    save_checkpoint(build_temporal_from_config(config), folder / "temporal", {"config": config.to_dict()},
+                    keras2_h5=True)
     return folder, config
 
 

@@ -109,7 +109,7 @@ def _synthetic(n_per_class=4, seed=0, config=None):
 
 @pytest.mark.slow
 def test_save_and_load_give_the_same_predictions(tmp_path):
-    from micro_expr.core.checkpoints import load_h5_weights
+    from micro_expr.core.checkpoints import export_keras2, load_h5_weights
     from micro_expr.gia_bia.system import GiaBia
 
     system = GiaBia(get_preset("quick", n_blocks=10, **TINY))
@@ -120,6 +120,7 @@ def test_save_and_load_give_the_same_predictions(tmp_path):
     loaded = GiaBia.load(tmp_path)
     np.testing.assert_allclose(loaded.predict_proba(X), before, atol=1e-6)
     fresh = GiaBia(system.config)
+    export_keras2(tmp_path)   # the Keras 2 layout, on request
     fresh.model_ = load_h5_weights(fresh.build(), tmp_path / "model.h5")
     np.testing.assert_allclose(fresh.predict_proba(X), before, atol=1e-6)
     metadata = json.loads((tmp_path / "model.json").read_text())

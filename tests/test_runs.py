@@ -58,9 +58,9 @@ def test_outputs_of_a_loso_run(resumed_run):
     for name in ("results.json", "results.md", "confusion_matrix.png", "training_curves.png", "train.log"):
         assert (out / name).stat().st_size > 0
     fold = out / "folds" / "01_casme2_sub02"
-    for region in ("R0", "R5"):
-        assert (fold / "spatial" / f"{region}.keras").exists() and (fold / "spatial" / f"{region}.h5").exists()
-    assert (fold / "temporal.keras").exists() and (fold / "temporal.h5").exists()
+    for region in ("R0", "R5"):   # one format per checkpoint: .keras (the Keras 2 .h5: mer checkpoint export)
+        assert (fold / "spatial" / f"{region}.keras").exists() and not (fold / "spatial" / f"{region}.h5").exists()
+    assert (fold / "temporal.keras").exists() and not (fold / "temporal.h5").exists()
     meta = json.loads((fold / "temporal.json").read_text())
     assert meta["classes"] == ["negative", "positive", "surprise"] and meta["config"]["preset"] == "strict"
     held_out = json.loads((fold / "predictions.json").read_text())
@@ -100,6 +100,16 @@ def test_leaky_frame50_split_trains_the_spatial_models_once(tiny_cache, tmp_path
     assert (tmp_path / "spatial_shared" / "R0.keras").exists()
     assert not (tmp_path / "folds" / "00_casme2_sub01" / "spatial").exists()
     assert "spatial (frame50, all subjects mixed): 27 of 54 frames" in (tmp_path / "train.log").read_text()
+    assert not (tmp_path / "spatial_shared" / "R0.h5").exists()   # one format: .keras
+    # Resumed after the shared stage: its models come back from the .keras files, the fold scores the same.
+    last = sorted((tmp_path / "folds").iterdir())[-1]
+    before = json.loads((last / "predictions.json").read_text())
+    (last / "done.json").unlink()
+    again = run_protocol(STFF(config), tiny_cache, tmp_path)
+    after = json.loads((last / "predictions.json").read_text())
+    assert [p["predicted"] for p in after] == [p["predicted"] for p in before]
+    np.testing.assert_allclose([p["probabilities"] for p in after], [p["probabilities"] for p in before], atol=1e-5)
+    assert again["metrics"]["FULL"]["confusion_matrix"] == results["metrics"]["FULL"]["confusion_matrix"]
 
 
 def items(datasets_subjects):

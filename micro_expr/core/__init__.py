@@ -6,7 +6,7 @@
 - :mod:`~micro_expr.core.runner` and :mod:`~micro_expr.core.engines`: plan a run, run its folds (local or Ray),
   merge them;
 - :mod:`~micro_expr.core.run_folder`: the run folder (run.json, fold folders, locks, results);
-- :mod:`~micro_expr.core.checkpoints`: `.keras` + Keras 2-layout `.h5` files; :mod:`~micro_expr.core.checkpoint_inspect`;
+- :mod:`~micro_expr.core.checkpoints`: `.keras` files (+ Keras 2-layout `.h5` on request); :mod:`~micro_expr.core.checkpoint_inspect`;
 - :mod:`~micro_expr.core.metrics`, :mod:`~micro_expr.core.results`, :mod:`~micro_expr.core.plots`.
 
 No module here imports a system package (``tests/test_layout.py`` checks it).

@@ -1,7 +1,14 @@
-"""Save and load trained models: a `.keras` file, Keras 2-compatible HDF5 weights, and metadata.
+"""Save and load trained models: a `.keras` file and metadata; Keras 2-compatible HDF5 weights on request.
 
 Every checkpoint records the configuration (preset and every switch) and the
 label map it was trained with, so prediction never has to guess them.
+
+One format per checkpoint by default: the `.keras` file, Keras 3's native format (architecture and
+weights; it loads on every Keras backend and is what ``load`` and ``mer predict`` read). The Keras 2-layout
+`.h5` weights are for people comparing against published Keras 2 checkpoints: ``save_checkpoint(...,
+keras2_h5=True)`` writes them beside, and ``mer checkpoint export RUN`` (:func:`export_keras2`) writes them
+for every `.keras` file of a finished run. Writing both cost a full strict MEGC run 3.7 GB of duplicates
+(docs/performance.md, "Checkpoints").
 """
 import json
 import os
@@ -10,26 +17,54 @@ from pathlib import Path
 from data_prep.errors import InputError
 
 
-def save_checkpoint(model, stem, metadata):
-    """Write ``<stem>.keras``, ``<stem>.h5`` (Keras 2 layout weights) and ``<stem>.json``.
-
-    The HDF5 file uses the layout Keras 2 wrote with ``save_weights(..., 'x.h5')``
-    (``layer_names`` / ``weight_names`` attributes), so TF 2.x Keras 2 code can
-    ``load_weights`` it into the same architecture.
-    """
-    import h5py
-
+def save_checkpoint(model, stem, metadata, keras2_h5=False):
+    """Write ``<stem>.keras`` and ``<stem>.json``; with ``keras2_h5`` also ``<stem>.h5`` (:func:`write_keras2_h5`)."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     _atomic(stem.with_suffix(".keras"), lambda path: model.save(path))
+    if keras2_h5:
+        write_keras2_h5(model, stem.with_suffix(".h5"), metadata)
+    _atomic(stem.with_suffix(".json"), lambda path: Path(path).write_text(json.dumps(metadata, indent=2)))
 
-    def write_h5(path):
-        with h5py.File(path, "w") as handle:
+
+def write_keras2_h5(model, path, metadata):
+    """``model``'s weights as ``path`` (.h5) in the layout Keras 2 wrote with ``save_weights(..., 'x.h5')``
+    (``layer_names`` / ``weight_names`` attributes), so TF 2.x Keras 2 code can ``load_weights`` it into the
+    same architecture; the metadata rides along as the attribute ``micro_expr_metadata``."""
+    import h5py
+
+    def write_h5(temporary):
+        with h5py.File(temporary, "w") as handle:
             write_keras2_weights(handle, model)
             handle.attrs["micro_expr_metadata"] = json.dumps(metadata)
 
-    _atomic(stem.with_suffix(".h5"), write_h5)
-    _atomic(stem.with_suffix(".json"), lambda path: Path(path).write_text(json.dumps(metadata, indent=2)))
+    _atomic(Path(path), write_h5)
+
+
+def export_keras2(path):
+    """Write the Keras 2-layout ``.h5`` beside every ``.keras`` checkpoint under ``path`` (a run folder, a fold
+    folder or one file); returns the paths written. An existing ``.h5`` is rewritten (same weights)."""
+    from micro_expr.gia_bia import layers  # noqa: F401  registers the custom layers and losses of every system
+    from micro_expr.stff import losses, models  # noqa: F401
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such run folder or checkpoint")
+    files = [path] if path.is_file() else sorted(path.rglob("*.keras"))
+    if not files or any(f.suffix != ".keras" for f in files):
+        raise InputError(f"{path}: no .keras checkpoint here" if not files else f"{path}: not a .keras checkpoint")
+    written = []
+    for keras_file in files:
+        model, metadata = load_checkpoint(keras_file)
+        write_keras2_h5(model, keras_file.with_suffix(".h5"), metadata)
+        written.append(keras_file.with_suffix(".h5"))
+    return written
+
+
+def checkpoint_bytes(folder):
+    """Bytes of the checkpoint files (.keras, .h5, .json) under ``folder``, e.g. one finished fold's."""
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file() and p.suffix in (".keras", ".h5", ".json")
+               and p.name not in ("done.json", "predictions.json", "history.json"))
 
 
 # --- the Keras 2 weight layout, written and read with h5py and public Keras APIs only -----------------

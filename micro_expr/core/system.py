@@ -8,7 +8,7 @@ A system is a scikit-learn-like estimator over *clips*:
     y = np.array([item.label for item in items])
     system.fit([X[i] for i in train], y[train])        # -> self; fitted attributes end with "_"
     probabilities = system.predict_proba([X[i] for i in test])   # (n, K)
-    system.save(folder); fitted = STFF.load(folder)    # .keras + Keras 2-layout .h5 + JSON metadata
+    system.save(folder); fitted = STFF.load(folder)    # .keras + JSON metadata (Keras 2 .h5: export)
     fitted.explain([X[i] for i in test])               # attention / gates, where the system has them
 
 ``fit`` may be called again for the next fold: it starts from the system's

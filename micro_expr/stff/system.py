@@ -102,7 +102,7 @@ class STFF(RecognitionSystem):
         (:func:`micro_expr.stff.splits.frame50_indices`; the code drew from all frames).
         """
 
-        from micro_expr.core.checkpoints import load_h5_weights
+        from micro_expr.core.checkpoints import load_checkpoint, load_h5_weights
 
         cfg = self.config
         spatial, _ = self._stages()
@@ -110,7 +110,10 @@ class STFF(RecognitionSystem):
         arrays, owner = stack_frames(X)
         if done:
             for name, model in spatial.models.items():
-                load_h5_weights(model, folder / f"{name}.h5")
+                if (folder / f"{name}.keras").exists():
+                    model.set_weights(load_checkpoint(folder / f"{name}.keras")[0].get_weights())
+                else:   # a run written before checkpoints were .keras only
+                    load_h5_weights(model, folder / f"{name}.h5")
         else:
             chosen = frame50_indices(owner, items, test_dataset, cfg.spatial.split_fraction, cfg.spatial.split_seed,
                                      draw=cfg.spatial.split_draw)
