@@ -29,7 +29,7 @@ def fold_models(preset):
 
 def measure(models, keras2_h5, repeats):
     """(median wall s, median CPU s, bytes) of saving ``models`` as a fold does."""
-    from micro_expr.core.checkpoints import checkpoint_bytes, save_checkpoint
+    from micro_expr.core.checkpoints import folder_checkpoint_bytes, save_checkpoint
 
     walls, cpus = [], []
     with tempfile.TemporaryDirectory() as folder:
@@ -39,7 +39,7 @@ def measure(models, keras2_h5, repeats):
                 save_checkpoint(model, Path(folder) / name, {"stage": name}, keras2_h5=keras2_h5)
             walls.append(time.perf_counter() - wall)
             cpus.append(time.process_time() - cpu)
-        size = checkpoint_bytes(folder)
+        size = folder_checkpoint_bytes(folder)
     return statistics.median(walls), statistics.median(cpus), size
 
 

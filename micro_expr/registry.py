@@ -70,3 +70,10 @@ def preset_config(name, **overrides):
     from micro_expr.stff.config import get_preset
 
     return get_preset(name, **overrides)
+
+
+def register_custom_objects():
+    """Import the modules that register the systems' custom Keras layers and losses, so that any system's
+    ``.keras`` checkpoint loads (the core's checkpoint code knows no system)."""
+    from micro_expr.gia_bia import layers  # noqa: F401
+    from micro_expr.stff import losses, models  # noqa: F401

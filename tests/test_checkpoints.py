@@ -141,17 +141,17 @@ def test_writes_three_files_and_no_temporaries(saved):
 def test_one_format_by_default_and_the_keras2_h5_on_request(tmp_path):
     """Default: .keras and .json only; ``export_keras2`` (``mer checkpoint export``) writes the same .h5 as
     ``keras2_h5=True`` would have, from the .keras file alone."""
-    from micro_expr.core.checkpoints import checkpoint_bytes, export_keras2
+    from micro_expr.core.checkpoints import folder_checkpoint_bytes, export_keras2
 
     config = _config("strict", 1)
     keras.utils.set_random_seed(4)
     model = _spatial(config)
     save_checkpoint(model, tmp_path / "run" / "fold" / "spatial", {"config": config.to_dict()})
     assert sorted(p.name for p in (tmp_path / "run" / "fold").iterdir()) == ["spatial.json", "spatial.keras"]
-    size = checkpoint_bytes(tmp_path / "run")
+    size = folder_checkpoint_bytes(tmp_path / "run")
     assert size == sum(p.stat().st_size for p in (tmp_path / "run" / "fold").iterdir())
     assert export_keras2(tmp_path / "run") == [tmp_path / "run" / "fold" / "spatial.h5"]
-    assert checkpoint_bytes(tmp_path / "run") > size
+    assert folder_checkpoint_bytes(tmp_path / "run") > size
     keras.utils.set_random_seed(5)
     fresh = _spatial(config)
     load_h5_weights(fresh, tmp_path / "run" / "fold" / "spatial.h5")

@@ -21,7 +21,9 @@ def run(args):
 
     if args.checkpoint_action == "export":
         from micro_expr.core.checkpoints import export_keras2
+        from micro_expr.registry import register_custom_objects
 
+        register_custom_objects()
         written = export_keras2(args.path)
         for path in written:
             print(path)

@@ -17,6 +17,13 @@ from pathlib import Path
 from data_prep.errors import InputError
 
 
+# What save_checkpoint writes per model by default: suffix -> (bytes per parameter, fixed bytes); the disk
+# estimate (micro_expr/core/disk.py) reads it. Measured on the MEAN and CNN-LSTM models (float32 weights,
+# 4.0-4.2 bytes a parameter; the rest is the architecture and per-layer names): .keras 86-88 KB over
+# 4 bytes/parameter, .json 1-2 KB. The Keras 2 .h5 written on request adds (4, 70_000).
+CHECKPOINT_FILES = {".keras": (4, 100_000), ".json": (0, 4_000)}
+
+
 def save_checkpoint(model, stem, metadata, keras2_h5=False):
     """Write ``<stem>.keras`` and ``<stem>.json``; with ``keras2_h5`` also ``<stem>.h5`` (:func:`write_keras2_h5`)."""
     stem = Path(stem)
@@ -43,10 +50,8 @@ def write_keras2_h5(model, path, metadata):
 
 def export_keras2(path):
     """Write the Keras 2-layout ``.h5`` beside every ``.keras`` checkpoint under ``path`` (a run folder, a fold
-    folder or one file); returns the paths written. An existing ``.h5`` is rewritten (same weights)."""
-    from micro_expr.gia_bia import layers  # noqa: F401  registers the custom layers and losses of every system
-    from micro_expr.stff import losses, models  # noqa: F401
-
+    folder or one file); returns the paths written. An existing ``.h5`` is rewritten (same weights).
+    The systems' custom layers must be registered first (:func:`micro_expr.registry.register_custom_objects`)."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such run folder or checkpoint")
@@ -61,7 +66,7 @@ def export_keras2(path):
     return written
 
 
-def checkpoint_bytes(folder):
+def folder_checkpoint_bytes(folder):
     """Bytes of the checkpoint files (.keras, .h5, .json) under ``folder``, e.g. one finished fold's."""
     return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file() and p.suffix in (".keras", ".h5", ".json")
                and p.name not in ("done.json", "predictions.json", "history.json"))

@@ -3,7 +3,7 @@
 A run writes, per fold, the checkpoints of the models that fold trains plus a few JSON files; once, the
 checkpoints of a stage shared by every fold (STFF's 'frame50' split), run.json and the merged results. The
 checkpoints dominate, and their size follows from the models' parameter counts and the files
-:func:`micro_expr.core.checkpoints.save_checkpoint` writes per model (:data:`CHECKPOINT_FILES`: change it there
+:func:`micro_expr.core.checkpoints.save_checkpoint` writes per model (:data:`~micro_expr.core.checkpoints.CHECKPOINT_FILES`: change it there
 when that format changes, in one place). A resumed run knows better: the fold folders it finished list the size
 of every file in their ``done.json``.
 
@@ -15,10 +15,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-# What save_checkpoint writes per model: suffix -> (bytes per parameter, fixed bytes). Measured on the MEAN and
-# CNN-LSTM models (float32 weights, 4.0-4.2 bytes a parameter; the rest is the architecture and per-layer
-# names): .keras 86-88 KB over 4 bytes/parameter, .h5 (Keras 2 layout weights) 50-62 KB, .json 1-2 KB.
-CHECKPOINT_FILES = {".keras": (4, 100_000), ".h5": (4, 70_000), ".json": (0, 4_000)}
+from micro_expr.core.checkpoints import CHECKPOINT_FILES  # the one place that knows the format
+
 FOLD_FILES = 32_000        # a fold's history.json, done.json, lock, and predictions.json beyond its records
 PER_TEST_ITEM = 1_000      # one record of predictions.json (MEAN's carry their spots)
 PER_ITEM = 200             # run.json's sample key and fold entries, results.json's per-sample lines
