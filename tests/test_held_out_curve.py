@@ -39,3 +39,33 @@ def test_held_out_loss_is_recorded_and_changes_nothing(tiny_cache):
     expected = float(loss(one_hot(y[test], config.n_classes), probabilities, sample_weight=weights)) + \
         sum(float(v) for v in stage._model.losses)
     assert watched.history_["temporal"]["held_out_loss"][-1] == pytest.approx(expected, rel=1e-4, abs=1e-6)
+
+
+def test_training_curves_draw_every_epoch_and_the_held_out_curve_dashed():
+    from micro_expr.core.plots import plot_training_curves
+
+    histories = {f"casme2/sub0{i}": {"spatial": {"loss": [0.7 + i / 100], "held_out_loss": [0.8]},
+                                     "temporal": {"loss": [1.0, 0.5, 0.2], "held_out_loss": [1.1, 0.9, 0.95]}}
+                 for i in (1, 2)}
+    figure = plot_training_curves(histories, title="STFF (Aouayeb et al. 2022), synthetic demo data")
+    spatial, temporal = figure.axes[:2]
+    assert [line.get_linestyle() for line in temporal.lines] == ["-", "--"] * 2
+    assert all(line.get_marker() in ("o", "s") for line in spatial.lines + temporal.lines)
+    assert list(spatial.get_xticks()) == [1] and list(temporal.get_xticks()) == [1, 2, 3]   # no epoch 1.5
+    assert spatial.lines[0].get_xdata()[0] < 1 < spatial.lines[1].get_xdata()[0]   # one epoch: side by side
+    assert list(temporal.lines[1].get_ydata()) == [1.1, 0.9, 0.95]
+    assert "held-out fold (dashed)" in temporal.get_title()
+    assert [t.get_text() for t in temporal.get_legend().get_texts()][-2:] == ["training", "held-out fold"]
+    assert figure._suptitle.get_text().endswith("synthetic demo data")
+
+
+def test_figure_titles_are_words():
+    from micro_expr.core.results import DEMO_NOTE, run_title, short_citation
+    from micro_expr.papers import PAPERS
+
+    assert short_citation(PAPERS["STFF"]) == "Aouayeb et al. 2022"
+    assert short_citation(PAPERS["MEAN"]) == "Liong et al. 2023"
+    run = {"config": {"preset": "strict", "protocol": "megc"}, "folds_kind": "loso", "cache": "/r/cache.h5"}
+    assert run_title("STFF", PAPERS["STFF"], run, DEMO_NOTE) == (
+        "STFF (Aouayeb et al. 2022), preset strict, MEGC 2019 3 classes, leave-one-subject-out, synthetic demo data")
+    assert run_title("STFF", PAPERS["STFF"], run).endswith("leave-one-subject-out, data cache.h5")
