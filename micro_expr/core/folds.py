@@ -29,8 +29,7 @@ class Fold:
 def loso_folds(items, order=sorted):
     """Leave-one-subject-out folds, one per subject group, in ``order`` of the groups.
 
-    With the default order these are sklearn's LeaveOneGroupOut folds (groups sorted; tests/test_splits.py checks it on
-    the real MEGC sheets); written out because a system may order the groups otherwise (``group_order``).
+    With the default order this is sklearn's LeaveOneGroupOut (groups sorted; tests/test_splits.py checks it).
     """
     groups = np.array([item.subject for item in items])
     folds = []
