@@ -115,6 +115,9 @@ def test_compare_refuses_other_folds_and_mixed_folders(tmp_path):
 def test_seed_and_seeds_together_are_refused(tmp_path):
     assert main(["train", "--protocol", "megc", "--cache", "x.h5", "--out", str(tmp_path), "--seed", "1",
                  "--seeds", "0-1"]) == 2
+    assert main(["demo", "--quick", "--out", str(tmp_path), "--seed", "1", "--seeds", "0-1"]) == 2
+    assert main(["demo", "--quick", "--out", str(tmp_path), "--seeds", "1-0"]) == 2
+    assert not (tmp_path / "seed-0").exists()
 
 
 @pytest.mark.slow
