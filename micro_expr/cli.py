@@ -14,7 +14,7 @@ from micro_expr import __version__
 from micro_expr.native_logs import quiet_native_logs
 
 # Order here is the order in `mer --help`.
-COMMANDS = ["prepare", "protocol", "demo", "train", "config", "summary", "predict", "checkpoint", "blocks"]
+COMMANDS = ["prepare", "protocol", "demo", "train", "compare", "config", "summary", "predict", "checkpoint", "blocks"]
 
 
 def build_parser():

@@ -168,8 +168,7 @@ def test_the_system_feeds_the_clips_emotions_to_the_spatial_labels():
     assert isinstance(as_system(get_cnn_lstm_preset("strict")), CNNLSTM)
     assert type(as_system(get_preset("strict"))).__name__ == "STFF"
     clips = [EmotionClip([np.zeros((2, 4, 4, 3), np.uint8)], e) for e in ("repression", "disgust")]
-    system._emotions = [clip.emotion for clip in clips]
-    eyes = system._frame_labels(np.array([0, 0]), np.array([0, 0, 1, 1]))[0]
+    eyes = system._frame_labels(clips, np.array([0, 0]), np.array([0, 0, 1, 1]))[0]
     assert eyes.tolist() == [2, 2, 0, 0]  # repression: no reaction on the eyes; disgust: negative
 
 

@@ -28,7 +28,7 @@ class EmotionClip(list):
 class CNNLSTM(STFF):
     """The predecessor CNN-LSTM; training, prediction and checkpoints are STFF's."""
 
-    name = "cnn_lstm"
+    name, label = "cnn_lstm", "CNN-LSTM"
     citation = PAPERS["Aouayeb et al. 2021"]
     # ``paper`` (the journal), ``mlsp2019`` (with the slides' schedules) or ``strict`` (CNNs per fold)
     presets, default_preset, get_preset = PRESETS, DEFAULT_PRESET, staticmethod(get_preset)
@@ -37,17 +37,9 @@ class CNNLSTM(STFF):
     def load_inputs(self, cache, items):
         return [EmotionClip(clip, item.emotion) for clip, item in zip(super().load_inputs(cache, items), items)]
 
-    def fit_shared(self, X, y, folder, items=None, done=False, test_dataset=None):
-        self._emotions = _emotions(X)
-        return super().fit_shared(X, y, folder, items=items, done=done, test_dataset=test_dataset)
-
-    def fit(self, X, y):
-        self._emotions = _emotions(X)
-        return super().fit(X, y)
-
-    def _frame_labels(self, y, owner):
+    def _frame_labels(self, X, y, owner):
         """Per model input, every frame's region label: Aouayeb et al. 2021 Table 1, by the clip's emotion."""
-        return [targets[owner] for targets in region_targets(y, self.config, self._emotions)]
+        return [targets[owner] for targets in region_targets(y, self.config, _emotions(X))]
 
 
 def _emotions(X):

@@ -15,7 +15,10 @@ def register(subparsers):
                              "each fold on its training subjects only), paper (as STFF, Aouayeb et al. 2022, "
                              "writes it) or original (what the authors' code did); docs/presets.md lists every "
                              "difference")
-    parser.add_argument("--seed", type=int, default=0, help="dataset and training seed")
+    parser.add_argument("--seed", type=int, default=None, help="dataset and training seed (default 0)")
+    parser.add_argument("--seeds", metavar="SEL",
+                        help="several seeds, e.g. 0-4: one demo per seed (OUT/seed-N; each builds its own "
+                             "synthetic movements), then OUT/seeds.json and seeds.md (mean and standard deviation)")
     parser.add_argument("--control", choices=["shuffled", "still"],
                         help="sanity control: labels shuffled, or no movement; both must score near chance")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -29,6 +32,11 @@ def register(subparsers):
 
 def run(args):
     from data_prep.errors import InputError
+    from micro_expr.commands.train import run_seeds_command
+
+    if args.seeds:
+        return run_seeds_command(args, run)
+    seed = 0 if args.seed is None else args.seed
     from data_prep.output import check_output_folder
     from micro_expr.commands.train import overrides_from_set
     from micro_expr.core.results import classification_text
@@ -38,11 +46,11 @@ def run(args):
     size = "quick" if args.quick else "default"
     overrides = overrides_from_set(args.set)
     try:  # refuse a bad --set or --seed now, not after building and preparing the dataset
-        get_preset(args.preset, seed=args.seed, **{**SCHEDULES[size], **overrides})
+        get_preset(args.preset, seed=seed, **{**SCHEDULES[size], **overrides})
     except (ValueError, TypeError) as error:
         raise InputError(f"configuration: {error}") from None
     check_output_folder(args.out)
-    results = run_demo(args.out, size=size, preset=args.preset, seed=args.seed,
+    results = run_demo(args.out, size=size, preset=args.preset, seed=seed,
                        control=args.control, overrides=overrides, workers=args.workers,
                        progress=not args.no_progress, folds=args.folds)
     if results is None:

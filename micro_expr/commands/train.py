@@ -71,6 +71,10 @@ def add_arguments(parser, protocol_fixed=None, long_videos=False):
                         help="every region learns the sequence's class (STFF Table 6)")
     parser.add_argument("--loss", choices=["focal", "cross_entropy"], help="Aouayeb et al. 2021, Table 7")
     parser.add_argument("--seed", type=int, help="random seed (weights, shuffling, splits)")
+    parser.add_argument("--seeds", metavar="SEL",
+                        help="several seeds, e.g. 0-4: one run folder per seed (OUT/seed-N, each resumable), then "
+                             "OUT/seeds.json and seeds.md with the mean and standard deviation of every metric; "
+                             "compare two such folders with `mer compare`")
     parser.add_argument("--config", metavar="FILE.json",
                         help="start from a configuration file: one written by `mer config`, or a run's run.json "
                              "(reproduces that run's configuration); --preset is then not used, and --set and the "
@@ -213,10 +217,58 @@ def _names(text):
     return [name.strip() for name in text.split(",") if name.strip()] if text else None
 
 
+def run_seeds_command(args, run_one):
+    """``--seeds``: ``run_one(args)`` once per seed with ``--seed N --out OUT/seed-N``, then the summary
+    (:func:`micro_expr.core.seeds.run_seeds`); shared by `mer train` and `mer demo`."""
+    from copy import copy
+
+    from data_prep.errors import InputError
+    from micro_expr.core.seeds import parse_seeds, run_seeds
+
+    seeds = parse_seeds(args.seeds)
+    if getattr(args, "seed", None) is not None:
+        raise InputError("--seed and --seeds: give one of them (--seeds 3 runs seed 3 alone)")
+
+    def one(seed, folder):
+        single = copy(args)
+        single.seeds, single.seed, single.out = None, seed, str(folder)
+        run_one(single)
+
+    data = run_seeds(seeds, args.out, one)
+    if data is None:
+        print(f"no seed finished yet; run the same command again to go on ({args.out})")
+        return 0
+    print(seeds_text(data))
+    return 0
+
+
+def seeds_text(data):
+    """The headline of seeds.json: accuracy, UF1 and UAR as mean ± std over the finished seeds."""
+    from micro_expr.core.seeds import SEEDS_JSON, SEEDS_MD
+
+    metrics = data["metrics"]
+    shown = []
+    for name in ("accuracy", "uf1", "uar"):
+        if name in metrics:
+            stats = metrics[name]
+            spread = "" if stats["std"] is None else f" ± {stats['std']:.3f}"
+            shown.append(f"{name} {stats['mean']:.3f}{spread}")
+    lines = [f"{len(data['seeds'])} seeds ({', '.join(map(str, data['seeds']))}): " + ", ".join(shown)
+             + " (mean ± standard deviation)"]
+    if data["unfinished_seeds"]:
+        lines.append(f"unfinished seeds: {', '.join(map(str, data['unfinished_seeds']))} (run again to finish)")
+    if data.get("note"):
+        lines.append(f"NOTE: {data['note']}")
+    lines.append(f"every metric: {data['folder']}/{SEEDS_JSON}, {data['folder']}/{SEEDS_MD}")
+    return "\n".join(lines)
+
+
 def run(args, protocol=None):
     from data_prep.errors import InputError
     from micro_expr.core.runner import run_protocol
 
+    if getattr(args, "seeds", None):
+        return run_seeds_command(args, lambda single: run(single, protocol))
     protocol = protocol or args.protocol
     system_name = getattr(args, "system", DEFAULT_SYSTEM)
     if protocol is None and system_name == "stff":

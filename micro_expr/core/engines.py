@@ -51,7 +51,10 @@ def run_fold(system, fold, items, X, y, run):
     start = time.perf_counter()
     estimator = system.for_fold(fold)
     train, test = list(fold.train), list(fold.test)
-    estimator.fit([X[i] for i in train], y[train])
+    if estimator.records_held_out:   # the test clips' loss per epoch, for the training curves only
+        estimator.fit([X[i] for i in train], y[train], eval_set=([X[i] for i in test], y[test]))
+    else:
+        estimator.fit([X[i] for i in train], y[train])
     predictions = estimator.fold_predictions([X[i] for i in test], [items[i] for i in test])
     seconds = time.perf_counter() - start
     scored = [p for p in predictions if "predicted" in p and p.get("label") is not None]

@@ -44,35 +44,66 @@ def plot_confusion(matrix, class_names, title="Confusion matrix"):
     return fig
 
 
-def plot_training_curves(histories, stages=("spatial", "temporal"), metrics=("loss",)):
-    """Per epoch, one line per fold: a column per training stage, a row per metric; loss axes start at zero.
+def plot_training_curves(histories, stages=("spatial", "temporal"), metrics=("loss",), title=None):
+    """Per epoch, one colour per fold: a column per training stage, a row per metric; loss axes start at zero.
 
-    ``histories``: {fold name: {stage: {metric: [value per epoch]}}} (a fold's history.json).
+    ``histories``: {fold name: {stage: {metric: [value per epoch]}}} (a fold's history.json); where a stage
+    recorded ``held_out_<metric>`` (the fold's test clips, never trained on) it is drawn dashed in the fold's
+    colour. Every epoch is a marker, so a one-epoch stage shows its points; the epoch axis has integer ticks.
     ``metrics``: history keys ("loss"), or {stage: key} where the stages call a metric differently
     (MEAN: {"spot": "mae", "recog": "categorical_accuracy"}). Accuracies are drawn on [0, 1].
     """
+    from matplotlib.lines import Line2D
     from matplotlib.ticker import MaxNLocator
 
-    fig = _figure((5.5 * len(stages), 4 * len(metrics)))
+    fig = _figure((5.5 * len(stages), 4 * len(metrics) + (0.4 if title else 0)))
     axes = np.array(fig.subplots(len(metrics), len(stages), squeeze=False))
+    colours = {fold: f"C{i % 10}" for i, fold in enumerate(histories)}
+    held_out_drawn = False
     for row, metric in enumerate(metrics):
         for stage, ax in zip(stages, axes[row]):
             key = metric.get(stage) if isinstance(metric, dict) else metric
+            longest = max((len(h.get(stage, {}).get(key) or ()) for h in histories.values()), default=0) if key else 0
+            dodge = {"-": -0.08, "--": 0.08} if longest == 1 else {"-": 0, "--": 0}   # one epoch: side by side
             for fold, history in histories.items():
-                values = history.get(stage, {}).get(key) if key else None
-                if values:
-                    ax.plot(range(1, len(values) + 1), values, alpha=0.7, label=fold)
-            ax.set_title(f"{stage} stage: training {key} per fold" if key else f"{stage} stage: -")
+                curves = history.get(stage, {})
+                for name, style in ((key, "-"), (f"held_out_{key}", "--")):
+                    values = curves.get(name) if key else None
+                    if values:
+                        epochs = np.arange(1, len(values) + 1) + dodge[style]
+                        ax.plot(epochs, values, style, marker="o" if style == "-" else "s", markersize=4,
+                                markerfacecolor=colours[fold] if style == "-" else "none",
+                                color=colours[fold], alpha=0.75, label=fold if style == "-" else None)
+                        held_out_drawn |= style == "--"
+            which = "training (solid) and held-out fold (dashed)" if any(
+                history.get(stage, {}).get(f"held_out_{key}") for history in histories.values()) else (
+                "training" if longest else "nothing recorded")
+            epochs_note = " (one epoch: training left, held-out right)" if longest == 1 and "held" in which else ""
+            ax.set_title(f"{stage} stage: {key} per epoch{epochs_note}\n{which}" if key else f"{stage} stage: -",
+                         fontsize=9)
             ax.set_xlabel("epoch")
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.25 on short runs
+            if longest:
+                ax.set_xlim(0.5, longest + 0.5)
+            if 0 < longest <= 10:
+                ax.set_xticks(range(1, longest + 1))             # every epoch, none in between
+            else:
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_ylabel(key or "")
             if key and "acc" in key:
                 ax.set_ylim(0, 1.02)
             else:
                 ax.set_ylim(bottom=0)
             ax.grid(alpha=0.3)
-    if len(histories) <= 12 and axes[0, -1].get_legend_handles_labels()[0]:
-        axes[0, -1].legend(fontsize=7)
+    handles, labels = axes[0, -1].get_legend_handles_labels()
+    if len(histories) <= 12 and handles:
+        if held_out_drawn:
+            handles += [Line2D([], [], color="gray", marker="o", markersize=4),
+                        Line2D([], [], color="gray", linestyle="--", marker="s", markersize=4, markerfacecolor="none")]
+            labels += ["training", "held-out fold"]
+        axes[0, -1].legend(handles, labels, fontsize=7, title="fold (held-out subject)", title_fontsize=7,
+                           loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    if title:
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
 

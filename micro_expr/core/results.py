@@ -1,6 +1,8 @@
 """results.json and results.md of a classification run: every metric, labelled, with configuration and versions."""
 import platform
+import re
 import time
+from pathlib import Path
 
 from micro_expr.core.metrics import per_dataset_breakdown
 
@@ -32,8 +34,36 @@ def versions():
     return found
 
 
-def classification_results(run, predictions, histories, seconds, note, classes, stages=("spatial", "temporal")):
-    """(results dict, Markdown, figures) of merged classification predictions (UF1, UAR, accuracy per part)."""
+FOLDS_IN_WORDS = {"loso": "leave-one-subject-out", "cross": "cross-dataset"}
+PROTOCOLS_IN_WORDS = {"megc": "MEGC 2019 3 classes", "au5": "5 objective classes (AUs)"}
+
+
+def short_citation(citation):
+    """'Aouayeb, Soladie, ..., "Title", Journal, 2022' -> 'Aouayeb et al. 2022' (first author, last year)."""
+    if not citation:
+        return None
+    authors = [name.strip() for name in citation.split('"')[0].split(",") if name.strip()]
+    years = re.findall(r"\b(?:19|20)\d\d\b", citation)
+    return authors[0] + (" et al." if len(authors) > 1 else "") + (f" {years[-1]}" if years else "")
+
+
+def run_title(label, citation, run, note=None):
+    """A figure title in words: 'STFF (Aouayeb et al. 2022), preset strict, MEGC 2019 3 classes,
+    leave-one-subject-out, synthetic demo data' (the demo's runs carry :data:`DEMO_NOTE`)."""
+    config = run.get("config", {})
+    cited = short_citation(citation)
+    parts = [f"{label} ({cited})" if cited else label, f"preset {config.get('preset')}"]
+    if config.get("protocol") in PROTOCOLS_IN_WORDS:
+        parts.append(PROTOCOLS_IN_WORDS[config["protocol"]])
+    parts.append(FOLDS_IN_WORDS.get(run.get("folds_kind"), run.get("folds_kind") or ""))
+    parts.append("synthetic demo data" if note and DEMO_NOTE in note else f"data {Path(str(run.get('cache'))).name}")
+    return ", ".join(part for part in parts if part)
+
+
+def classification_results(run, predictions, histories, seconds, note, classes, stages=("spatial", "temporal"),
+                           label=None):
+    """(results dict, Markdown, figures) of merged classification predictions (UF1, UAR, accuracy per part);
+    ``label``: the system's name in the figures' titles (default: its registry name)."""
     from micro_expr.core.plots import plot_confusion, plot_training_curves
 
     config = run["config"]
@@ -53,9 +83,10 @@ def classification_results(run, predictions, histories, seconds, note, classes, 
     }
     if note:
         results["note"] = note
-    title = f"{results['system']} {results['protocol']} {run['folds_kind']}, preset {results['preset']}"
-    figures = {"confusion_matrix": plot_confusion(metrics["FULL"]["confusion_matrix"], list(classes), title=title),
-               "training_curves": plot_training_curves(histories, stages)}
+    title = run_title(label or results["system"], results["citation"], run, note)
+    wrapped = title.replace("), ", "),\n", 1).replace(", leave", ",\nleave", 1).replace(", cross", ",\ncross", 1)
+    figures = {"confusion_matrix": plot_confusion(metrics["FULL"]["confusion_matrix"], list(classes), title=wrapped),
+               "training_curves": plot_training_curves(histories, stages, title=title)}
     return results, results_markdown(results), figures
 
 

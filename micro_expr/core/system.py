@@ -63,6 +63,7 @@ class RecognitionSystem:
 
     name = None          # the --system name, e.g. "stff"
     citation = None      # authors, title, venue, year of the paper the system implements
+    label = None         # its name in figure titles, e.g. "STFF" (default: name)
     config_class = None  # the typed configuration dataclass
     presets = ()         # preset names accepted by :meth:`from_preset`
     default_preset = None
@@ -136,6 +137,11 @@ class RecognitionSystem:
     def for_fold(self, fold):
         """The estimator to train on ``fold`` (default: this one; MEAN's published weights differ per fold)."""
         return self
+
+    # True when ``fit`` takes ``eval_set=(X_held_out, y_held_out)`` and records their loss per epoch in
+    # ``history_`` ("held_out_loss"; as XGBoost's eval_set, without early stopping): the runner passes a
+    # fold's test clips, so the training curves show a held-out curve; it must not change the training.
+    records_held_out = False
 
     def fit(self, X, y):
         raise NotImplementedError
@@ -215,7 +221,8 @@ class RecognitionSystem:
         """(results dict, Markdown text, {figure name: matplotlib Figure}) of the merged predictions."""
         from micro_expr.core.results import classification_results
 
-        return classification_results(run, predictions, histories, seconds, note, self.classes)
+        return classification_results(run, predictions, histories, seconds, note, self.classes,
+                                      label=self.label or self.name)
 
     def results_text(self, results):
         """The headline of merged results as ``mer train`` prints it (default: classification metrics)."""

@@ -48,7 +48,7 @@ def md5(path):
 class GiaBia(RecognitionSystem):
     """Scikit-learn-like estimator over clips; see :class:`micro_expr.core.system.RecognitionSystem`."""
 
-    name = "gia_bia"
+    name, label = "gia_bia", "GIA + BIA"
     citation = PAPERS["Zhu et al. 2023"]
     config_class = GiaBiaConfig
     presets, default_preset, get_preset = PRESETS, DEFAULT_PRESET, staticmethod(get_preset)

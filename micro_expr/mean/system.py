@@ -87,7 +87,7 @@ def _check_folds(folds, subjects, folder, cache_path):
 
 
 class MEAN(RecognitionSystem):
-    name = "mean"
+    name, label = "mean", "MEAN"
     citation = PAPERS["MEAN"]
     config_class = MEANConfig
     presets, default_preset, get_preset = PRESETS, DEFAULT_PRESET, staticmethod(get_preset)

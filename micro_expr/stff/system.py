@@ -46,7 +46,7 @@ def stack_frames(X):
 
 
 class STFF(RecognitionSystem):
-    name = "stff"
+    name, label = "stff", "STFF"
     citation = PAPERS["STFF"]
     config_class = STFFConfig
     presets, default_preset, get_preset = PRESETS, DEFAULT_PRESET, staticmethod(get_preset)
@@ -75,8 +75,8 @@ class STFF(RecognitionSystem):
     def load_inputs(self, cache, items):
         return [read_inputs(cache, item.key, self.config) for item in items]
 
-    def _frame_labels(self, y, owner):
-        """Per model input, the label of every frame: its clip's region label (spec section 3)."""
+    def _frame_labels(self, X, y, owner):
+        """Per model input, the label of every frame of clips ``X``: its clip's region label (spec section 3)."""
         return [targets[owner] for targets in region_targets(y, self.config)]
 
     # --- training -------------------------------------------------------------------------------------
@@ -117,7 +117,7 @@ class STFF(RecognitionSystem):
         else:
             chosen = frame50_indices(owner, items, test_dataset, cfg.spatial.split_fraction, cfg.spatial.split_seed,
                                      draw=cfg.spatial.split_draw)
-            labels = self._frame_labels(y, owner)
+            labels = self._frame_labels(X, y, owner)
             log.info("spatial (frame50, all subjects mixed): %d of %d frames", len(chosen), len(owner))
             self._history = spatial.fit([a[chosen] for a in arrays], [t[chosen] for t in labels],
                                         predicted_labels=labels, seed=cfg.seed)
@@ -128,21 +128,32 @@ class STFF(RecognitionSystem):
         self._memo = {id(clip[0]): (clip[0], [seqs[i] for seqs in features]) for i, clip in enumerate(X)}
         return self
 
-    def fit(self, X, y):
-        """Train on clips ``X`` with sequence labels ``y`` (class indices); returns self."""
+    records_held_out = True
+
+    def fit(self, X, y, eval_set=None):
+        """Train on clips ``X`` with sequence labels ``y`` (class indices); returns self.
+
+        ``eval_set``: optional (clips, labels) held out, whose loss after every epoch of each stage is recorded
+        in ``history_`` (``held_out_loss``) for the training curves; they are never trained on, and the
+        training is the same with or without them (tests/test_training_stages.py checks it).
+        """
         cfg = self.config
         spatial, temporal = self._stages()
         y = np.asarray(y, dtype=int)
         history = {}
+        if eval_set is not None:
+            held_X, held_y = eval_set[0], np.asarray(eval_set[1], dtype=int)
+            held_arrays, held_owner = stack_frames(held_X)
         if cfg.spatial.split == "per_fold":
             arrays, owner = stack_frames(X)
-            labels = self._frame_labels(y, owner)
+            labels = self._frame_labels(X, y, owner)
             if cfg.spatial.fold_frame_fraction < 1:  # the code's 50 % draw, from this fold's training frames only
                 chosen = frame50_indices(owner, None, fraction=cfg.spatial.fold_frame_fraction,
                                          seed=cfg.spatial.split_seed)
                 log.info("spatial: %d of the fold's %d training frames", len(chosen), len(owner))
                 arrays, labels = [a[chosen] for a in arrays], [t[chosen] for t in labels]
-            history["spatial"] = spatial.fit(arrays, labels, seed=cfg.seed)
+            held_out = None if eval_set is None else (held_arrays, self._frame_labels(held_X, held_y, held_owner))
+            history["spatial"] = spatial.fit(arrays, labels, seed=cfg.seed, held_out=held_out)
         elif not self._shared_fitted:
             raise RuntimeError("spatial.split='frame50' trains the spatial models once for every fold: "
                                "call fit_shared(X_all, y_all, folder) before fit")
@@ -152,7 +163,11 @@ class STFF(RecognitionSystem):
         self.standardizer_ = training.Standardizer.for_config(cfg)
         if self.standardizer_ is not None:
             self.standardizer_.fit(features)
-        history["temporal"] = temporal.fit(self._sequences(features), y, seed=cfg.seed)
+        held_out = None
+        if eval_set is not None:   # the held-out clips' features, standardised with the training statistics
+            held_out = (self._sequences(training.per_item(self._extract(held_arrays), held_owner, len(held_X))),
+                        held_y)
+        history["temporal"] = temporal.fit(self._sequences(features), y, seed=cfg.seed, held_out=held_out)
         self._history = history
         return self
 

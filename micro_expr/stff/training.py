@@ -151,8 +151,12 @@ class _Stage:
 
         return tf.function(step, input_signature=list(element_spec), jit_compile=self.jit_compile)
 
-    def _train(self, dataset, epochs, stage, log_every=1):
-        """Run ``epochs`` over ``dataset`` of (x, y, w) dicts; returns a Keras-style history dict."""
+    def _train(self, dataset, epochs, stage, log_every=1, after_epoch=None):
+        """Run ``epochs`` over ``dataset`` of (x, y, w) dicts; returns a Keras-style history dict.
+
+        ``after_epoch``: optional function called after every epoch, returning {history key: value} to
+        record (:meth:`held_out_loss`); it only reads the weights, so training does not depend on it.
+        """
         if self._step is None:
             self._step = self._make_step(dataset.element_spec)
         names = list(self._losses)
@@ -172,11 +176,37 @@ class _Stage:
             for i, name in enumerate(names):
                 history[f"{name}_loss"].append(totals[1 + i] / seen)
                 history[f"{name}_accuracy"].append(totals[1 + len(names) + i] / seen)
+            for key, value in (after_epoch() if after_epoch else {}).items():
+                history.setdefault(key, []).append(value)
             bar.set_postfix(loss=f"{history['loss'][-1]:.4f}", refresh=False)
             if (epoch + 1) % log_every == 0 or epoch + 1 == epochs:
                 shown = ", ".join(f"{k}={v[-1]:.4f}" for k, v in history.items())
                 log.info("%s epoch %d/%d: %s", stage, epoch + 1, epochs, shown)
         return history
+
+    def held_out_loss(self, dataset):
+        """The ``after_epoch`` of :meth:`_train` recording the loss on held-out (x, y, w) batches: the training
+        loss (same weights per class, regularisation included) in inference mode (no dropout), so the
+        curves compare; it draws no random numbers and touches no optimizer state."""
+        import tensorflow as tf
+
+        model, losses = self._model, self._losses
+
+        def batch_loss(x, y, w):
+            predicted = model(x, training=False)
+            return tf.add_n([loss(y[name], predicted[name], sample_weight=w[name]) for name, loss in losses.items()]
+                            + list(model.losses))
+
+        traced = tf.function(batch_loss, input_signature=list(dataset.element_spec))
+
+        def evaluate():
+            total, seen = 0.0, 0
+            for x, y, w in dataset:
+                size = int(next(iter(y.values())).shape[0])
+                total, seen = total + float(traced(x, y, w)) * size, seen + size
+            return {"held_out_loss": total / seen}
+
+        return evaluate
 
 
 class SpatialStage(_Stage):
@@ -204,21 +234,26 @@ class SpatialStage(_Stage):
         self.extractor = joint_model(self._fast, lambda model: model.get_layer(FEATURES).output)
         self._extract = None
 
-    def fit(self, arrays, frame_labels, predicted_labels=None, seed=0):
-        """Train on frames: ``arrays`` per input uint8 (N, H, W, 3), ``frame_labels`` per input (N,)."""
+    def fit(self, arrays, frame_labels, predicted_labels=None, seed=0, held_out=None):
+        """Train on frames: ``arrays`` per input uint8 (N, H, W, 3), ``frame_labels`` per input (N,).
+        ``held_out``: (arrays, frame labels) whose loss is recorded after every epoch (never trained on)."""
         from micro_expr.stff.losses import class_weights
         from micro_expr.stff.models.fast.convert import copy_spatial_weights
 
         cfg = self.config
         self.restart()
-        weights = [sample_weights(class_weights(cfg, "spatial", k, y, None if predicted_labels is None
-                                                else predicted_labels[i]), y)
-                   for i, (k, y) in enumerate(zip(self.sizes, frame_labels))]
-        data = frame_dataset(arrays, self.names, cfg.spatial.patches, cfg.patch_sizes, cfg.spatial.batch_size,
-                             targets=[one_hot(y, k) for y, k in zip(frame_labels, self.sizes)], weights=weights,
-                             shuffle_buffer=cfg.spatial.shuffle_buffer, seed=seed,
-                             antialias=cfg.spatial.resize_antialias)
-        history = self._train(data, cfg.spatial.epochs, "spatial")
+        alphas = [class_weights(cfg, "spatial", k, y, None if predicted_labels is None else predicted_labels[i])
+                  for i, (k, y) in enumerate(zip(self.sizes, frame_labels))]
+
+        def frames(arrays, labels, **shuffle):
+            return frame_dataset(arrays, self.names, cfg.spatial.patches, cfg.patch_sizes, cfg.spatial.batch_size,
+                                 targets=[one_hot(y, k) for y, k in zip(labels, self.sizes)],
+                                 weights=[sample_weights(alpha, y) for alpha, y in zip(alphas, labels)],
+                                 antialias=cfg.spatial.resize_antialias, **shuffle)
+
+        data = frames(arrays, frame_labels, shuffle_buffer=cfg.spatial.shuffle_buffer, seed=seed)
+        after_epoch = self.held_out_loss(frames(*held_out)) if held_out is not None else None
+        history = self._train(data, cfg.spatial.epochs, "spatial", after_epoch=after_epoch)
         for name, model in self.models.items():
             copy_spatial_weights(self._fast[name], model)
         return history
@@ -289,7 +324,9 @@ class TemporalStage(_Stage):
         wrapped = keras.Model(self._fast.inputs, {self.OUTPUT: self._fast.outputs[0]}, name="temporal_training")
         self._setup(wrapped, {self.OUTPUT: stage_loss(config, "temporal")}, config.temporal.learning_rate, progress)
 
-    def fit(self, inputs, labels, seed=0):
+    def fit(self, inputs, labels, seed=0, held_out=None):
+        """Train on padded sequences ``inputs`` (per region (N, T, 256)) with labels (N,); ``held_out``:
+        (inputs, labels) whose loss is recorded after every epoch (never trained on)."""
         import tensorflow as tf
 
         from micro_expr.stff.losses import class_weights
@@ -298,11 +335,17 @@ class TemporalStage(_Stage):
         cfg = self.config
         self.restart()
         k = cfg.n_classes
-        weights = sample_weights(class_weights(cfg, "temporal", k, labels), labels)
-        data = tf.data.Dataset.from_tensor_slices(
-            (dict(zip(cfg.region_names, inputs)), {self.OUTPUT: one_hot(labels, k)}, {self.OUTPUT: weights}))
-        data = data.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True).batch(cfg.temporal.batch_size)
-        history = self._train(data, cfg.temporal.epochs, "temporal", log_every=25)
+        alpha = class_weights(cfg, "temporal", k, labels)
+
+        def sequences(inputs, labels):
+            return tf.data.Dataset.from_tensor_slices((dict(zip(cfg.region_names, inputs)), {
+                self.OUTPUT: one_hot(labels, k)}, {self.OUTPUT: sample_weights(alpha, labels)}))
+
+        data = sequences(inputs, labels).shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
+        data = data.batch(cfg.temporal.batch_size)
+        after_epoch = (self.held_out_loss(sequences(*held_out).batch(cfg.temporal.batch_size))
+                       if held_out is not None else None)
+        history = self._train(data, cfg.temporal.epochs, "temporal", log_every=25, after_epoch=after_epoch)
         copy_temporal_weights(self._fast, self.model)
         return history
 
