@@ -17,7 +17,8 @@ import logging
 
 import numpy as np
 
-from data_prep.pipeline import frame_dataset
+from data_prep.pipeline import frame_batches, frame_dataset
+from micro_expr.core.backends import tensorflow_fast_path
 from micro_expr.stff.config import STANDARDIZE_MODES
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,27 @@ class FusedAdam:
             v.assign(np.zeros(v.shape, dtype=np.float32))
 
 
+class KerasAdam:
+    """The Keras path's optimizer (every backend but TensorFlow): ``keras.optimizers.Adam`` with
+    :class:`FusedAdam`'s hyper-parameters, compiled into the model; :meth:`reset` gives a fresh state."""
+
+    def __init__(self, model, losses, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+        import keras
+
+        self.optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+        # Per output: the loss (sample-weighted like the TF step's) and plain accuracy (correct / batch).
+        model.compile(optimizer=self.optimizer, loss=losses,
+                      metrics={name: ["categorical_accuracy"] for name in losses}, jit_compile="auto")
+        self.optimizer.build(model.trainable_variables)
+        self._initial = [variable.numpy() if hasattr(variable, "numpy") else
+                         keras.ops.convert_to_numpy(variable.value) for variable in self.optimizer.variables]
+
+    def reset(self):
+        """A fresh state: step count and moments as after ``build``."""
+        for variable, value in zip(self.optimizer.variables, self._initial):
+            variable.assign(value)
+
+
 def _progress(iterable, progress, **kwargs):
     """``iterable`` with a tqdm bar (rate and ETA) on stderr, or as it is when ``progress`` is off."""
     from tqdm import tqdm
@@ -115,10 +137,18 @@ class _Stage:
     def _setup(self, model, losses, learning_rate, progress):
         self._model = model
         self._losses = losses                      # output name -> Keras loss
-        self._optimizer = FusedAdam(model.trainable_variables, learning_rate)
+        # The one place the path is chosen: TensorFlow's traced step and fused Adam, or Keras' own
+        # train_on_batch with keras.optimizers.Adam on every other backend (docs/backends.md).
+        self._fast_path = tensorflow_fast_path()
+        if self._fast_path:
+            self._optimizer = FusedAdam(model.trainable_variables, learning_rate)
+        else:
+            self._optimizer = KerasAdam(model, losses, learning_rate)
         # model.variables, unlike get_weights(), holds the dropout seed states:
         # restoring them too makes a fold's result independent of the folds before it.
-        self._initial = [variable.numpy() for variable in model.variables]
+        import keras
+
+        self._initial = [keras.ops.convert_to_numpy(variable.value) for variable in model.variables]
         self._step = None
         self.progress = progress
 
@@ -151,10 +181,28 @@ class _Stage:
 
         return tf.function(step, input_signature=list(element_spec), jit_compile=self.jit_compile)
 
+    def _keras_step(self, x, y, w):
+        """The Keras path's step: (total loss, per-output loss, per-output correct count) of one batch."""
+        logs = self._model.train_on_batch(x, y, sample_weight=w, return_dict=True)
+        size = len(next(iter(y.values())))
+        names = list(self._losses)
+        if len(names) == 1:
+            per_output = {names[0]: logs["loss"] - self._regularization()}
+            correct = {names[0]: logs["categorical_accuracy"] * size}
+        else:
+            per_output = {name: logs[f"{name}_loss"] for name in names}
+            correct = {name: logs[f"{name}_categorical_accuracy"] * size for name in names}
+        return logs["loss"], per_output, correct
+
+    def _regularization(self):
+        import keras
+
+        return sum(float(keras.ops.convert_to_numpy(loss)) for loss in self._model.losses)
+
     def _train(self, dataset, epochs, stage, log_every=1):
         """Run ``epochs`` over ``dataset`` of (x, y, w) dicts; returns a Keras-style history dict."""
         if self._step is None:
-            self._step = self._make_step(dataset.element_spec)
+            self._step = self._make_step(dataset.element_spec) if self._fast_path else self._keras_step
         names = list(self._losses)
         history = {"loss": []}
         for name in names:
@@ -214,10 +262,14 @@ class SpatialStage(_Stage):
         weights = [sample_weights(class_weights(cfg, "spatial", k, y, None if predicted_labels is None
                                                 else predicted_labels[i]), y)
                    for i, (k, y) in enumerate(zip(self.sizes, frame_labels))]
-        data = frame_dataset(arrays, self.names, cfg.spatial.patches, cfg.patch_sizes, cfg.spatial.batch_size,
-                             targets=[one_hot(y, k) for y, k in zip(frame_labels, self.sizes)], weights=weights,
-                             shuffle_buffer=cfg.spatial.shuffle_buffer, seed=seed,
-                             antialias=cfg.spatial.resize_antialias)
+        targets = [one_hot(y, k) for y, k in zip(frame_labels, self.sizes)]
+        if self._fast_path:
+            data = frame_dataset(arrays, self.names, cfg.spatial.patches, cfg.patch_sizes, cfg.spatial.batch_size,
+                                 targets=targets, weights=weights, shuffle_buffer=cfg.spatial.shuffle_buffer,
+                                 seed=seed, antialias=cfg.spatial.resize_antialias)
+        else:   # NumPy batches, a full shuffle per epoch (tf.data's is a 400-frame buffer)
+            data = frame_batches(arrays, self.names, cfg.spatial.patches, cfg.patch_sizes, cfg.spatial.batch_size,
+                                 targets=targets, weights=weights, seed=seed, antialias=cfg.spatial.resize_antialias)
         history = self._train(data, cfg.spatial.epochs, "spatial")
         for name, model in self.models.items():
             copy_spatial_weights(self._fast[name], model)
@@ -225,14 +277,16 @@ class SpatialStage(_Stage):
 
     def features(self, arrays, batch_size=None):
         """SF (STFF Eq. 5) of every frame: per input float32 (N, 256), from the weights ``models`` hold now."""
-        import tensorflow as tf
-
         from micro_expr.stff.models.fast.convert import copy_spatial_weights
 
         for name, model in self.models.items():
             copy_spatial_weights(model, self._fast[name])
-        cfg = self.config
         batch_size = batch_size or self.feature_batch_size
+        if not self._fast_path:
+            return frame_features(self.extractor, arrays, self.config, batch_size, progress=self.progress)
+        import tensorflow as tf
+
+        cfg = self.config
         data = frame_dataset(arrays, self.names, cfg.spatial.patches, cfg.patch_sizes, batch_size,
                              antialias=cfg.spatial.resize_antialias)
         if self._extract is None:  # traced once; a None batch dimension takes the last, smaller batch too
@@ -249,14 +303,25 @@ class SpatialStage(_Stage):
                 for name in self.names]
 
 
-def frame_features(extractor, arrays, config, batch_size=256):
+def frame_features(extractor, arrays, config, batch_size=256, progress=False):
     """SF (STFF Eq. 5) of every frame with a joint feature extractor (e.g. of loaded checkpoints):
-    per input float32 (N, 256)."""
+    per input float32 (N, 256). tf.data on TensorFlow, NumPy batches on the other backends."""
+    import keras
+
     names, cfg = list(config.region_names), config
-    data = frame_dataset(arrays, names, cfg.spatial.patches, cfg.patch_sizes, batch_size,
+    if tensorflow_fast_path():
+        data = frame_dataset(arrays, names, cfg.spatial.patches, cfg.patch_sizes, batch_size,
+                             antialias=cfg.spatial.resize_antialias)
+        features = extractor.predict(data, verbose=0)
+        return [np.asarray(features[name], dtype=np.float32) for name in names]
+    data = frame_batches(arrays, names, cfg.spatial.patches, cfg.patch_sizes, batch_size,
                          antialias=cfg.spatial.resize_antialias)
-    features = extractor.predict(data, verbose=0)
-    return [np.asarray(features[name], dtype=np.float32) for name in names]
+    parts = {name: [] for name in names}
+    for x in _progress(data, progress, desc="spatial features", unit="batch", total=len(data)):
+        for name, value in extractor.predict_on_batch(x).items():
+            parts[name].append(keras.ops.convert_to_numpy(value).astype(np.float32))
+    return [np.concatenate(parts[name]) if parts[name] else np.zeros((0, cfg.spatial.head_units[-1]), np.float32)
+            for name in names]
 
 
 class TemporalStage(_Stage):
@@ -290,8 +355,6 @@ class TemporalStage(_Stage):
         self._setup(wrapped, {self.OUTPUT: stage_loss(config, "temporal")}, config.temporal.learning_rate, progress)
 
     def fit(self, inputs, labels, seed=0):
-        import tensorflow as tf
-
         from micro_expr.stff.losses import class_weights
         from micro_expr.stff.models.fast.convert import copy_temporal_weights
 
@@ -299,9 +362,14 @@ class TemporalStage(_Stage):
         self.restart()
         k = cfg.n_classes
         weights = sample_weights(class_weights(cfg, "temporal", k, labels), labels)
-        data = tf.data.Dataset.from_tensor_slices(
-            (dict(zip(cfg.region_names, inputs)), {self.OUTPUT: one_hot(labels, k)}, {self.OUTPUT: weights}))
-        data = data.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True).batch(cfg.temporal.batch_size)
+        elements = (dict(zip(cfg.region_names, inputs)), {self.OUTPUT: one_hot(labels, k)}, {self.OUTPUT: weights})
+        if self._fast_path:
+            import tensorflow as tf
+
+            data = tf.data.Dataset.from_tensor_slices(elements)
+            data = data.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True).batch(cfg.temporal.batch_size)
+        else:
+            data = _ShuffledBatches(elements, cfg.temporal.batch_size, seed)
         history = self._train(data, cfg.temporal.epochs, "temporal", log_every=25)
         copy_temporal_weights(self._fast, self.model)
         return history
@@ -311,6 +379,21 @@ class TemporalStage(_Stage):
 
         copy_temporal_weights(self.model, self._fast)
         return self._fast.predict(dict(zip(self.config.region_names, inputs)), verbose=0)
+
+
+class _ShuffledBatches:
+    """Batches of a tuple of dicts of arrays, in a new random order every pass (the Keras path's tf.data)."""
+
+    def __init__(self, elements, batch_size, seed):
+        self.elements, self.batch_size = elements, batch_size
+        self.n = len(next(iter(elements[0].values())))
+        self.rng = np.random.default_rng(seed)
+
+    def __iter__(self):
+        order = self.rng.permutation(self.n)
+        for start in range(0, self.n, self.batch_size):
+            chosen = order[start:start + self.batch_size]
+            yield tuple({name: np.asarray(value)[chosen] for name, value in part.items()} for part in self.elements)
 
 
 def per_item(features, owner, n_items):
