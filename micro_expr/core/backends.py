@@ -8,6 +8,8 @@ this module, in one place, whether to take TensorFlow's fast path (a traced
 (``keras.ops`` layers, ``keras.optimizers.Adam``, ``train_on_batch`` on NumPy
 batches). docs/backends.md lists the paths.
 """
+from data_prep.errors import InputError   # the CLI prints an InputError as one line
+
 BACKENDS = ("tensorflow", "jax", "torch")
 
 # system -> backends it cannot train or predict on, with the reason (none today: every system runs on all three).
@@ -56,8 +58,8 @@ def device():
     return "unknown"
 
 
-class BackendError(RuntimeError):
-    """A system cannot run on the Keras backend in use."""
+class BackendError(InputError):
+    """A system cannot run on the Keras backend in use (the CLI prints it as one line and exits 2)."""
 
 
 def check_supported(system):
