@@ -181,6 +181,13 @@ class _Stage:
 
         return tf.function(step, input_signature=list(element_spec), jit_compile=self.jit_compile)
 
+    def step_for(self, data):
+        """The training step for batches of ``data`` (x, y, w): TensorFlow's traced step (traced once per run)
+        or the Keras path's ``train_on_batch``; returns (total loss, per-output loss, per-output correct)."""
+        if self._step is None:
+            self._step = self._make_step(data.element_spec) if self._fast_path else self._keras_step
+        return self._step
+
     def _keras_step(self, x, y, w):
         """The Keras path's step: (total loss, per-output loss, per-output correct count) of one batch."""
         logs = self._model.train_on_batch(x, y, sample_weight=w, return_dict=True)
@@ -201,8 +208,7 @@ class _Stage:
 
     def _train(self, dataset, epochs, stage, log_every=1):
         """Run ``epochs`` over ``dataset`` of (x, y, w) dicts; returns a Keras-style history dict."""
-        if self._step is None:
-            self._step = self._make_step(dataset.element_spec) if self._fast_path else self._keras_step
+        step = self.step_for(dataset)
         names = list(self._losses)
         history = {"loss": []}
         for name in names:
@@ -211,7 +217,7 @@ class _Stage:
         for epoch in bar:
             totals, seen = np.zeros(1 + 2 * len(names)), 0
             for x, y, w in dataset:
-                total, per_output, correct = self._step(x, y, w)
+                total, per_output, correct = step(x, y, w)
                 size = int(next(iter(y.values())).shape[0])
                 totals += [float(total) * size] + [float(per_output[n]) * size for n in names] + \
                           [float(correct[n]) for n in names]
