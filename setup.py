@@ -22,6 +22,10 @@ setup(
     install_requires=read_requirements(),
     # ray: folds on a Ray cluster (mer train --engine ray); the tests run a local Ray cluster, so they need it too.
     # pytest-xdist: the suite runs its test files on up to 4 worker processes (most tests keep one core busy).
-    extras_require={"test": ["pytest>=7", "pytest-xdist>=3", "ray>=2.9"], "ray": ["ray>=2.9"]},
+    # jax / torch: train and predict on Keras' JAX or PyTorch backend (KERAS_BACKEND=jax|torch; docs/backends.md).
+    # These pins are CPU builds from PyPI for jax; for torch, pick the build for your machine (CPU or CUDA) from
+    # pytorch.org; 2.13.0 is the version tests/test_backends.py was checked against.
+    extras_require={"test": ["pytest>=7", "pytest-xdist>=3", "ray>=2.9"], "ray": ["ray>=2.9"],
+                    "jax": ["jax>=0.4.34"], "torch": ["torch>=2.2"]},
     entry_points={"console_scripts": ["mer=micro_expr.cli:main"]},
 )
