@@ -168,6 +168,7 @@ def main(argv=None):
         result = json.loads(lines[-1][len("RESULT "):])
         result["process_s"] = time.perf_counter() - wall
         results.append(result)
+        print(f"{name}: {json.dumps(result)}", flush=True)   # each backend as it finishes
     base = {r["backend"]: r for r in results}.get("tensorflow")
     print(f"load average before: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} ({os.cpu_count()} CPUs); "
           f"after: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
