@@ -24,8 +24,11 @@ setup(
     # pytest-xdist: the suite runs its test files on up to 4 worker processes (most tests keep one core busy).
     # nbclient, nbformat, ipykernel: tests/test_lab_notebooks.py runs the lab course (docs/lab/*.ipynb) top to
     # bottom in a Jupyter kernel, as a student would, and checks that the committed notebooks hold no outputs.
+    # jax / torch: train and predict on Keras' JAX or PyTorch backend (KERAS_BACKEND=jax|torch; docs/backends.md).
+    # For torch, pick the build for your machine (CPU or CUDA) from pytorch.org; 2.13.0 is the version
+    # tests/test_backends.py was checked against.
     extras_require={"test": ["pytest>=7", "pytest-xdist>=3", "ray>=2.9", "nbclient>=0.8", "nbformat>=5.7",
                              "ipykernel>=6.20"],
-                    "ray": ["ray>=2.9"]},
+                    "ray": ["ray>=2.9"], "jax": ["jax>=0.4.34"], "torch": ["torch>=2.2"]},
     entry_points={"console_scripts": ["mer=micro_expr.cli:main"]},
 )

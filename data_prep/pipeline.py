@@ -89,3 +89,62 @@ def sequence_dataset(cache_path, keys, regions=range(6)):
                  {name: tf.TensorSpec((None,) + tuple(shapes[r]) + (3,), tf.uint8)
                   for name, r in zip(names, regions)})
     return tf.data.Dataset.from_generator(generate, output_signature=signature)
+
+
+def cut_patches(regions, m, size, antialias=True):
+    """:func:`split_patches` on any Keras backend, as a NumPy float32 array (..., m, size[0], size[1], C).
+
+    TensorFlow runs :func:`split_patches` itself; the other backends resize with
+    ``keras.ops.image.resize`` (bilinear, same antialias flag) and cut in NumPy.
+    tests/test_backends.py measures how far the backends' resizes are apart.
+    """
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        return split_patches(regions, m, size, antialias).numpy()
+    side = grid_side(m)
+    regions = np.asarray(regions)
+    lead, (height, width, channels) = regions.shape[:-3], regions.shape[-3:]
+    target = (side * size[0], side * size[1])
+    flat = regions.reshape((-1, height, width, channels)).astype(np.float32)
+    if (height, width) != target and len(flat):
+        flat = keras.ops.convert_to_numpy(keras.ops.image.resize(flat, target, interpolation="bilinear",
+                                                                 antialias=antialias))
+    grid = flat.reshape((-1, side, size[0], side, size[1], channels)).transpose(0, 1, 3, 2, 4, 5)
+    return np.ascontiguousarray(grid.reshape(lead + (m, size[0], size[1], channels)), dtype=np.float32)
+
+
+def frame_batches(arrays, names, m, patch_sizes, batch_size, targets=None, weights=None, seed=None,
+                  antialias=True):
+    """NumPy twin of :func:`frame_dataset` for backends without tf.data: a list-like of batches.
+
+    Same elements as :func:`frame_dataset`; with ``seed`` the frames are
+    shuffled, a new full permutation per pass (``iter`` again), else in order.
+    Patches are cut per batch, so all frames' patches are never in memory at once.
+    """
+    return _FrameBatches(arrays, names, m, patch_sizes, batch_size, targets, weights, seed, antialias)
+
+
+class _FrameBatches:
+    def __init__(self, arrays, names, m, patch_sizes, batch_size, targets, weights, seed, antialias):
+        self.arrays, self.names, self.m, self.patch_sizes = arrays, list(names), m, patch_sizes
+        self.batch_size, self.targets, self.weights, self.antialias = batch_size, targets, weights, antialias
+        self.rng = None if seed is None else np.random.default_rng(seed)
+        self.n = len(arrays[0])
+
+    def __len__(self):
+        return -(-self.n // self.batch_size)
+
+    def __iter__(self):
+        order = np.arange(self.n) if self.rng is None else self.rng.permutation(self.n)
+        for start in range(0, self.n, self.batch_size):
+            chosen = order[start:start + self.batch_size]
+            x = {name: cut_patches(array[chosen], self.m, size, self.antialias)
+                 for name, array, size in zip(self.names, self.arrays, self.patch_sizes)}
+            if self.targets is None:
+                yield x
+                continue
+            element = (x, {name: np.asarray(t)[chosen] for name, t in zip(self.names, self.targets)})
+            if self.weights is not None:
+                element += ({name: np.asarray(w)[chosen] for name, w in zip(self.names, self.weights)},)
+            yield element

@@ -58,7 +58,10 @@ def _prep_settings(cache):
 
 def plan_run(request, cache):
     """(items, folds, run description) of a run; checks everything before any folder is touched."""
+    from micro_expr.core.backends import check_supported
+
     system = request.system
+    check_supported(system.name)   # a system the Keras backend cannot run stops here, before run.json
     if request.folds_kind == "cross":
         if not request.train_datasets or not request.test_dataset:
             raise InputError("a cross-dataset run needs training datasets and a test dataset")

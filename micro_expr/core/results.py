@@ -24,8 +24,11 @@ def versions():
 
     import micro_expr
 
+    from micro_expr.core import backends
+
     found = {"micro_expr": micro_expr.__version__, "git_commit": micro_expr.git_commit(),
-             "python": platform.python_version(), "keras_backend": keras.backend.backend()}
+             "python": platform.python_version(), "keras_backend": keras.backend.backend(),
+             "device": backends.device(), "stff_training_path": backends.training_path()}
     for name in RESULT_PACKAGES:
         try:
             found[name] = metadata.version(name)
@@ -121,7 +124,8 @@ def results_markdown(results):
               "accuracy by always answering the largest class: "
               f"{max(full['support']) / max(1, sum(full['support'])):.4f}.",
               f"Folds: {results['n_folds']}; seed {results['seed']}; "
-              f"TensorFlow {results['versions']['tensorflow']}, Keras {results['versions']['keras']}."]
+              f"TensorFlow {results['versions']['tensorflow']}, Keras {results['versions']['keras']} "
+              f"(backend {results['versions'].get('keras_backend')}, device {results['versions'].get('device')})."]
     return "\n".join(lines) + "\n"
 
 

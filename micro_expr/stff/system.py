@@ -320,7 +320,7 @@ class STFF(RecognitionSystem):
         """Per clip: class probabilities (K,), per input the features SF (T, 256) and patch weights (T, m)
         of the spatial SE gate (STFF Eq. 2-4; None without it), and the region weights (R,) of the temporal
         SE gate (STFF Eq. 7; None without it)."""
-        from data_prep.pipeline import split_patches
+        from data_prep.pipeline import cut_patches
         from micro_expr.stff import attention
 
         self._check_fitted()
@@ -333,8 +333,8 @@ class STFF(RecognitionSystem):
         for clip in X:
             features, patch_weights = [], []
             for name, frames, size in zip(self.names, clip, cfg.patch_sizes):
-                patches = split_patches(frames, cfg.spatial.patches, size,  # the cut of training
-                                        cfg.spatial.resize_antialias).numpy()
+                patches = cut_patches(frames, cfg.spatial.patches, size,  # the cut of training, any backend
+                                      cfg.spatial.resize_antialias)
                 sf, weights = attention.read_spatial(spatial[name], patches, cfg.spatial.patches)
                 features.append(sf)
                 patch_weights.append(weights)

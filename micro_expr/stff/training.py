@@ -17,7 +17,8 @@ import logging
 
 import numpy as np
 
-from data_prep.pipeline import frame_dataset
+from data_prep.pipeline import frame_batches, frame_dataset
+from micro_expr.core.backends import tensorflow_fast_path
 from micro_expr.stff.config import STANDARDIZE_MODES
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,27 @@ class FusedAdam:
             v.assign(np.zeros(v.shape, dtype=np.float32))
 
 
+class KerasAdam:
+    """The Keras path's optimizer (every backend but TensorFlow): ``keras.optimizers.Adam`` with
+    :class:`FusedAdam`'s hyper-parameters, compiled into the model; :meth:`reset` gives a fresh state."""
+
+    def __init__(self, model, losses, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+        import keras
+
+        self.optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+        # Per output: the loss (sample-weighted like the TF step's) and plain accuracy (correct / batch).
+        model.compile(optimizer=self.optimizer, loss=losses,
+                      metrics={name: ["categorical_accuracy"] for name in losses}, jit_compile="auto")
+        self.optimizer.build(model.trainable_variables)
+        self._initial = [variable.numpy() if hasattr(variable, "numpy") else
+                         keras.ops.convert_to_numpy(variable.value) for variable in self.optimizer.variables]
+
+    def reset(self):
+        """A fresh state: step count and moments as after ``build``."""
+        for variable, value in zip(self.optimizer.variables, self._initial):
+            variable.assign(value)
+
+
 def _progress(iterable, progress, **kwargs):
     """``iterable`` with a tqdm bar (rate and ETA) on stderr, or as it is when ``progress`` is off."""
     from tqdm import tqdm
@@ -115,10 +137,18 @@ class _Stage:
     def _setup(self, model, losses, learning_rate, progress):
         self._model = model
         self._losses = losses                      # output name -> Keras loss
-        self._optimizer = FusedAdam(model.trainable_variables, learning_rate)
+        # The one place the path is chosen: TensorFlow's traced step and fused Adam, or Keras' own
+        # train_on_batch with keras.optimizers.Adam on every other backend (docs/backends.md).
+        self._fast_path = tensorflow_fast_path()
+        if self._fast_path:
+            self._optimizer = FusedAdam(model.trainable_variables, learning_rate)
+        else:
+            self._optimizer = KerasAdam(model, losses, learning_rate)
         # model.variables, unlike get_weights(), holds the dropout seed states:
         # restoring them too makes a fold's result independent of the folds before it.
-        self._initial = [variable.numpy() for variable in model.variables]
+        import keras
+
+        self._initial = [keras.ops.convert_to_numpy(variable.value) for variable in model.variables]
         self._step = None
         self.progress = progress
 
@@ -151,14 +181,38 @@ class _Stage:
 
         return tf.function(step, input_signature=list(element_spec), jit_compile=self.jit_compile)
 
+    def step_for(self, data):
+        """The training step for batches of ``data`` (x, y, w): TensorFlow's traced step (traced once per run)
+        or the Keras path's ``train_on_batch``; returns (total loss, per-output loss, per-output correct)."""
+        if self._step is None:
+            self._step = self._make_step(data.element_spec) if self._fast_path else self._keras_step
+        return self._step
+
+    def _keras_step(self, x, y, w):
+        """The Keras path's step: (total loss, per-output loss, per-output correct count) of one batch."""
+        logs = self._model.train_on_batch(x, y, sample_weight=w, return_dict=True)
+        size = len(next(iter(y.values())))
+        names = list(self._losses)
+        if len(names) == 1:
+            per_output = {names[0]: logs["loss"] - self._regularization()}
+            correct = {names[0]: logs["categorical_accuracy"] * size}
+        else:
+            per_output = {name: logs[f"{name}_loss"] for name in names}
+            correct = {name: logs[f"{name}_categorical_accuracy"] * size for name in names}
+        return logs["loss"], per_output, correct
+
+    def _regularization(self):
+        import keras
+
+        return sum(float(keras.ops.convert_to_numpy(loss)) for loss in self._model.losses)
+
     def _train(self, dataset, epochs, stage, log_every=1, after_epoch=None):
         """Run ``epochs`` over ``dataset`` of (x, y, w) dicts; returns a Keras-style history dict.
 
         ``after_epoch``: optional function called after every epoch, returning {history key: value} to
         record (:meth:`held_out_loss`); it only reads the weights, so training does not depend on it.
         """
-        if self._step is None:
-            self._step = self._make_step(dataset.element_spec)
+        step = self.step_for(dataset)
         names = list(self._losses)
         history = {"loss": []}
         for name in names:
@@ -167,7 +221,7 @@ class _Stage:
         for epoch in bar:
             totals, seen = np.zeros(1 + 2 * len(names)), 0
             for x, y, w in dataset:
-                total, per_output, correct = self._step(x, y, w)
+                total, per_output, correct = step(x, y, w)
                 size = int(next(iter(y.values())).shape[0])
                 totals += [float(total) * size] + [float(per_output[n]) * size for n in names] + \
                           [float(correct[n]) for n in names]
@@ -188,22 +242,27 @@ class _Stage:
         """The ``after_epoch`` of :meth:`_train` recording the loss on held-out (x, y, w) batches: the training
         loss (same weights per class, regularisation included) in inference mode (no dropout), so the
         curves compare; it draws no random numbers and touches no optimizer state."""
-        import tensorflow as tf
+        import keras
 
         model, losses = self._model, self._losses
 
         def batch_loss(x, y, w):
             predicted = model(x, training=False)
-            return tf.add_n([loss(y[name], predicted[name], sample_weight=w[name]) for name, loss in losses.items()]
-                            + list(model.losses))
+            return keras.ops.sum(keras.ops.stack(
+                [loss(y[name], predicted[name], sample_weight=w[name]) for name, loss in losses.items()]
+                + list(model.losses)))
 
-        traced = tf.function(batch_loss, input_signature=list(dataset.element_spec))
+        if self._fast_path:
+            import tensorflow as tf
+
+            batch_loss = tf.function(batch_loss, input_signature=list(dataset.element_spec))
 
         def evaluate():
             total, seen = 0.0, 0
             for x, y, w in dataset:
                 size = int(next(iter(y.values())).shape[0])
-                total, seen = total + float(traced(x, y, w)) * size, seen + size
+                value = float(keras.ops.convert_to_numpy(batch_loss(x, y, w)))
+                total, seen = total + value * size, seen + size
             return {"held_out_loss": total / seen}
 
         return evaluate
@@ -245,14 +304,21 @@ class SpatialStage(_Stage):
         alphas = [class_weights(cfg, "spatial", k, y, None if predicted_labels is None else predicted_labels[i])
                   for i, (k, y) in enumerate(zip(self.sizes, frame_labels))]
 
-        def frames(arrays, labels, **shuffle):
-            return frame_dataset(arrays, self.names, cfg.spatial.patches, cfg.patch_sizes, cfg.spatial.batch_size,
-                                 targets=[one_hot(y, k) for y, k in zip(labels, self.sizes)],
-                                 weights=[sample_weights(alpha, y) for alpha, y in zip(alphas, labels)],
-                                 antialias=cfg.spatial.resize_antialias, **shuffle)
+        def frames(arrays, labels, seed=None, shuffle=True):
+            targets = [one_hot(y, k) for y, k in zip(labels, self.sizes)]
+            weights = [sample_weights(alpha, y) for alpha, y in zip(alphas, labels)]
+            if self._fast_path:
+                extra = dict(shuffle_buffer=cfg.spatial.shuffle_buffer, seed=seed) if shuffle else {}
+                return frame_dataset(arrays, self.names, cfg.spatial.patches, cfg.patch_sizes,
+                                     cfg.spatial.batch_size, targets=targets, weights=weights,
+                                     antialias=cfg.spatial.resize_antialias, **extra)
+            # NumPy batches, a full shuffle per epoch (tf.data's is a 400-frame buffer)
+            return frame_batches(arrays, self.names, cfg.spatial.patches, cfg.patch_sizes, cfg.spatial.batch_size,
+                                 targets=targets, weights=weights, seed=seed if shuffle else None,
+                                 antialias=cfg.spatial.resize_antialias)
 
-        data = frames(arrays, frame_labels, shuffle_buffer=cfg.spatial.shuffle_buffer, seed=seed)
-        after_epoch = self.held_out_loss(frames(*held_out)) if held_out is not None else None
+        data = frames(arrays, frame_labels, seed=seed)
+        after_epoch = self.held_out_loss(frames(*held_out, shuffle=False)) if held_out is not None else None
         history = self._train(data, cfg.spatial.epochs, "spatial", after_epoch=after_epoch)
         for name, model in self.models.items():
             copy_spatial_weights(self._fast[name], model)
@@ -260,14 +326,16 @@ class SpatialStage(_Stage):
 
     def features(self, arrays, batch_size=None):
         """SF (STFF Eq. 5) of every frame: per input float32 (N, 256), from the weights ``models`` hold now."""
-        import tensorflow as tf
-
         from micro_expr.stff.models.fast.convert import copy_spatial_weights
 
         for name, model in self.models.items():
             copy_spatial_weights(model, self._fast[name])
-        cfg = self.config
         batch_size = batch_size or self.feature_batch_size
+        if not self._fast_path:
+            return frame_features(self.extractor, arrays, self.config, batch_size, progress=self.progress)
+        import tensorflow as tf
+
+        cfg = self.config
         data = frame_dataset(arrays, self.names, cfg.spatial.patches, cfg.patch_sizes, batch_size,
                              antialias=cfg.spatial.resize_antialias)
         if self._extract is None:  # traced once; a None batch dimension takes the last, smaller batch too
@@ -284,14 +352,25 @@ class SpatialStage(_Stage):
                 for name in self.names]
 
 
-def frame_features(extractor, arrays, config, batch_size=256):
+def frame_features(extractor, arrays, config, batch_size=256, progress=False):
     """SF (STFF Eq. 5) of every frame with a joint feature extractor (e.g. of loaded checkpoints):
-    per input float32 (N, 256)."""
+    per input float32 (N, 256). tf.data on TensorFlow, NumPy batches on the other backends."""
+    import keras
+
     names, cfg = list(config.region_names), config
-    data = frame_dataset(arrays, names, cfg.spatial.patches, cfg.patch_sizes, batch_size,
+    if tensorflow_fast_path():
+        data = frame_dataset(arrays, names, cfg.spatial.patches, cfg.patch_sizes, batch_size,
+                             antialias=cfg.spatial.resize_antialias)
+        features = extractor.predict(data, verbose=0)
+        return [np.asarray(features[name], dtype=np.float32) for name in names]
+    data = frame_batches(arrays, names, cfg.spatial.patches, cfg.patch_sizes, batch_size,
                          antialias=cfg.spatial.resize_antialias)
-    features = extractor.predict(data, verbose=0)
-    return [np.asarray(features[name], dtype=np.float32) for name in names]
+    parts = {name: [] for name in names}
+    for x in _progress(data, progress, desc="spatial features", unit="batch", total=len(data)):
+        for name, value in extractor.predict_on_batch(x).items():
+            parts[name].append(keras.ops.convert_to_numpy(value).astype(np.float32))
+    return [np.concatenate(parts[name]) if parts[name] else np.zeros((0, cfg.spatial.head_units[-1]), np.float32)
+            for name in names]
 
 
 class TemporalStage(_Stage):
@@ -327,8 +406,6 @@ class TemporalStage(_Stage):
     def fit(self, inputs, labels, seed=0, held_out=None):
         """Train on padded sequences ``inputs`` (per region (N, T, 256)) with labels (N,); ``held_out``:
         (inputs, labels) whose loss is recorded after every epoch (never trained on)."""
-        import tensorflow as tf
-
         from micro_expr.stff.losses import class_weights
         from micro_expr.stff.models.fast.convert import copy_temporal_weights
 
@@ -337,14 +414,20 @@ class TemporalStage(_Stage):
         k = cfg.n_classes
         alpha = class_weights(cfg, "temporal", k, labels)
 
-        def sequences(inputs, labels):
-            return tf.data.Dataset.from_tensor_slices((dict(zip(cfg.region_names, inputs)), {
-                self.OUTPUT: one_hot(labels, k)}, {self.OUTPUT: sample_weights(alpha, labels)}))
+        def sequences(inputs, labels, seed=None):
+            elements = (dict(zip(cfg.region_names, inputs)), {self.OUTPUT: one_hot(labels, k)},
+                        {self.OUTPUT: sample_weights(alpha, labels)})
+            if self._fast_path:
+                import tensorflow as tf
 
-        data = sequences(inputs, labels).shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
-        data = data.batch(cfg.temporal.batch_size)
-        after_epoch = (self.held_out_loss(sequences(*held_out).batch(cfg.temporal.batch_size))
-                       if held_out is not None else None)
+                data = tf.data.Dataset.from_tensor_slices(elements)
+                if seed is not None:
+                    data = data.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
+                return data.batch(cfg.temporal.batch_size)
+            return _ShuffledBatches(elements, cfg.temporal.batch_size, seed)
+
+        data = sequences(inputs, labels, seed=seed)
+        after_epoch = self.held_out_loss(sequences(*held_out)) if held_out is not None else None
         history = self._train(data, cfg.temporal.epochs, "temporal", log_every=25, after_epoch=after_epoch)
         copy_temporal_weights(self._fast, self.model)
         return history
@@ -354,6 +437,21 @@ class TemporalStage(_Stage):
 
         copy_temporal_weights(self.model, self._fast)
         return self._fast.predict(dict(zip(self.config.region_names, inputs)), verbose=0)
+
+
+class _ShuffledBatches:
+    """Batches of a tuple of dicts of arrays, in a new random order every pass (the Keras path's tf.data)."""
+
+    def __init__(self, elements, batch_size, seed):
+        self.elements, self.batch_size = elements, batch_size
+        self.n = len(next(iter(elements[0].values())))
+        self.rng = np.random.default_rng(seed)
+
+    def __iter__(self):
+        order = self.rng.permutation(self.n)
+        for start in range(0, self.n, self.batch_size):
+            chosen = order[start:start + self.batch_size]
+            yield tuple({name: np.asarray(value)[chosen] for name, value in part.items()} for part in self.elements)
 
 
 def per_item(features, owner, n_items):

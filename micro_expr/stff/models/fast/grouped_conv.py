@@ -51,7 +51,9 @@ class GroupedConv2D(layers.Layer):
     [g x filters, (g + 1) x filters) are patch g's convolution of input channels
     [g x c, (g + 1) x c). keras.layers.Conv2D(groups=m) computes the same but, on
     the TF backend on CPU, through an XLA function whose gradient measured about
-    30x slower; tf.nn.conv2d runs TensorFlow's native grouped kernels.
+    30x slower; tf.nn.conv2d runs TensorFlow's native grouped kernels. On the
+    other backends (JAX, PyTorch) the layer calls ``keras.ops.conv`` (their own
+    grouped kernels); tests/test_backends.py checks the outputs agree.
     """
 
     def __init__(self, filters, kernel_size, groups, kernel_initializer=1.0, **kwargs):
@@ -75,6 +77,10 @@ class GroupedConv2D(layers.Layer):
         self.bias = self.add_weight(name="bias", shape=(groups * self.filters,), initializer="zeros")
 
     def call(self, inputs):
+        if keras.backend.backend() != "tensorflow":
+            # keras.ops.conv infers groups from the kernel's input channels (jax: feature_group_count, torch: groups).
+            out = keras.ops.conv(inputs, self.kernel, strides=1, padding="same")
+            return keras.ops.relu(out + self.bias)
         import tensorflow as tf
 
         if native_grouped_gradient():

@@ -84,6 +84,8 @@ class RegionLSTMs(layers.Layer):
         self.bias = self.add_weight(name="bias", shape=(n, 4 * units), initializer=unit_forget_bias)
 
     def call(self, inputs):
+        if keras.backend.backend() != "tensorflow":
+            return self._call_keras_ops(inputs)
         import tensorflow as tf
 
         x = tf.stack(inputs)                                               # (R, batch, N, F)
@@ -124,6 +126,33 @@ class RegionLSTMs(layers.Layer):
         _, h, _ = tf.while_loop(lambda t, h, c: t < steps, step, (tf.constant(0), zeros, zeros),
                                 maximum_iterations=x.shape[2])
         return tf.reshape(tf.transpose(h, (1, 0, 2)), (batch, len(self.regions) * self.units))
+
+    def _call_keras_ops(self, inputs):
+        """The same recurrence with keras.ops (JAX, PyTorch): ``keras.ops.scan`` over all N steps (jax: one
+        ``lax.scan``; torch: a Python loop). No early stop: masked steps keep the state, which is the same."""
+        ops = keras.ops
+        x = ops.stack(inputs)                                              # (R, batch, N, F)
+        z = ops.einsum("rbnf,rfg->nrbg", x, self.kernel) + self.bias[:, None]   # (N, R, batch, 4 units)
+        if self.masking:
+            keep = ops.transpose(ops.any(ops.not_equal(x, 0.0), axis=-1), (2, 0, 1))[..., None]  # (N, R, batch, 1)
+        else:
+            keep = ops.ones(ops.shape(z)[:3] + (1,), dtype="bool")
+        gate = ops.sigmoid if self.recurrent_activation == "sigmoid" else hard_sigmoid_keras2
+        recurrent = self.recurrent_kernel
+
+        def step(state, inputs_t):
+            h, c = state
+            z_t, kept = inputs_t
+            gates = z_t + ops.matmul(h, recurrent)                         # (R, batch, 4 units)
+            i, f, g, o = ops.split(gates, 4, axis=-1)
+            c_new = gate(f) * c + gate(i) * ops.tanh(g)
+            h_new = gate(o) * ops.tanh(c_new)
+            h_new, c_new = ops.where(kept, h_new, h), ops.where(kept, c_new, c)
+            return (h_new, c_new), None
+
+        zeros = ops.zeros((len(self.regions), ops.shape(x)[1], self.units), dtype=z.dtype)
+        (h, _), _ = ops.scan(step, (zeros, zeros), (z, keep))
+        return ops.reshape(ops.transpose(h, (1, 0, 2)), (-1, len(self.regions) * self.units))
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0][0], len(self.regions) * self.units)
