@@ -369,8 +369,8 @@ def candidate_stage(config):
     class CountingSpatialStage(SpatialStage):
         frames_seen = 0
 
-        def _train(self, dataset, epochs, stage, log_every=1):
-            return super()._train(_Counted(dataset, self), epochs, stage, log_every)
+        def _train(self, dataset, epochs, stage, log_every=1, after_epoch=None):
+            return super()._train(_Counted(dataset, self), epochs, stage, log_every, after_epoch)
 
     return CountingSpatialStage(config, progress=False)
 

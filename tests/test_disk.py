@@ -77,6 +77,7 @@ def test_a_full_disk_while_a_fold_saves_names_the_file_and_leaves_no_temporary(m
 
     class FullDisk:
         history_ = {}
+        records_held_out = False
 
         def for_fold(self, fold):
             return self
