@@ -50,6 +50,17 @@ def cross_dataset_folds(items, train_datasets, test_dataset):
     return [Fold(0, f"{'+'.join(sorted(train_datasets))}_to_{test_dataset}", train, test)]
 
 
+def index_range(part, option, noun):
+    """One part of a comma-separated selection: "3" -> [3], "0-4" -> [0, ..., 4]; None when it is neither
+    (a fold name, say). ``option`` and ``noun`` name it in the error for an empty range."""
+    if re.fullmatch(r"\d+-\d+", part):
+        low, high = map(int, part.split("-"))
+        if low > high:
+            raise InputError(f"{option}: range {part!r} is empty (write the smaller {noun} first, e.g. {high}-{low})")
+        return list(range(low, high + 1))
+    return [int(part)] if part.isdigit() else None
+
+
 def select_folds(folds, selection):
     """Folds picked by ``selection``: None (all), or indices / ranges / names like "0-3,7,casme2/sub05"."""
     if not selection:
@@ -57,19 +68,13 @@ def select_folds(folds, selection):
     chosen = set()
     for part in str(selection).split(","):
         part = part.strip()
-        if re.fullmatch(r"\d+-\d+", part):
-            low, high = map(int, part.split("-"))
-            if low > high:
-                raise InputError(f"--folds: range {part!r} is empty (write the smaller index first, e.g. {high}-{low})")
-            chosen.update(range(low, high + 1))
-        elif part.isdigit():
-            chosen.add(int(part))
-        else:
-            matches = [f.index for f in folds if f.name == part]
-            if not matches:
+        indices = index_range(part, "--folds", "index")
+        if indices is None:
+            indices = [f.index for f in folds if f.name == part]
+            if not indices:
                 raise InputError(f"--folds: unknown fold {part!r}; folds are 0..{len(folds) - 1} "
                                  f"or subjects such as {folds[0].name}")
-            chosen.update(matches)
+        chosen.update(indices)
     unknown = sorted(chosen - {f.index for f in folds})
     if unknown:
         raise InputError(f"--folds: no fold {unknown}; this run has folds 0..{len(folds) - 1}")

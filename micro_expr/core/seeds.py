@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from data_prep.errors import InputError
+from micro_expr.core.folds import index_range
 from micro_expr.core.run_folder import RESULTS, RUN, RunFolder, read_json, write_json, write_text
 
 SEEDS_JSON, SEEDS_MD = "seeds.json", "seeds.md"
@@ -29,16 +30,9 @@ def parse_seeds(text):
     """Seeds of ``--seeds``: "0-4" -> [0, 1, 2, 3, 4]; "0,3,7" and "0-2,9" too; in order, without repeats."""
     seeds = []
     for part in str(text).split(","):
-        part = part.strip()
-        if re.fullmatch(r"\d+-\d+", part):
-            low, high = map(int, part.split("-"))
-            if low > high:
-                raise InputError(f"--seeds: range {part!r} is empty (write the smaller seed first, e.g. {high}-{low})")
-            chosen = range(low, high + 1)
-        elif part.isdigit():
-            chosen = [int(part)]
-        else:
-            raise InputError(f"--seeds: {part!r} is not a seed or a range (e.g. 0-4 or 0,3,7)")
+        chosen = index_range(part.strip(), "--seeds", "seed")
+        if chosen is None:
+            raise InputError(f"--seeds: {part.strip()!r} is not a seed or a range (e.g. 0-4 or 0,3,7)")
         seeds += [seed for seed in chosen if seed not in seeds]
     return seeds
 
