@@ -39,6 +39,14 @@ def test_held_out_loss_is_recorded_and_changes_nothing(tiny_cache):
     expected = float(loss(one_hot(y[test], config.n_classes), probabilities, sample_weight=weights)) + \
         sum(float(v) for v in stage._model.losses)
     assert watched.history_["temporal"]["held_out_loss"][-1] == pytest.approx(expected, rel=1e-4, abs=1e-6)
+    # a second fold on the same estimator (as the runner does) re-traces nothing: one held-out function per
+    # stage, traced once, and the same curves (each fold restarts from the same weights)
+    first = {s: list(watched.history_[s]["held_out_loss"]) for s in epochs}
+    watched.fit([X[i] for i in train], y[train], eval_set=([X[i] for i in test], y[test]))
+    for stage in (watched._spatial, watched._temporal):
+        (traced,) = stage._held_out_steps.values()
+        assert traced.experimental_get_tracing_count() == 1
+    assert {s: watched.history_[s]["held_out_loss"] for s in epochs} == first
 
 
 def test_training_curves_draw_every_epoch_and_the_held_out_curve_dashed():

@@ -56,6 +56,7 @@ class STFF(RecognitionSystem):
         self._spatial = self._temporal = None   # training stages, built on first use
         self._shared_fitted = False
         self._memo = {}                          # id(first frame stack) -> (stack, per-input features), frame50 only
+        self._held_memo = {}                     # the same for the last fit's eval_set clips
         self._readouts = None
 
 
@@ -141,6 +142,7 @@ class STFF(RecognitionSystem):
         spatial, temporal = self._stages()
         y = np.asarray(y, dtype=int)
         history = {}
+        self._held_memo = {}
         if eval_set is not None:
             held_X, held_y = eval_set[0], np.asarray(eval_set[1], dtype=int)
             held_arrays, held_owner = stack_frames(held_X)
@@ -165,17 +167,21 @@ class STFF(RecognitionSystem):
             self.standardizer_.fit(features)
         held_out = None
         if eval_set is not None:   # the held-out clips' features, standardised with the training statistics
-            held_out = (self._sequences(training.per_item(self._extract(held_arrays), held_owner, len(held_X))),
-                        held_y)
+            held_features = training.per_item(self._extract(held_arrays), held_owner, len(held_X))
+            # kept for predict_proba: the fold's test clips are these clips, and the spatial models are final
+            self._held_memo = {id(clip[0]): (clip[0], [seqs[i] for seqs in held_features])
+                               for i, clip in enumerate(held_X)}
+            held_out = (self._sequences(held_features), held_y)
         history["temporal"] = temporal.fit(self._sequences(features), y, seed=cfg.seed, held_out=held_out)
         self._history = history
         return self
 
     def _features(self, X):
         """Per model input, the spatial feature sequences SF (STFF Eq. 5) of every clip."""
-        if self._memo and all(id(clip[0]) in self._memo for clip in X):
-            per_clip = [self._memo[id(clip[0])][1] for clip in X]
-            return [[clip[i] for clip in per_clip] for i in range(len(self.names))]
+        for memo in (self._memo, self._held_memo):
+            if memo and all(id(clip[0]) in memo for clip in X):
+                per_clip = [memo[id(clip[0])][1] for clip in X]
+                return [[clip[i] for clip in per_clip] for i in range(len(self.names))]
         arrays, owner = stack_frames(X)
         return training.per_item(self._extract(arrays), owner, len(X))
 

@@ -150,6 +150,7 @@ class _Stage:
 
         self._initial = [keras.ops.convert_to_numpy(variable.value) for variable in model.variables]
         self._step = None
+        self._held_out_steps = {}   # element spec -> traced held-out loss, traced once per run like the step
         self.progress = progress
 
     def restart(self):
@@ -255,7 +256,11 @@ class _Stage:
         if self._fast_path:
             import tensorflow as tf
 
-            batch_loss = tf.function(batch_loss, input_signature=list(dataset.element_spec))
+            # One traced function per run, not per fold: tracing it cost 4-5 s of every quick-demo fold.
+            key = repr(dataset.element_spec)
+            if key not in self._held_out_steps:
+                self._held_out_steps[key] = tf.function(batch_loss, input_signature=list(dataset.element_spec))
+            batch_loss = self._held_out_steps[key]
 
         def evaluate():
             total, seen = 0.0, 0
