@@ -1,10 +1,12 @@
-"""What one fold's checkpoints cost: bytes and wall / CPU seconds, .keras only against .keras + Keras 2 .h5.
+"""What one fold's checkpoints cost: bytes and wall / CPU seconds, three ways.
 
     python -m benchmarks.checkpoint_cost [--preset strict] [--repeats 5]
 
 Saves the models one fold of the preset writes (``per_fold`` split: six spatial models and the temporal
-model; ``frame50``: the temporal model, the spatial ones once per run) the two ways, alternating, in one
-process, and prints the medians (untrained weights: the file sizes and the time do not depend on the values).
+model; ``frame50``: the temporal model, the spatial ones once per run) as `.keras` + Keras 2 `.h5`, as
+`.keras` by ``model.save``, and as `.keras` by :mod:`micro_expr.core.keras_writer` (the architecture
+serialised once per run: what runs do now), alternating, in one process, and prints the medians (untrained
+weights: the file sizes and the time do not depend on the values).
 """
 import argparse
 import os
@@ -27,8 +29,13 @@ def fold_models(preset):
     return models
 
 
-def measure(models, keras2_h5, repeats):
-    """(median wall s, median CPU s, bytes) of saving ``models`` as a fold does."""
+WAYS = {".keras + .h5 (model.save)": dict(keras2_h5=True),
+        ".keras (model.save)": dict(keras2_h5=False),
+        ".keras (keras_writer, now)": dict(same_architecture=True)}
+
+
+def measure(models, options, repeats):
+    """(median wall s, median CPU s, bytes) of saving ``models`` as a fold does, ``save_checkpoint(**options)``."""
     from micro_expr.core.checkpoints import folder_checkpoint_bytes, save_checkpoint
 
     walls, cpus = [], []
@@ -36,7 +43,7 @@ def measure(models, keras2_h5, repeats):
         for _ in range(repeats):
             wall, cpu = time.perf_counter(), time.process_time()
             for name, model in models.items():
-                save_checkpoint(model, Path(folder) / name, {"stage": name}, keras2_h5=keras2_h5)
+                save_checkpoint(model, Path(folder) / name, {"stage": name}, **options)
             walls.append(time.perf_counter() - wall)
             cpus.append(time.process_time() - cpu)
         size = folder_checkpoint_bytes(folder)
@@ -49,16 +56,17 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
     models = fold_models(args.preset)
-    measure(models, True, 1)   # warm-up
+    for options in WAYS.values():   # warm-up (the writer's one walk and serialisation per model: once per run)
+        measure(models, options, 1)
     print(f"load before {os.getloadavg()}, {os.cpu_count()} cores; preset {args.preset}: {len(models)} models per fold")
     rows = {}
-    for _ in range(2):   # alternate, so that a change of load hits both
-        for keras2_h5 in (True, False):
-            rows.setdefault(keras2_h5, []).append(measure(models, keras2_h5, args.repeats))
-    for keras2_h5, label in ((True, ".keras + .h5 (before)"), (False, ".keras only (now)")):
-        wall = statistics.median(r[0] for r in rows[keras2_h5])
-        cpu = statistics.median(r[1] for r in rows[keras2_h5])
-        print(f"  {label:<24} {wall:6.2f} s wall {cpu:6.2f} CPU-s {rows[keras2_h5][0][2] / 1e6:7.1f} MB per fold")
+    for _ in range(2):   # alternate, so that a change of load hits every way
+        for label, options in WAYS.items():
+            rows.setdefault(label, []).append(measure(models, options, args.repeats))
+    for label in WAYS:
+        wall = statistics.median(r[0] for r in rows[label])
+        cpu = statistics.median(r[1] for r in rows[label])
+        print(f"  {label:<28} {wall:6.2f} s wall {cpu:6.2f} CPU-s {rows[label][0][2] / 1e6:7.1f} MB per fold")
     print(f"load after {os.getloadavg()}")
 
 

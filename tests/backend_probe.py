@@ -19,6 +19,7 @@ import numpy as np  # noqa: E402
 
 import micro_expr  # noqa: E402,F401  (sets the TensorFlow defaults)
 import keras  # noqa: E402
+from micro_expr.core.keras_writer import writer_for  # noqa: E402
 
 BACKEND = keras.backend.backend()
 TINY = {"spatial.patches": 4, "spatial.head_units": (16, 8), "temporal.sequence_length": 6, "temporal.units": 4,
@@ -91,7 +92,8 @@ def layouts(folder):
         path = folder / f"{name}.keras"
         if BACKEND == "tensorflow":      # TensorFlow writes the checkpoints every backend loads
             keras.utils.set_random_seed(0)
-            build().save(path)
+            model = build()
+            writer_for(model).write(model, path)   # what runs write (micro_expr.core.keras_writer)
         model = keras.saving.load_model(path)
         projection = np.random.default_rng(1).normal(size=(len(x[0]) if isinstance(x, list) else len(x),
                                                            model.output.shape[-1])).astype(np.float32)

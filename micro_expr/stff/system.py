@@ -217,7 +217,7 @@ class STFF(RecognitionSystem):
 
         for (name, model), classes in zip(self._spatial.models.items(), self.config.region_class_names):
             save_checkpoint(model, Path(folder) / name, {"stage": "spatial", "region": name, "classes": list(classes),
-                                                         "config": self.config.to_dict()})
+                                                         "config": self.config.to_dict()}, same_architecture=True)
 
     def save(self, folder):
         """The fold's checkpoints: ``spatial/<input>.*`` (per-fold split only) and ``temporal.*``."""
@@ -230,7 +230,8 @@ class STFF(RecognitionSystem):
         save_checkpoint(self.temporal_model_, folder / TEMPORAL, {
             "stage": "temporal", "classes": list(self.classes_), "regions": self.names,
             "config": self.config.to_dict(), "fold": folder.name,
-            "standardizer": None if self.standardizer_ is None else self.standardizer_.to_stats()})
+            "standardizer": None if self.standardizer_ is None else self.standardizer_.to_stats()},
+            same_architecture=True)   # the stages' models are built once per run, refit per fold
 
     @classmethod
     def load(cls, folder, shared_folder=None):
