@@ -382,7 +382,7 @@ def prepare_quick_cache(out):
     samples, failures = read_casme2(dataset.root, dataset.coding_sheet)
     cache = Path(out) / "cache.h5"
     # The demo's settings: whole-face canvases too, for the "whole face" row of Aouayeb et al. 2021 Table 5.
-    summary = prepare_samples(samples, cache, demo_prep_config(), failures, workers=2, progress=False)
+    summary = prepare_samples(samples, cache, demo_prep_config(store_face=True), failures, workers=2, progress=False)
     if summary.failures:
         raise InputError(f"{dataset.root}: {len(summary.failures)} demo samples could not be prepared")
     return cache

@@ -170,17 +170,17 @@ def table4(args):
 
 def training_cache(args):
     """--cache; else the quick demo's cache if there; else, with --quick, the quick demo prepared into --out."""
+    from experiments.ablations import cache_has_faces, prepare_quick_cache
+
     if args.cache:
         return args.cache
-    if DEMO_CACHE.is_file():
+    if DEMO_CACHE.is_file() and cache_has_faces(DEMO_CACHE):   # `mer demo` stores them only when they are read
         return DEMO_CACHE
     if args.quick:
-        from experiments.ablations import prepare_quick_cache
-
         Path(args.out).mkdir(parents=True, exist_ok=True)
         return prepare_quick_cache(args.out)
-    raise InputError(f"no --cache given and no quick demo cache at {DEMO_CACHE}: give --cache, run `mer demo "
-                     f"--quick` first, or add --quick to prepare the quick demo into --out")
+    raise InputError(f"no --cache given and no quick demo cache with face canvases at {DEMO_CACHE}: give --cache, "
+                     f"or add --quick to prepare the quick demo (with its face canvases) into --out")
 
 
 def train_variants(args, field, values):

@@ -36,16 +36,58 @@ SCHEDULES = {
 CONTROLS = {"shuffled": {"shuffle_labels": True}, "still": {"no_movement": True}}
 
 
-def demo_prep_config(preset="strict"):
-    """How the demo is prepared, plus the whole face canvases (the whole-face ablation rows, MEAN and
-    the GIA + BIA system of Zhu et al. 2023 read them): for the STFF preset ``original`` what the
-    authors' cropper stored (prep preset ``original``), for every other preset the project's
-    cropper (prep preset ``clean``)."""
+def demo_prep_config(preset="strict", store_face=False):
+    """How the demo is prepared: for the STFF preset ``original`` what the authors' cropper stored (prep preset
+    ``original``), for every other preset the project's cropper (prep preset ``clean``). ``store_face``: also
+    the whole face canvases, for the systems that read them (:func:`reads_face`: the whole-face ablation rows,
+    MEAN, GIA + BIA with ``clip_source=face_canvas``); STFF on its six regions never reads them, and they were
+    61 % of the quick demo cache's bytes (docs/performance.md, "The demo cache")."""
     from dataclasses import replace
 
     from data_prep.config import PRESETS as PREP_PRESETS
 
-    return replace(PREP_PRESETS["original" if preset == "original" else "clean"], store_face=True)
+    return replace(PREP_PRESETS["original" if preset == "original" else "clean"], store_face=store_face)
+
+
+def reads_face(config):
+    """Whether an STFF configuration reads the whole face canvases (``region_mode='whole_face'``)."""
+    from micro_expr.stff.config import WHOLE_FACE
+
+    return config.region_mode == WHOLE_FACE
+
+
+def demo_cache_config(cache_path, prep):
+    """The settings to prepare the demo cache at ``cache_path`` with: ``prep``; or, when the cache there was
+    prepared with the same settings plus face canvases, its own (the faces are not read, the regions reused).
+    A cache there without the face canvases ``prep`` asks for is removed, to be prepared again with them:
+    the demo owns it, and the settings of a cache are fixed when it is written (data_prep.cache)."""
+    from dataclasses import replace
+
+    from data_prep.cache import RegionCache
+
+    cache_path = Path(cache_path)
+    if not cache_path.is_file():
+        return prep
+    try:
+        with RegionCache(cache_path) as cache:
+            found = cache.config
+    except Exception:   # unreadable: prepare_samples says what is wrong with it
+        return prep
+    if not prep.store_face and found == replace(prep, store_face=True):
+        return found
+    if prep.store_face and found == replace(prep, store_face=False):
+        print(f"      {cache_path} has no face canvases, which this run reads: preparing it again with them",
+              flush=True)
+        cache_path.unlink()
+    return prep
+
+
+def stored_line(prep):
+    """What the demo cache stores, in words."""
+    if prep.store_face:
+        return ("stores six regions and the whole face canvas of every frame "
+                f"({prep.canvas_height} x {prep.canvas_width}; the whole-face input reads it)")
+    return "stores six regions of every frame (no face canvases: STFF reads the regions only)"
 
 
 def demo_data_folder():
@@ -89,8 +131,10 @@ def run_demo(out, size="quick", preset="strict", seed=0, control=None, overrides
     print(f"      {dataset.n_subjects} subjects, {dataset.n_samples} samples, classes {', '.join(dataset.classes)}"
           f" -> {link}", flush=True)
 
+    config = get_preset(preset, seed=seed, **{**SCHEDULES[size], **(overrides or {})})
     print("[2/3] prepare: dlib landmarks, face crop, six regions -> HDF5 cache", flush=True)
-    prep = demo_prep_config(preset)
+    prep = demo_cache_config(out / "cache.h5", demo_prep_config(preset, store_face=reads_face(config)))
+    print("      " + stored_line(prep), flush=True)
     samples, failures = read_casme2(dataset.root, dataset.coding_sheet, prep.frames, prep.frame_order)
     summary = prepare_samples(samples, out / "cache.h5", prep, failures, workers=workers,
                               progress=progress)
@@ -98,7 +142,6 @@ def run_demo(out, size="quick", preset="strict", seed=0, control=None, overrides
     if summary.failures:
         raise InputError(f"{dataset.root}: {len(summary.failures)} demo samples could not be prepared")
 
-    config = get_preset(preset, seed=seed, **{**SCHEDULES[size], **(overrides or {})})
     print(f"[3/3] STFF, preset {preset}, MEGC 3 classes, leave-one-subject-out "
           f"(m = {config.spatial.patches}, fusion {config.fusion}); log: {out / 'train.log'}", flush=True)
     results = run_protocol(STFF(config), out / "cache.h5", out, fold_selection=folds, note=DEMO_NOTE, progress=progress)

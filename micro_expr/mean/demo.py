@@ -29,7 +29,7 @@ def demo_cache(out, seed=0, workers=2, progress=True):
     out.mkdir(parents=True, exist_ok=True)
     cache = out / "cache.h5"
     dataset = build_demo_dataset(demo_data_folder(), seed=seed, size="quick", progress=progress)
-    prep = replace(demo_prep_config("strict"), frames="all")
+    prep = replace(demo_prep_config("strict", store_face=True), frames="all")
     samples, failures = read_casme2(dataset.root, dataset.coding_sheet, prep.frames, prep.frame_order)
     summary = prepare_samples(samples, cache, prep, failures, workers=workers, progress=progress)
     if summary.failures:

@@ -127,6 +127,9 @@ class MEAN(RecognitionSystem):
         """The clips of one dataset that have a class of the recognition head (as the authors kept them)."""
         if isinstance(cache, long_video.LongVideos):
             return self._long_video_items(cache)
+        if not getattr(getattr(cache, "config", None), "store_face", True):
+            raise InputError(f"{cache.path}: MEAN reads the face canvases, and this cache was prepared without "
+                             f"them (mer prepare ... --frames all --store-face)")
         wanted = self.config.dataset or (sorted(datasets)[0] if datasets and len(datasets) == 1 else None)
         dataset, samples = _dataset_samples(cache, wanted)
         if getattr(getattr(cache, "config", None), "frames", "all") != "all":

@@ -71,6 +71,11 @@ class STFF(RecognitionSystem):
     # --- data ---------------------------------------------------------------------------------------
 
     def protocol_items(self, cache, datasets=None):
+        from micro_expr.stff.config import WHOLE_FACE
+
+        if self.config.region_mode == WHOLE_FACE and not getattr(cache.config, "store_face", True):
+            raise InputError(f"{cache.path}: region_mode=whole_face reads the face canvases, and this cache was "
+                             f"prepared without them (mer prepare --store-face)")
         return protocol_items(cache, self.config.protocol, datasets, exclude=self.config.exclude_samples)
 
     def load_inputs(self, cache, items):
