@@ -23,12 +23,14 @@ figures (``python -m benchmarks.checkpoint_cost``).
 Only for models whose architecture does not change between saves (the systems' stage models, built once
 per run and refit per fold): the writer checks the variables (paths, shapes, dtypes) and the layers'
 ``trainable`` flags at every save and starts again from Keras' walk when they differ. A model Keras would
-save differently (assets, bfloat16 or sharded weights, a value that is not a variable) is saved with
-``model.save``.
+save differently (assets, bfloat16 weights, a value that is not one of the model's variables, e.g. a
+compiled optimizer's) is saved with ``model.save``; so is every model when the private Keras functions used
+here (``keras.src.saving.saving_lib``, Keras 3.15) have moved (tests/test_keras_writer.py then fails).
 """
 import datetime
 import io
 import json
+import logging
 import zipfile
 import weakref
 
@@ -38,7 +40,7 @@ CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"  
 def _signature(model):
     """What must not change for a recorded plan to hold: variables and the layers' trainable flags."""
     return ([(v.path, tuple(v.shape), str(v.dtype)) for v in model.variables],
-            [layer.trainable for layer in model._flatten_layers(include_self=True)])
+            [model.trainable] + [layer.trainable for layer in model.layers])
 
 
 def _record(model):
@@ -82,8 +84,12 @@ class KerasWriter:
 
         self._model = weakref.ref(model)
         self.signature = _signature(model)
-        self.entries = _record(model)
-        self.config_json = saving_lib._serialize_model_as_json(model)[0] if self.entries is not None else None
+        try:
+            self.entries = _record(model)
+            self.config_json = saving_lib._serialize_model_as_json(model)[0] if self.entries is not None else None
+        except (AttributeError, TypeError, ValueError) as error:   # Keras' private saving API moved: save as Keras does
+            logging.getLogger(__name__).warning("%s: saved by model.save (%s)", model.name, error)
+            self.entries = self.config_json = None
 
     def fits(self, model):
         return self._model() is model and _signature(model) == self.signature
