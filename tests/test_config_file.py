@@ -57,3 +57,37 @@ def test_a_config_file_of_another_system_or_damaged_is_named(tmp_path):
     path.write_text(json.dumps({"system": "stff", "config": {"spatial": {"patchez": 4}}}))
     with pytest.raises(InputError, match=r"unknown SpatialConfig fields: \['patchez'\]"):
         train.system_from_args(train_args("--config", str(path)), "megc")
+
+
+def mer_train_args(*argv):
+    """The options as `mer train` itself parses them (no --system default of its own)."""
+    from micro_expr.cli import build_parser
+
+    return build_parser().parse_args(["train", "--out", "unused", *argv])
+
+
+def test_a_run_json_alone_gives_its_system_and_configuration_back(monkeypatch, tmp_path):
+    """`mer train --config runs/old/run.json` without --system: the run.json the runner wrote (plan_run, claim)
+    names MEAN, so the configuration comes back as MEAN's, field for field; --system stff is refused by name."""
+    from micro_expr.core.plan import RunRequest, open_data, plan_run
+    from micro_expr.core.run_folder import RunFolder
+    from micro_expr.mean.system import MEAN
+    from tests.helpers import install_fake_cache
+
+    install_fake_cache(monkeypatch, subjects=("s1", "s2"))
+    trained = MEAN.from_preset("paper", epochs_spot=3, epochs_recog=7, seed=5)
+    request = RunRequest(trained, "fake.h5", tmp_path / "old")
+    with open_data(request.source) as cache:
+        description = plan_run(request, cache)[2]
+    RunFolder(request.out).claim(description)
+    run_json = tmp_path / "old" / "run.json"
+
+    args = mer_train_args("--config", str(run_json))
+    assert args.system is None and train.system_name_of(args) == "mean"
+    again = train.system_from_args(args, None)
+    assert type(again) is MEAN and again.config == trained.config
+    assert again.config.to_dict() == json.loads(run_json.read_text())["config"]
+    with pytest.raises(InputError, match=r"a mean configuration, but --system is stff \(add --system mean\)"):
+        train.system_from_args(mer_train_args("--system", "stff", "--config", str(run_json)), "megc")
+    # no --config: the default system, as before
+    assert train.system_name_of(mer_train_args("--cache", "c.h5")) == "stff"

@@ -2,7 +2,7 @@
 
     mer config --system stff --preset original --out my_run.json      # every field of the preset
     mer config --system mean --set epochs_spot=20                      # printed when --out is not given
-    mer train --config my_run.json --protocol megc --cache full.h5 --out runs/mine
+    mer train --config my_run.json --protocol megc --cache full.h5 --out runs/mine   # --system: the file's
 
 The file is {"system": NAME, "config": {...}}, the same shape as a run's run.json, so
 `mer train --config runs/old/run.json ...` reproduces an earlier run's configuration.
@@ -39,7 +39,7 @@ def run(args):
         check_output_file(Path(args.out))
         write_text(Path(args.out), text)
         print(f"wrote {args.out} ({system.name}, preset {system.config.preset}); edit it, then "
-              f"`mer train --system {system.name} --config {args.out} ...`")
+              f"`mer train --config {args.out} ...` (the file names its system)")
     else:
         print(text, end="")
     return 0

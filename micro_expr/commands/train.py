@@ -17,9 +17,9 @@ def register(subparsers):
                     "(STFF: train the spatial models, extract features, train the temporal model). Resumable "
                     "(a killed run restarts at its first unfinished fold); --folds runs a subset (several "
                     "processes may share one run folder), and results are merged when every fold is done.")
-    parser.add_argument("--system", choices=list(SYSTEMS), default=DEFAULT_SYSTEM,
-                        help=f"recognition system (default {DEFAULT_SYSTEM}); the STFF-only options below "
-                             "(--patches, --fusion, ...) apply to stff")
+    parser.add_argument("--system", choices=list(SYSTEMS), default=None,
+                        help=f"recognition system (default: the --config file's, else {DEFAULT_SYSTEM}); the "
+                             "STFF-only options below (--patches, --fusion, ...) apply to stff")
     parser.add_argument("--protocol", choices=["megc", "au5", "cross", LONG_VIDEO],
                         help="megc: MEGC 2019 3 classes, LOSO; au5: 5 objective classes, LOSO; "
                              "cross: train on some datasets, test on another (required for stff); "
@@ -143,11 +143,27 @@ def config_from_args(args, protocol):
 
 def read_config_file(path, system_name):
     """The configuration object in a `mer config` file or a run.json ({"system": ..., "config": {...}})."""
+    from data_prep.errors import InputError
+    from micro_expr.registry import system_class
+
+    data = _config_file(path)
+    found = data.get("system", DEFAULT_SYSTEM)
+    if found != system_name:
+        raise InputError(f"--config {path}: a {found} configuration, but --system is {system_name} "
+                         f"(add --system {found})")
+    cls = system_class(system_name)
+    try:
+        return cls.config_class.from_dict(data["config"])
+    except (TypeError, ValueError) as error:
+        raise InputError(f"--config {path}: {error}") from None
+
+
+def _config_file(path):
+    """The JSON of a `mer config` file or a run.json, checked to hold {"system": ..., "config": {...}}."""
     import json
     from pathlib import Path
 
     from data_prep.errors import InputError
-    from micro_expr.registry import system_class
 
     try:
         data = json.loads(Path(path).read_text())
@@ -158,15 +174,20 @@ def read_config_file(path, system_name):
     if not isinstance(data, dict) or not isinstance(data.get("config"), dict):
         raise InputError(f"--config {path}: expected {{\"system\": NAME, \"config\": {{...}}}} "
                          "(what `mer config` writes, or a run.json)")
-    found = data.get("system", DEFAULT_SYSTEM)
-    if found != system_name:
-        raise InputError(f"--config {path}: a {found} configuration, but --system is {system_name} "
-                         f"(add --system {found})")
-    cls = system_class(system_name)
-    try:
-        return cls.config_class.from_dict(data["config"])
-    except (TypeError, ValueError) as error:
-        raise InputError(f"--config {path}: {error}") from None
+    return data
+
+
+def system_name_of(args):
+    """``--system``, else the system named in the ``--config`` file (so `mer train --config run.json` needs no
+    --system), else the default."""
+    from data_prep.errors import InputError
+
+    name = getattr(args, "system", None)
+    if name is None and getattr(args, "config", None):
+        name = _config_file(args.config).get("system", DEFAULT_SYSTEM)
+        if name not in SYSTEMS:
+            raise InputError(f"--config {args.config}: unknown system {name!r} (systems: {', '.join(SYSTEMS)})")
+    return name or DEFAULT_SYSTEM
 
 
 def _stff_overrides(args, protocol):
@@ -189,7 +210,7 @@ def system_from_args(args, protocol):
     from data_prep.errors import InputError
     from micro_expr.registry import system_class
 
-    name = getattr(args, "system", DEFAULT_SYSTEM)
+    name = system_name_of(args)
     if name == "stff":
         from micro_expr.stff.system import STFF
 
@@ -270,7 +291,7 @@ def run(args, protocol=None):
     if getattr(args, "seeds", None):
         return run_seeds_command(args, lambda single: run(single, protocol))
     protocol = protocol or args.protocol
-    system_name = getattr(args, "system", DEFAULT_SYSTEM)
+    system_name = args.system = system_name_of(args)
     if protocol is None and system_name == "stff":
         raise InputError("--protocol is required for stff (megc, au5 or cross)")
     if system_name == "stff" and getattr(args, "preset", None) == "original" and protocol == "megc":
