@@ -47,7 +47,8 @@ class Item:
     ``kind``: "runs" (``command`` makes it here; ``data`` and ``folds`` say on what), "needs data" (the
     command exists but needs a licensed dataset or files this project cannot have; ``why`` says which),
     "illustration" (a drawing or a description, nothing to rerun; ``why`` says what stands for it) or
-    "quoted" (other papers' scores; ``command`` places our row among them).
+    "quoted" (other papers' scores; ``command`` places our row among them). What its quick form printed is
+    in :data:`OURS`.
     """
     paper: str
     ref: str
@@ -262,6 +263,49 @@ ITEMS = (
 )
 
 
+# What each item's quick form printed on the data named (one line), where it is recorded, and when. Demo
+# figures say whether the code runs and learns, nothing about the papers' datasets. "Today": 2026-12-02,
+# commit 0d0408e, on the shared 2-core CPU (load average 9-10); "last round": the lead's note of that night.
+_SHEETS_OURS = ("CASME II 88/32/25, SAMM 92/26/15 = 278 clips, the paper's counts; SMIC (70/51/43) needs its "
+                "folders (today, 10 s; README.md, Label sources)")
+OURS = {
+    ("STFF", "Table 3"): "PENDING",
+    ("STFF", "Table 4"): _SHEETS_OURS,
+    ("STFF", "Table 5"): "PENDING",
+    ("STFF", "Table 6"): "PENDING",
+    ("STFF", "Table 7"): "PENDING",
+    ("STFF", "Table 8"): "PENDING",
+    ("Aouayeb et al. 2021", "Table 3"): _SHEETS_OURS,
+    ("Aouayeb et al. 2021", "Table 4"): "SAMM 24/13/20/8/3 (the paper's); CASME II 30/18/93/15/18 against the paper's "
+                                        "25/15/99/26/20 (another version of the coding sheet; today, 10 s; README.md, "
+                                        "Label sources)",
+    ("Aouayeb et al. 2021", "Table 5"): "PENDING",
+    ("Aouayeb et al. 2021", "Table 6"): "PENDING",
+    ("Aouayeb et al. 2021", "Table 7"): "PENDING",
+    ("Aouayeb et al. 2021", "Table 8"): "PENDING",
+    ("Aouayeb et al. 2021", "Table 9"): "PENDING",
+    ("Aouayeb et al. 2021", "Table 10"): "PENDING",
+    ("Aouayeb et al. 2021", "Table 11"): "PENDING",
+    ("Aouayeb et al. 2019", "Slide table: 3 classes"): _SHEETS_OURS,
+    ("Aouayeb et al. 2019", "Slide: confusion matrix"): "PENDING",
+    ("Aouayeb et al. 2019", "Slide table: comparison"): "PENDING",
+    ("Zhu et al. 2023", "Table 5"): "PENDING",
+    ("Zhu et al. 2023", "Table 6"): "PENDING",
+    ("Zhu et al. 2023", "Figure 2"): "PENDING",
+    ("Zhu et al. 2023", "Figure 6"): "PENDING",
+    ("MEAN", "demo"): "PENDING",
+    ("MEAN", "Table 2"): "PENDING",
+    ("MEAN", "Table 4"): "PENDING",
+    ("MEAN", "Table 5"): "PENDING",
+    ("MEAN", "Table 6"): "PENDING",
+    ("MEAN", "Table 7"): "PENDING",
+    ("MEAN", "Table 8"): "PENDING",
+    ("MEAN", "Table 9"): "PENDING",
+    ("MEAN", "Fig. 5"): "PENDING",
+    ("MEAN", "Fig. 6"): "PENDING",
+    ("MEAN", "Fig. 7"): "PENDING",
+}
+
 def _cell(text):
     return (text or "-").replace("|", "\\|")
 
@@ -283,19 +327,22 @@ command writes Markdown and JSON beside the paper's figures. Kinds: *runs*
 (here, on the data named), *needs data* (the command exists; the data is
 licensed or was never published), *illustration* (a drawing or description;
 what stands for it is named), *quoted* (other papers' scores, with our row
-placed among them). Equations and the code behind each table:
-docs/equations.md.
+placed among them). The last column is what the quick form printed
+on the data named, in one line, with the page that records it; the
+figures there come with the command, the commit, the machine load and
+the time. Equations and the code behind each table: docs/equations.md.
 """
 
 
 def section(paper, items=None):
     lines = [f"## {paper}: {SOURCES[paper].title}", "",
-             "| ref | caption | kind | system | command | data | folds, seeds | why / note |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| ref | caption | kind | system | command | data | folds, seeds | why / note | ours (quick run) |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for item in items_of(paper, items):
         command = f"`{item.command}`" if item.command else "-"
         lines.append(" | ".join(["", item.ref, _cell(item.title), item.kind, _cell(item.system), _cell(command),
-                                 _cell(item.data), _cell(item.folds), _cell(item.why), ""]).strip())
+                                 _cell(item.data), _cell(item.folds), _cell(item.why),
+                                 _cell(OURS.get((item.paper, item.ref))), ""]).strip())
     return "\n".join(lines) + "\n"
 
 
