@@ -257,9 +257,9 @@ def run_ablation(ablation, cache, out, preset, overrides, folds=None, datasets=N
     if isinstance(ablation, PartTable):
         return run_part_table(ablation, cache, out, preset, overrides, folds, datasets, note)
     protocol = ablation.protocol
-    note = None
+    protocol_note = None   # the table's note; ``note`` (the data's, e.g. the demo's) goes to every run.json
     if not has_protocol(cache, protocol, datasets):
-        note = f"the cache has no {protocol} samples; run with the MEGC protocol instead"
+        protocol_note = f"the cache has no {protocol} samples; run with the MEGC protocol instead"
         protocol = "megc"
     base = base_config(preset, protocol, overrides)
     rows = []
@@ -277,7 +277,7 @@ def run_ablation(ablation, cache, out, preset, overrides, folds=None, datasets=N
             row.update(folder=str(folder), scores=run_variant(cache, config, folder, folds, datasets, note))
             row["seconds"] = round(time.perf_counter() - started, 1)
         rows.append(row)
-    return {"name": ablation.name, "protocol": protocol, "note": note, "rows": rows}
+    return {"name": ablation.name, "protocol": protocol, "note": protocol_note, "rows": rows}
 
 
 def run_part_table(table, cache, out, preset, overrides, folds=None, datasets=None, note=None):

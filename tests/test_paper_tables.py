@@ -110,3 +110,16 @@ def test_items_without_a_command_say_why():
         paper_tables.Item("MEAN", "MEAN Table 10", "x", "needs data")
     with pytest.raises(ValueError, match="command and its data"):
         paper_tables.Item("MEAN", "MEAN Table 5", "x", "runs", command="python -m experiments.mean_tables table5")
+
+
+def test_every_item_that_runs_says_what_its_quick_form_printed():
+    items = {(item.paper, item.ref): item for item in paper_tables.ITEMS}
+    assert set(paper_tables.OURS) - set(items) == set()          # no output without its item
+    for key, item in items.items():
+        if item.kind in ("runs", "quoted"):
+            assert paper_tables.OURS.get(key), f"{key}: no quick-run output, nor why it was not run"
+        else:
+            assert key not in paper_tables.OURS, f"{key}: a {item.kind} item has no quick run"
+    for key, text in paper_tables.OURS.items():
+        for page in re.findall(r"(?:docs/[\w/.-]+\.(?:md|png)|README\.md)", text):
+            assert (ROOT / page).is_file(), f"{key}: {page} does not exist"
