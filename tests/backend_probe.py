@@ -161,8 +161,11 @@ def learn(folder):
     from micro_expr.stff import training
 
     keras.utils.set_random_seed(0)
-    cfg = config(**{"spatial.epochs": 12, "spatial.batch_size": 8, "spatial.dropout": 0.0,
-                    "spatial.learning_rate": 3e-3})
+    # One region, learning rate 1e-2: at 3e-3 with six regions the model sat on the 0.5 plateau for some seeds on
+    # every path, TensorFlow's fast path included (seed 1: 0.5 after 12 epochs), so the task tested luck.
+    # Here TensorFlow (both paths, seeds 0-3) and JAX (seeds 0-2) all reach 1.0 (docs/backends.md).
+    cfg = config(**{"regions": (0,), "spatial.epochs": 12, "spatial.batch_size": 8, "spatial.dropout": 0.0,
+                    "spatial.learning_rate": 1e-2})
     arrays, labels = _tiny_fold_data(cfg, n=8)
     frame_labels = [np.repeat(labels, 3) % len(classes) for classes in cfg.region_class_names]
     history = training.SpatialStage(cfg, progress=False).fit(arrays, frame_labels)

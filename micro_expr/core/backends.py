@@ -8,6 +8,8 @@ this module, in one place, whether to take TensorFlow's fast path (a traced
 (``keras.ops`` layers, ``keras.optimizers.Adam``, ``train_on_batch`` on NumPy
 batches). docs/backends.md lists the paths.
 """
+import os
+
 from data_prep.errors import InputError   # the CLI prints an InputError as one line
 
 BACKENDS = ("tensorflow", "jax", "torch")
@@ -24,8 +26,12 @@ def backend():
 
 
 def tensorflow_fast_path():
-    """True when STFF's (and the CNN-LSTM's) stages take TensorFlow's fast path; False: the Keras path."""
-    return backend() == "tensorflow"
+    """True when STFF's (and the CNN-LSTM's) stages take TensorFlow's fast path; False: the Keras path.
+
+    ``MICRO_EXPR_KERAS_PATH=1`` (for tests only) sends TensorFlow down the Keras path too, so the two paths
+    can be compared step by step in one process (tests/test_backends.py).
+    """
+    return backend() == "tensorflow" and os.environ.get("MICRO_EXPR_KERAS_PATH", "") != "1"
 
 
 def training_path():
