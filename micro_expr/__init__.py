@@ -1,4 +1,5 @@
 """Region-based micro-expression recognition (STFF and its literature) in Keras 3."""
+import functools
 import os
 
 # Keras 3 is multi-backend; the project's models and tf.data pipelines use TensorFlow.
@@ -19,8 +20,14 @@ def _version():
         return "0+unknown"
 
 
+@functools.cache
 def git_commit():
-    """The git commit of the source tree this package runs from ('<sha>' or '<sha>-dirty'), None outside a checkout."""
+    """The git commit of the source tree this package runs from ('<sha>' or '<sha>-dirty'), None outside a checkout.
+
+    Read once per process, when micro_expr is imported: a checkout moved to another commit while a long run
+    goes on must not relabel results computed by the code the process loaded (seen: a seeds run recorded the
+    commit main had moved to meanwhile).
+    """
     import subprocess
     from pathlib import Path
 
@@ -38,3 +45,4 @@ def git_commit():
 
 
 __version__ = _version()
+git_commit()   # now, while the loaded code is the checkout's
