@@ -110,7 +110,7 @@ def test_training_tables_name_what_is_missing(tmp_path, monkeypatch, capsys):
     assert "has 8 frames, MEAN needs more than k = 9" in capsys.readouterr().err
     monkeypatch.chdir(tmp_path)                                  # no demo_out/cache.h5 here
     assert mean_tables.main(["table6", "--out", str(tmp_path / "t6")]) == 2
-    assert "no quick demo cache at demo_out/cache.h5" in capsys.readouterr().err
+    assert "no quick demo cache with face canvases at demo_out/cache.h5" in capsys.readouterr().err
     (tmp_path / "run").mkdir()
     assert mean_tables.main(["curves", str(tmp_path / "run")]) == 2
     assert "not a run folder" in capsys.readouterr().err
