@@ -131,7 +131,7 @@ class STFF(RecognitionSystem):
         self._shared_fitted = True
         # Every clip's features once: the spatial models do not change again.
         features = training.per_item(spatial.features(arrays), owner, len(X))
-        self._memo = {id(clip[0]): (clip[0], [seqs[i] for seqs in features]) for i, clip in enumerate(X)}
+        self._memo = _memo_of(X, features)
         return self
 
     records_held_out = True
@@ -174,8 +174,7 @@ class STFF(RecognitionSystem):
         if eval_set is not None:   # the held-out clips' features, standardised with the training statistics
             held_features = training.per_item(self._extract(held_arrays), held_owner, len(held_X))
             # kept for predict_proba: the fold's test clips are these clips, and the spatial models are final
-            self._held_memo = {id(clip[0]): (clip[0], [seqs[i] for seqs in held_features])
-                               for i, clip in enumerate(held_X)}
+            self._held_memo = _memo_of(held_X, held_features)
             held_out = (self._sequences(held_features), held_y)
         history["temporal"] = temporal.fit(self._sequences(features), y, seed=cfg.seed, held_out=held_out)
         self._history = history
@@ -357,3 +356,8 @@ class STFF(RecognitionSystem):
                               "region_weights": region_weights})
         return explained
 
+
+def _memo_of(X, features):
+    """id(first frame stack) -> (that stack, its per-input feature sequences) for every clip of ``X``; the stack is
+    kept so that its id is not reused while the memo lives."""
+    return {id(clip[0]): (clip[0], [seqs[i] for seqs in features]) for i, clip in enumerate(X)}
