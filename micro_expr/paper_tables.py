@@ -268,7 +268,7 @@ ITEMS = (
 # commit 0d0408e, on the shared 2-core CPU (load average 9-10); "last round": the lead's note of that night.
 _SHEETS_OURS = ("CASME II 88/32/25, SAMM 92/26/15 = 278 clips, the paper's counts; SMIC (70/51/43) needs its "
                 "folders (today, 10 s; README.md, Label sources)")
-# Tables 8 and 9 of the 2021 paper compare with others the rows that its Tables 10 and 11 measure: one run each.
+# Tables 8 and 9 of Aouayeb et al. 2021 compare with others the rows that its Tables 10 and 11 measure: one run each.
 _TABLE10_OURS = ("today, LOSO fold 0 (6 clips): FULL = CASME II part UF1 0.556, UAR 0.667 (paper FULL 0.90 / 0.90); "
                  "SMIC, SAMM parts not run; 5 min 35 s, 119 CPU-s (docs/demo_results.md)")
 _TABLE11_OURS = ("today, LOSO fold 0 (6 clips, 5 classes): CASME II + SAMM = CASME II part UF1 0.100, accuracy 0.167 "
