@@ -51,9 +51,10 @@ class GroupedConv2D(layers.Layer):
     [g x filters, (g + 1) x filters) are patch g's convolution of input channels
     [g x c, (g + 1) x c). keras.layers.Conv2D(groups=m) computes the same but, on
     the TF backend on CPU, through an XLA function whose gradient measured about
-    30x slower; tf.nn.conv2d runs TensorFlow's native grouped kernels. On the
-    other backends (JAX, PyTorch) the layer calls ``keras.ops.conv`` (their own
-    grouped kernels); tests/test_backends.py checks the outputs agree.
+    30x slower; tf.nn.conv2d runs TensorFlow's native grouped kernels. PyTorch
+    runs ``keras.ops.conv`` (its own grouped kernels); JAX one ``keras.ops.conv``
+    per group, since XLA's grouped gradient is slower still on CPU;
+    tests/test_backends.py checks the outputs agree.
     """
 
     def __init__(self, filters, kernel_size, groups, kernel_initializer=1.0, **kwargs):
@@ -77,8 +78,15 @@ class GroupedConv2D(layers.Layer):
         self.bias = self.add_weight(name="bias", shape=(groups * self.filters,), initializer="zeros")
 
     def call(self, inputs):
-        if keras.backend.backend() != "tensorflow":
-            # keras.ops.conv infers groups from the kernel's input channels (jax: feature_group_count, torch: groups).
+        backend = keras.backend.backend()
+        if backend == "jax":
+            # XLA's CPU grouped convolution (feature_group_count) differentiates about 25x slower than one plain
+            # convolution per group (benchmarks/grouped_conv_jax.py): the same sums, split by group.
+            pairs = zip(keras.ops.split(inputs, self.groups, axis=-1), keras.ops.split(self.kernel, self.groups, axis=-1))
+            out = keras.ops.concatenate([keras.ops.conv(x, k, strides=1, padding="same") for x, k in pairs], axis=-1)
+            return keras.ops.relu(out + self.bias)
+        if backend != "tensorflow":
+            # keras.ops.conv infers groups from the kernel's input channels (torch: groups).
             out = keras.ops.conv(inputs, self.kernel, strides=1, padding="same")
             return keras.ops.relu(out + self.bias)
         import tensorflow as tf
