@@ -27,8 +27,10 @@ setup(
     # jax / torch: train and predict on Keras' JAX or PyTorch backend (KERAS_BACKEND=jax|torch; docs/backends.md).
     # For torch, pick the build for your machine (CPU or CUDA) from pytorch.org; 2.13.0 is the version
     # tests/test_backends.py was checked against.
+    # The tests run JAX's backend checks (tests/test_backends.py); torch's run where torch is installed (the PyPI
+    # wheel pulls in CUDA libraries of several GB, too much for every test run).
     extras_require={"test": ["pytest>=7", "pytest-xdist>=3", "ray>=2.9", "nbclient>=0.8", "nbformat>=5.7",
-                             "ipykernel>=6.20"],
+                             "ipykernel>=6.20", "jax>=0.4.34"],
                     "ray": ["ray>=2.9"], "jax": ["jax>=0.4.34"], "torch": ["torch>=2.2"]},
     entry_points={"console_scripts": ["mer=micro_expr.cli:main"]},
 )

@@ -108,10 +108,22 @@ def tiny_cache(face_clips, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory, pyfeat_wheel):
-    """The tiny trained demo run (tests.helpers.build_trained_run): 2 people x 3 clips, 2 LOSO folds."""
+    """The tiny trained demo run (tests.helpers.build_trained_run): 2 people x 3 clips, 2 LOSO folds.
+
+    One run per pytest invocation, also across xdist workers (test_predict, test_attention and test_disk
+    each land on a worker of their own): the first worker trains it under a lock, the others wait and
+    find it finished (the run resumes, so nothing is trained twice).
+    """
+    from micro_expr.core.run_folder import file_lock
+
     pytest.importorskip("dlib")
-    # One folder per test session: test_attention.py reuses the same (finished) run.
-    return build_trained_run(tmp_path_factory.getbasetemp() / "tiny_demo_run")
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):   # under xdist: the folder that holds every worker's basetemp, this run only
+        base = base.parent
+    base = base / "tiny_demo_run"
+    base.mkdir(parents=True, exist_ok=True)
+    with file_lock(base / ".lock"):
+        return build_trained_run(base)
 
 def pytest_collection_modifyitems(config, items):
     for item in items:

@@ -48,6 +48,8 @@ def test_spatial_stage_trains_grouped_twins_and_fills_the_per_patch_models():
     labels = [np.arange(6) % len(classes) for classes in config.region_class_names]
     before = [m.get_weights() for m in stage.models.values()]
     stage.fit(arrays, labels)
+    # traced once: nothing in the step creates a variable (which makes tf.function trace it all again)
+    assert stage._step.experimental_get_tracing_count() == 1
     features = stage.features(arrays, batch_size=4)
     assert [f.shape for f in features] == [(6, 8)] * len(stage.names)
     for (name, model), old in zip(stage.models.items(), before):
@@ -72,6 +74,7 @@ def test_temporal_stage_trains_the_batched_twin_and_fills_the_per_region_model()
         x[0, 4:] = 0.0  # post-padding
     before = stage.model.get_weights()
     stage.fit(inputs, np.arange(5) % config.n_classes)
+    assert stage._step.experimental_get_tracing_count() == 1   # batches of 4 and 1 clips: one trace
     assert any(not np.array_equal(a, b) for a, b in zip(stage.model.get_weights(), before))
     probe = keras.Model(stage.model.inputs, stage.model.get_layer("classifier_dense").output)
     fast_probe = keras.Model(stage._fast.inputs, stage._fast.get_layer("classifier_dense").output)

@@ -4,44 +4,17 @@ It computes what the m per-patch encoders of :mod:`micro_expr.stff.models.patch_
 layout, in which checkpoints are saved); :func:`micro_expr.stff.models.fast.convert.copy_spatial_weights`
 moves weights between the two, and tests/test_fast_layouts.py checks outputs and gradients are the same.
 """
-import functools
-
 import keras
 from keras import layers
 
 from micro_expr.stff.config import keras_initializer
 from micro_expr.stff.models.patch_cnn import BRANCH_FILTERS, BRANCH_KERNELS, ENCODER_CHANNELS, _pool
 
-@functools.lru_cache(maxsize=1)
-def native_grouped_gradient():
-    """True when this TensorFlow differentiates a grouped ``tf.nn.conv2d`` on its devices.
-
-    Its CPU kernels do only with oneDNN on (micro_expr sets TF_ENABLE_ONEDNN_OPTS=1 unless told otherwise; it
-    is too late when tensorflow was imported first). Otherwise each group is convolved on its own (slower).
-    """
-    import logging
-
-    import tensorflow as tf
-
-    with tf.init_scope():   # eager, also when first asked while a step is being traced
-        x = tf.Variable(tf.ones((1, 3, 3, 2)))
-        try:
-            with tf.GradientTape() as tape:
-                y = tf.reduce_sum(tf.nn.conv2d(x, tf.ones((1, 1, 1, 2)), 1, "SAME"))
-            gradient = tape.gradient(y, x)
-            return gradient is not None and bool(tf.reduce_all(tf.math.is_finite(gradient)))
-        except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError):
-            logging.getLogger(__name__).warning(
-                "TensorFlow cannot differentiate grouped convolutions here (oneDNN is off: TF_ENABLE_ONEDNN_OPTS=0, "
-                "or tensorflow was imported before micro_expr): the patch encoders run one convolution per patch, "
-                "slower")
-            return False
-
-
 # The m encoders share no weights, so their convolutions can run as one convolution
 # per encoder layer with groups = m: the patches are stacked along the channels
 # (patch-major, 3 channels per patch) and group g of every layer holds patch g's
-# own kernels. One op per layer instead of m keeps the traced graph small.
+# own kernels. One layer per encoder layer instead of m keeps the model small; how its
+# group sums are computed depends on the backend (GroupedConv2D).
 
 @keras.saving.register_keras_serializable(package="micro_expr")
 class GroupedConv2D(layers.Layer):
@@ -49,12 +22,21 @@ class GroupedConv2D(layers.Layer):
 
     Kernel (k, k, in_channels / groups, groups x filters): output channels
     [g x filters, (g + 1) x filters) are patch g's convolution of input channels
-    [g x c, (g + 1) x c). keras.layers.Conv2D(groups=m) computes the same but, on
-    the TF backend on CPU, through an XLA function whose gradient measured about
-    30x slower; tf.nn.conv2d runs TensorFlow's native grouped kernels. PyTorch
-    runs ``keras.ops.conv`` (its own grouped kernels); JAX one ``keras.ops.conv``
-    per group, since XLA's grouped gradient is slower still on CPU;
-    tests/test_backends.py checks the outputs agree.
+    [g x c, (g + 1) x c). How each backend computes it (measured on CPU):
+
+    - TensorFlow: one ``tf.nn.conv2d`` per group. keras.layers.Conv2D(groups=m)
+      goes through an XLA function whose gradient measured about 30x slower; the
+      native grouped ``tf.nn.conv2d`` took 8 % less CPU per step, but grappler
+      fuses it with the bias and ReLU into a kernel that refuses groups ("Fused
+      conv implementation does not support grouped convolutions") and has no
+      gradient without oneDNN, so it is not used (docs/performance.md).
+    - JAX: one ``keras.ops.conv`` per group: XLA's grouped convolution
+      (feature_group_count) differentiates about 25x slower
+      (benchmarks/grouped_conv_jax.py).
+    - PyTorch: ``keras.ops.conv`` with the grouped kernel (torch's ``groups``).
+
+    tests/test_fast_layouts.py and tests/test_backends.py check that the outputs
+    and gradients agree.
     """
 
     def __init__(self, filters, kernel_size, groups, kernel_initializer=1.0, **kwargs):
@@ -79,23 +61,17 @@ class GroupedConv2D(layers.Layer):
 
     def call(self, inputs):
         backend = keras.backend.backend()
+        if backend == "torch":
+            out = keras.ops.conv(inputs, self.kernel, strides=1, padding="same")   # groups from the kernel's shape
+            return keras.ops.relu(out + self.bias)
         if backend == "jax":
-            # XLA's CPU grouped convolution (feature_group_count) differentiates about 25x slower than one plain
-            # convolution per group (benchmarks/grouped_conv_jax.py): the same sums, split by group.
             pairs = zip(keras.ops.split(inputs, self.groups, axis=-1), keras.ops.split(self.kernel, self.groups, axis=-1))
             out = keras.ops.concatenate([keras.ops.conv(x, k, strides=1, padding="same") for x, k in pairs], axis=-1)
             return keras.ops.relu(out + self.bias)
-        if backend != "tensorflow":
-            # keras.ops.conv infers groups from the kernel's input channels (torch: groups).
-            out = keras.ops.conv(inputs, self.kernel, strides=1, padding="same")
-            return keras.ops.relu(out + self.bias)
         import tensorflow as tf
 
-        if native_grouped_gradient():
-            out = tf.nn.conv2d(inputs, self.kernel, 1, "SAME")
-        else:   # the same sums, one convolution per group
-            pairs = zip(tf.split(inputs, self.groups, axis=-1), tf.split(self.kernel, self.groups, axis=-1))
-            out = tf.concat([tf.nn.conv2d(x, k, 1, "SAME") for x, k in pairs], axis=-1)
+        pairs = zip(tf.split(inputs, self.groups, axis=-1), tf.split(self.kernel, self.groups, axis=-1))
+        out = tf.concat([tf.nn.conv2d(x, k, 1, "SAME") for x, k in pairs], axis=-1)
         return tf.nn.relu(tf.nn.bias_add(out, self.bias))
 
     def compute_output_shape(self, input_shape):
