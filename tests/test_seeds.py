@@ -99,6 +99,12 @@ def test_compare_two_seeds_folders_pairs_seed_and_fold(tmp_path, capsys):
     assert "| accuracy | 0.583 ± 0.118 |" in (tmp_path / "a" / "seeds.md").read_text()
 
 
+def test_small_p_values_are_printed_with_their_digits():
+    # 32 wins, 4 losses: 2 * sum_{k<=4} C(36, k) / 2^36 = 1.9e-06, which four decimals would print as 0.0000
+    p = 2 * sum(comb(36, k) for k in range(5)) / 2 ** 36
+    assert seeds._p(p) == "1.9e-06" and seeds._p(0.625) == "0.6250" and seeds._p(0.001) == "0.0010"
+
+
 def test_compare_refuses_other_folds_and_mixed_folders(tmp_path):
     _fake_run(tmp_path / "a", [3, 4])
     _fake_run(tmp_path / "b", [3, 4], keys=[[f"other/c{j}" for j in range(6)]] * 2)

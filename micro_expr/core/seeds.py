@@ -224,6 +224,11 @@ def compare(path_a, path_b):
             "folds": [{"seed": s, "fold": name, "accuracy_a": x, "accuracy_b": y} for s, name, x, y in pairs]}
 
 
+def _p(value):
+    """A p-value as printed: four decimals, or two significant digits below 0.001 (never "0.0000")."""
+    return f"{value:.4f}" if value >= 1e-3 else f"{value:.1e}"
+
+
 def comparison_text(result):
     """The paired test as lines of text."""
     sign, perm = result["sign_test"], result["permutation_test"]
@@ -234,5 +239,5 @@ def comparison_text(result):
         f"paired over {unit}: mean fold accuracy A {result['mean_accuracy_a']:.3f}, B {result['mean_accuracy_b']:.3f}, "
         f"difference {perm['mean_difference']:+.3f}",
         f"sign test (scipy.stats.binomtest): A better in {sign['wins']}, B better in {sign['losses']}, "
-        f"ties {sign['ties']}; two-sided p = {sign['p_value']:.4f}",
-        f"permutation test (scipy.stats.permutation_test, {how}): two-sided p = {perm['p_value']:.4f}"])
+        f"ties {sign['ties']}; two-sided p = {_p(sign['p_value'])}",
+        f"permutation test (scipy.stats.permutation_test, {how}): two-sided p = {_p(perm['p_value'])}"])
