@@ -265,7 +265,7 @@ ITEMS = (
 
 # What each item's quick form printed on the data named (one line), where it is recorded, and when. Demo
 # figures say whether the code runs and learns, nothing about the papers' datasets. "Today": 2026-12-02,
-# commit 0d0408e, on the shared 2-core CPU (load average 9-10); "last round": the lead's note of that night.
+# commit 0d0408e, on the shared 2-core CPU (load average 9-10); "last round": the closing note of the session before, not kept in these docs.
 _SHEETS_OURS = ("CASME II 88/32/25, SAMM 92/26/15 = 278 clips, the paper's counts; SMIC (70/51/43) needs its "
                 "folders (today, 10 s; README.md, Label sources)")
 # Tables 8 and 9 of Aouayeb et al. 2021 compare with others the rows that its Tables 10 and 11 measure: one run each.
@@ -276,9 +276,9 @@ _TABLE11_OURS = ("today, LOSO fold 0 (6 clips, 5 classes): CASME II + SAMM = CAS
 OURS = {
     ("STFF", "Table 3"): 'today, LOSO fold 0 only (6 clips; folds 0-3 did not fit): accuracy m = 1 / 4 / 9 / 16: 0.333 / 0.333 / 0.000 / 0.167 (paper 0.85-0.90); 24 min 28 s wall, 513 CPU-s (docs/demo_results.md)',
     ("STFF", "Table 4"): _SHEETS_OURS,
-    ("STFF", "Table 5"): "not re-run today (time). Older run (bc142eb, folds 0-3, docs/demo_results.md): UAR spatial / temporal / both fusion 0.500 / 0.667 / 0.500 (paper 0.90 / 0.90 / 0.93); last round, fold 0: predecessor / spatial / temporal / both 0.667 / 0.333 / 0.333 / 0.333 (lead's note); today the predecessor's configuration, fold 0: UAR 0.667 (docs/demo_results.md, Table 10)",
+    ("STFF", "Table 5"): "not re-run today (time). Older run (bc142eb, folds 0-3, docs/demo_results.md): UAR spatial / temporal / both fusion 0.500 / 0.667 / 0.500 (paper 0.90 / 0.90 / 0.93); last round, fold 0: predecessor / spatial / temporal / both 0.667 / 0.333 / 0.333 / 0.333 (a closing note of 2026-12-01, not kept in these docs: re-run to check); today the predecessor's configuration, fold 0: UAR 0.667 (docs/demo_results.md, Table 10)",
     ("STFF", "Table 6"): 'today, LOSO fold 0 only (6 clips): UAR whole-face labels 0.500, region labels 0.333 (paper 0.82 / 0.93); 7 min 36 s wall, 169 CPU-s (docs/demo_results.md)',
-    ("STFF", "Table 7"): "not re-run today (time); last round, fold 0 (6 clips): UAR / UF1 predecessor 0.667 / 0.556, STFF 0.333 / 0.222 (lead's note); SMIC and SAMM rows: not run (one dataset)",
+    ("STFF", "Table 7"): "not re-run today (time); last round, fold 0 (6 clips): UAR / UF1 predecessor 0.667 / 0.556, STFF 0.333 / 0.222 (a closing note of 2026-12-01, not kept in these docs: re-run to check); SMIC and SAMM rows: not run (one dataset)",
     ("STFF", "Table 8"): "today, on STFF Table 6's region-label run (fold 0, 6 clips): FULL and CASME II UF1 0.222, UAR 0.333 among the quoted rows (STFF as printed 0.94 / 0.93); 23 s (docs/demo_results.md)",
     ("Aouayeb et al. 2021", "Table 3"): _SHEETS_OURS,
     ("Aouayeb et al. 2021", "Table 4"): "SAMM 24/13/20/8/3 (the paper's); CASME II 30/18/93/15/18 against the paper's "
@@ -301,7 +301,7 @@ OURS = {
     ("MEAN", "demo"): 'not run today: all 8 folds do not fit (fold 0 took 2308 s wall / 260 s CPU last round); its cache alone (every frame, 48 clips): 2 min 42 s, 45 CPU-s today',
     ("MEAN", "Table 2"): 'not run today: needs the trained MEAN demo run (previous row)',
     ("MEAN", "Table 4"): 'today: CAS(ME)^2 spotting F1 paper preset 0.1538 (TP 1, FP 8, FN 3), original 0.3077 (paper 0.1214); SAMM-LV: not run (CAS(ME)^2 layout only); 1 min 26 s, 33 CPU-s (docs/mean.md)',
-    ("MEAN", "Table 5"): "last round (quick): spotting F1 per weight set CASME II 0.182, SMIC-E-HS 0.154, VIS 0, NIR 0.364, CAS(ME)^2 0.308, SAMM-LV 0.333 (lead's note; not re-run today)",
+    ("MEAN", "Table 5"): "last round (quick): spotting F1 per weight set CASME II 0.182, SMIC-E-HS 0.154, VIS 0, NIR 0.364, CAS(ME)^2 0.308, SAMM-LV 0.333 (a closing note of 2026-12-01, not kept in these docs: re-run to check; not re-run today)",
     ("MEAN", "Table 6"): "today, on MEAN's demo cache (every frame), folds 0-1 (12 clips): spotting / analysis F1 / STRS k = 10: 0.9167 / 0.1500 / 0.1375; k = 20: 0 / 0 / 0; k = 30: not run (30-frame clips) (paper 0.64-0.65 / 0.57-0.59 / 0.37-0.39); 6 min 10 s, 121 CPU-s (docs/mean.md)",
     ("MEAN", "Table 7"): 'last round (quick, docs/mean.md): spotting F1 simple average 0.1818 against 0.1538-0.4615 for the Gaussian and exponential windows (paper, CASME II: 0.6516 against 0.27-0.29)',
     ("MEAN", "Table 8"): 'last round (quick, docs/mean.md): analysis F1 cases 1 / 2 / 3, SMIC-E-NIR weights 1.0000 / 0.3333 / 0.0000, SAMM-LV 1.0000 / 0.0000 / 0.0000 (2 spotted TPs each)',
