@@ -125,7 +125,16 @@ def demo_run(tmp_path_factory, pyfeat_wheel):
     with file_lock(base / ".lock"):
         return build_trained_run(base)
 
+# The longest files (minutes each, measured with --durations), run first: the suite runs whole files on worker
+# processes (--dist loadfile, in collection order), and a long file started last leaves the other workers idle
+# while it runs alone (the tutorial's 8 minutes did, at the end of a 28-minute suite).
+LONG_FILES_FIRST = ("test_tutorial.py", "test_demo_command.py", "test_ray_engine.py", "test_runs.py",
+                    "test_backends.py", "test_held_out_curve.py", "test_seeds.py", "test_gia_bia_loso.py")
+
+
 def pytest_collection_modifyitems(config, items):
+    order = {name: rank for rank, name in enumerate(LONG_FILES_FIRST)}
+    items.sort(key=lambda item: order.get(item.path.name, len(order)))   # stable: a file's tests keep their order
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
         if SHARED_FIXTURES & names:
