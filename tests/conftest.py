@@ -126,10 +126,16 @@ def demo_run(tmp_path_factory, pyfeat_wheel):
         return build_trained_run(base)
 
 # The longest files (minutes each, measured with --durations), run first: the suite runs whole files on worker
-# processes (--dist loadfile, in collection order), and a long file started last leaves the other workers idle
-# while it runs alone (the tutorial's 8 minutes did, at the end of a 28-minute suite).
+# processes (--dist loadfile), and a long file started last leaves the other workers idle while it runs alone
+# (the tutorial's 8 minutes did, at the end of a 28-minute suite). xdist >= 3.6 would hand out the files with
+# the most tests first (the tutorial has 3), so pytest_configure keeps the collection order instead.
 LONG_FILES_FIRST = ("test_tutorial.py", "test_demo_command.py", "test_ray_engine.py", "test_runs.py",
                     "test_backends.py", "test_held_out_curve.py", "test_seeds.py", "test_gia_bia_loso.py")
+
+
+def pytest_configure(config):
+    if hasattr(config.option, "loadscopereorder"):   # pytest-xdist's --no-loadscope-reorder
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(config, items):
