@@ -61,12 +61,14 @@ class GroupedConv2D(layers.Layer):
 
     def call(self, inputs):
         backend = keras.backend.backend()
-        if backend == "torch":
-            out = keras.ops.conv(inputs, self.kernel, strides=1, padding="same")   # groups from the kernel's shape
-            return keras.ops.relu(out + self.bias)
-        if backend == "jax":
-            pairs = zip(keras.ops.split(inputs, self.groups, axis=-1), keras.ops.split(self.kernel, self.groups, axis=-1))
-            out = keras.ops.concatenate([keras.ops.conv(x, k, strides=1, padding="same") for x, k in pairs], axis=-1)
+        if backend != "tensorflow":
+            if backend == "jax":
+                pairs = zip(keras.ops.split(inputs, self.groups, axis=-1),
+                            keras.ops.split(self.kernel, self.groups, axis=-1))
+                out = keras.ops.concatenate([keras.ops.conv(x, k, strides=1, padding="same") for x, k in pairs],
+                                            axis=-1)
+            else:   # torch: groups from the kernel's shape
+                out = keras.ops.conv(inputs, self.kernel, strides=1, padding="same")
             return keras.ops.relu(out + self.bias)
         import tensorflow as tf
 
