@@ -18,11 +18,11 @@ What is measured (this module), on random inputs of the real shapes (the cost of
 depend on pixel values; TV-L1 flow is measured on a smooth random image and its 1-pixel shift): the time of
 a fit at two sizes, so that a fit's fixed cost (restart, input pipeline, a fresh Keras model's build and
 trace) is separated from its per-step cost; wall and CPU seconds (``time.process_time``: every thread of
-this process) side by side; the median of ``--repeats`` repeats. Spatial (and GIA + BIA) batches larger
-than ``--max-batch`` are not run (their activations would need several times the demo's memory): the step
+this process) side by side; the median of ``--repeats`` repeats. STFF's and the CNN-LSTM's steps are
+measured at the preset's own batch (``--max-batch`` default). GIA + BIA batches larger than ``--max-batch``
+(default 2) are not run (their 224 x 224 activations would need several times the demo's memory): the step
 time is measured at two batch sizes (``--max-batch`` and a quarter of it) and extended along the line through
-them (a step is a fixed cost plus a cost per sample); ``--max-batch`` as large as the preset's batch measures
-it directly. The same holds for the temporal step, on clips as long as the longest of a preset-sized batch.
+them (a step is a fixed cost plus a cost per sample). The same holds for the temporal step, on clips as long as the longest of a preset-sized batch.
 """
 import argparse
 import csv
@@ -50,6 +50,10 @@ LABELS = Path(__file__).resolve().parents[2] / "shared" / "data" / "labels"
 LONG_VIDEOS = {"casme_sq": {"videos": 22, "subjects": 9, "fps": 30}, "sammlv": {"videos": 70, "subjects": 28,
                                                                                  "fps": 200}}
 SYSTEMS = ("stff", "cnn_lstm", "mean", "gia_bia")
+# Largest batch measured by default. STFF's steps are measured at the preset's batch itself: extended from 4
+# and 16 along a line, the spatial step at 128 came out at 0.64 s wall / 2.0 CPU-s (more CPU than 2 cores can
+# give in that wall time), against 1.37 / 2.62 measured (benchmarks.backend_steps --batch 128, peak 1.7 GB).
+MAX_BATCH = {"gia_bia": 2}
 
 
 # --- counts -------------------------------------------------------------------------------------------------
@@ -141,27 +145,37 @@ def per_batch(step_small, step_large, b_small, b_large, batch):
                      * batch) for s, l in zip(step_small, step_large))
 
 
-def measure_fit(fit, batch, max_batch, repeats, n_steps=3):
-    """Timing row of a training stage: ``fit(batch_size, steps)`` runs one epoch of ``steps`` batches.
+def step_timing(step, repeats, calls=5):
+    """(median wall s, median CPU s) of one call of ``step()`` (after a first, tracing one), over
+    ``repeats * calls`` calls. Each step is timed alone: the difference of two whole fits (1 and 3 steps),
+    which this used to take, is two noisy figures subtracted, and it gave CPU per step up to 3x the wall
+    time on 2 cores (benchmarks/README.md)."""
+    step()
+    return timed(step, repeats * calls)
 
-    Fixed cost per fit and the step at ``batch`` (two batch sizes up to ``max_batch``, see module doc).
-    """
-    b2 = min(batch, max_batch)
-    b1 = max(1, b2 // 4)                             # a wide base: the line to ``batch`` amplifies noise less
-    fit(b2, 1)                                       # warm-up: tracing, first allocations
-    one = timed(lambda: fit(b2, 1), repeats)
-    many = timed(lambda: fit(b2, n_steps), repeats)
-    fixed = [max(0.0, one[i] - (many[i] - one[i]) / (n_steps - 1)) for i in range(2)]
-    step2 = [max(0.0, (many[i] - one[i]) / (n_steps - 1)) for i in range(2)]
-    if b1 < b2:
-        fit(b1, n_steps)
-        small = timed(lambda: fit(b1, n_steps), repeats)
-        step1 = [max(0.0, (small[i] - fixed[i]) / n_steps) for i in range(2)]
-    else:
-        step1 = step2
-    wall, cpu = per_batch(step1, step2, b1, b2, batch)
-    return {"wall": wall, "cpu": cpu, "fixed_wall": fixed[0], "fixed_cpu": fixed[1],
-            "measured_batches": sorted({b1, b2}), "batch": batch}
+
+def stage_row(step, fit_one_step, batch, repeats):
+    """Timing row of a training stage: the step at ``batch`` timed alone, and the fixed cost of a fit (restart,
+    input pipeline, the first batch's latency) as a one-step fit's time minus one step's."""
+    wall, cpu = step_timing(step, repeats)
+    fit_one_step()
+    one = timed(fit_one_step, repeats)
+    return {"wall": wall, "cpu": cpu, "fixed_wall": max(0.0, one[0] - wall), "fixed_cpu": max(0.0, one[1] - cpu),
+            "measured_batches": [batch], "batch": batch}
+
+
+def scaled_row(row, batch):
+    """``row`` measured at a smaller batch, extended to ``batch`` in proportion (an upper bound: the step's
+    fixed part is scaled too)."""
+    measured = row["measured_batches"][0]
+    return {**row, "wall": row["wall"] * batch / measured, "cpu": row["cpu"] * batch / measured, "batch": batch}
+
+
+def check_consistent(table, cores):
+    """Warnings for rows whose CPU time exceeds what ``cores`` can give in their wall time (a measuring error)."""
+    return [f"{name}: {row['cpu']:.3f} CPU-s per unit in {row['wall']:.3f} s wall, more than {cores} cores give"
+            for name, row in table.items() if isinstance(row, dict) and row.get("wall", 0) > 0
+            and row.get("cpu", 0) > 1.1 * cores * row["wall"]]
 
 
 def measure_save(models, repeats):
@@ -180,20 +194,29 @@ def measure_save(models, repeats):
 
 def measure_stff(config, lengths, max_batch, repeats):
     """The timing table of STFF (or the CNN-LSTM, an STFF configuration)."""
-    from micro_expr.stff.training import SpatialStage, TemporalStage
+    import tensorflow as tf
+
+    from data_prep.pipeline import frame_dataset
+    from micro_expr.stff.training import SpatialStage, TemporalStage, one_hot, sample_weights
 
     rng = np.random.default_rng(0)
     spatial = SpatialStage(config, progress=False)
-    n_max = max(min(config.spatial.batch_size, max_batch) * 3, 512)
+    batch = min(config.spatial.batch_size, max_batch)
+    n_max = max(batch, 512)
     frames = [rng.integers(0, 256, (n_max, h, w, 3), dtype=np.uint8) for h, w in config.region_sizes]
     labels = [np.arange(n_max) % k for k in spatial.sizes]
-
-    def spatial_fit(batch, n_steps):
-        spatial.config = replace(config, spatial=replace(config.spatial, batch_size=batch, epochs=1))
-        n = batch * n_steps
-        spatial.fit([a[:n] for a in frames], [y[:n] for y in labels])
-
-    table = {"spatial_step": measure_fit(spatial_fit, config.spatial.batch_size, max_batch, repeats)}
+    spatial.config = replace(config, spatial=replace(config.spatial, batch_size=batch, epochs=1))
+    data = frame_dataset([a[:batch] for a in frames], spatial.names, config.spatial.patches, config.patch_sizes,
+                         batch, targets=[one_hot(y[:batch], k) for y, k in zip(labels, spatial.sizes)],
+                         weights=[sample_weights(None, y[:batch]) for y in labels],
+                         antialias=config.spatial.resize_antialias)
+    first = next(iter(data))
+    spatial_step = spatial.step_for(data)
+    table = {"spatial_step": stage_row(lambda: float(spatial_step(*first)[0]),
+                                       lambda: spatial.fit([a[:batch] for a in frames], [y[:batch] for y in labels]),
+                                       batch, repeats)}
+    if batch < config.spatial.batch_size:
+        table["spatial_step"] = scaled_row(table["spatial_step"], config.spatial.batch_size)
     spatial.config = config
     spatial.features([a[:256] for a in frames])   # trace
     small = timed(lambda: spatial.features([a[:256] for a in frames]), repeats)
@@ -207,6 +230,7 @@ def measure_stff(config, lengths, max_batch, repeats):
     longest = int(min(cfg.sequence_length, max(rng.choice(lengths, cfg.batch_size))))
     temporal = TemporalStage(config, progress=False)
     width = config.spatial.head_units[-1]
+    t_batch = min(cfg.batch_size, max_batch)
 
     def sequences(n, batch):
         drawn = np.minimum(rng.choice(lengths, n), cfg.sequence_length)
@@ -222,11 +246,21 @@ def measure_stff(config, lengths, max_batch, repeats):
         temporal.fit(sequences(n, batch), np.arange(n) % config.n_classes)
 
     # XLA compiles once per batch shape: the first fit at a new batch size minus a second one.
-    b = max(1, min(cfg.batch_size, max_batch) // 4) + 1
-    first = timed(lambda: temporal_fit(b, 1), 1)
+    b = max(1, t_batch // 4) + 1
+    first_fit = timed(lambda: temporal_fit(b, 1), 1)
     again = timed(lambda: temporal_fit(b, 1), 1)
-    table["temporal_compile"] = {"wall": max(0.0, first[0] - again[0]), "cpu": max(0.0, first[1] - again[1])}
-    table["temporal_step"] = measure_fit(temporal_fit, cfg.batch_size, max_batch, repeats, n_steps=2)
+    table["temporal_compile"] = {"wall": max(0.0, first_fit[0] - again[0]), "cpu": max(0.0, first_fit[1] - again[1])}
+    x = sequences(t_batch, t_batch)
+    y = np.arange(t_batch) % config.n_classes
+    elements = (dict(zip(config.region_names, x)), {temporal.OUTPUT: one_hot(y, config.n_classes)},
+                {temporal.OUTPUT: sample_weights(None, y)})
+    t_data = tf.data.Dataset.from_tensor_slices(elements).batch(t_batch)
+    t_first = next(iter(t_data))
+    temporal_step = temporal.step_for(t_data)
+    table["temporal_step"] = stage_row(lambda: float(temporal_step(*t_first)[0]),
+                                       lambda: temporal_fit(t_batch, 1), t_batch, repeats)
+    if t_batch < cfg.batch_size:
+        table["temporal_step"] = scaled_row(table["temporal_step"], cfg.batch_size)
     temporal.config = config
     x = sequences(64, 64)
     temporal.predict(x)
@@ -254,18 +288,22 @@ def measure_mean(config, repeats):
     table = {"flow_pair": {"wall": wall, "cpu": cpu}}
     x = rng.normal(size=(config.batch_size * 10, 42, 42, 3)).astype(np.float32)
 
-    def fit(task):
-        def run(batch, n_steps):   # a fresh model each fold, as pipeline.train_fold
-            model = mean_model.task_model(mean_model.build_mean(3), task)
-            model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
-                          loss="mse" if task == "spot" else "categorical_crossentropy")
-            n = batch * n_steps
-            y = rng.random((n, 1)) if task == "spot" else keras.utils.to_categorical(np.arange(n) % 3, 3)
-            model.fit(feat.split_streams(x[:n]), y, batch_size=batch, epochs=1, verbose=0)
-        return run
+    def targets(task, n):
+        return rng.random((n, 1)) if task == "spot" else keras.utils.to_categorical(np.arange(n) % 3, 3)
 
-    table["spot_step"] = measure_fit(fit("spot"), config.batch_size, config.batch_size, repeats, n_steps=10)
-    table["recog_step"] = measure_fit(fit("recog"), config.batch_size, config.batch_size, repeats, n_steps=10)
+    def fresh(task):   # a fresh model each fold, as pipeline.train_fold
+        model = mean_model.task_model(mean_model.build_mean(3), task)
+        model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
+                      loss="mse" if task == "spot" else "categorical_crossentropy")
+        return model
+
+    b = config.batch_size
+    for task in ("spot", "recog"):
+        model, xb, yb = fresh(task), feat.split_streams(x[:b]), targets(task, b)
+
+        def fit_one_step():
+            fresh(task).fit(xb, yb, batch_size=b, epochs=1, verbose=0)
+        table[f"{task}_step"] = stage_row(lambda: model.train_on_batch(xb, yb), fit_one_step, b, repeats)
     model = mean_model.build_mean(3)
     model.predict(feat.split_streams(x), verbose=0, batch_size=256)
     wall, cpu = timed(lambda: model.predict(feat.split_streams(x), verbose=0, batch_size=256), repeats)
@@ -419,8 +457,9 @@ def main(argv=None):
                         help="mean on long videos: frames per video (an assumption; not in the data here)")
     parser.add_argument("--blocks", type=int, default=None, help="gia_bia: n_blocks (0, 10 or 24)")
     parser.add_argument("--repeats", type=int, default=5, help="repeats per measurement; the median is used")
-    parser.add_argument("--max-batch", type=int, default=16,
-                        help="largest batch actually run (default 16, the demo's spatial batch)")
+    parser.add_argument("--max-batch", type=int, default=None,
+                        help="largest batch actually run (default: STFF and CNN-LSTM the preset's own, 128 or 32: "
+                             "one spatial step at 128 peaks at 1.7 GB; GIA + BIA 2, its 224 x 224 activations)")
     parser.add_argument("--labels", default=str(LABELS), help="folder with the coding sheets and the MEGC list")
     parser.add_argument("--json", action="store_true", help="print the estimate as JSON")
     args = parser.parse_args(argv)
@@ -432,8 +471,12 @@ def main(argv=None):
     state = machine()
     if state["warning"]:
         print(f"WARNING: {state['warning']}", file=sys.stderr)
-    timings = measure(args.system, config, lengths, args.max_batch, args.repeats)
+    max_batch = args.max_batch or MAX_BATCH.get(args.system, 128)
+    timings = measure(args.system, config, lengths, max_batch, args.repeats)
     result = run_cost.estimate(stages, timings)
+    result["inconsistent"] = check_consistent(timings, os.cpu_count())
+    for line in result["inconsistent"]:
+        print(f"WARNING: {line}", file=sys.stderr)
     state["load_after"] = [round(v, 2) for v in os.getloadavg()]
     name = preset + (f", {config.n_blocks} blocks" if args.system == "gia_bia" else "") + \
         (f", {args.dataset or 'casme2'}" if args.system == "mean" else "")

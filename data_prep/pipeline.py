@@ -34,20 +34,117 @@ def split_patches(regions, m, size, antialias=True):
     return tf.reshape(grid, tf.concat([lead, [m, size[0], size[1], channels]], 0))
 
 
+class FrameTable:
+    """The frames of many clips for several model inputs, read in place: nothing is concatenated.
+
+    ``clips``: per clip, one uint8 (T, H, W, 3) array per model input (what ``load_inputs`` returns);
+    ``chosen``: the frames taken, as indices into all frames in clip order (default: all). A batch gathers
+    its frames from the clips' own arrays (:meth:`take`), so a fold holds no second copy of its frames
+    (a full MEGC fold: 25,518 frames, 3.2 GB as regions).
+    """
+
+    def __init__(self, clips, chosen=None):
+        self.clips = list(clips)
+        lengths = np.array([len(clip[0]) for clip in self.clips], dtype=np.int64)
+        all_owner = np.repeat(np.arange(len(self.clips), dtype=np.int32), lengths)
+        all_position = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        chosen = slice(None) if chosen is None else np.asarray(chosen, dtype=np.int64)
+        self.owner, self.position = all_owner[chosen], all_position[chosen]
+        self.n_inputs = len(self.clips[0]) if self.clips else 0
+
+    @classmethod
+    def of(cls, frames):
+        """``frames`` as a FrameTable: one already, or per input a uint8 (N, H, W, 3) array (one 'clip')."""
+        return frames if isinstance(frames, cls) else cls([list(frames)])
+
+    def subset(self, chosen):
+        """The frames ``chosen`` (indices into this table's frames), a table on the same arrays."""
+        table = FrameTable.__new__(FrameTable)
+        table.clips, table.n_inputs = self.clips, self.n_inputs
+        table.owner, table.position = self.owner[chosen], self.position[chosen]
+        return table
+
+    def __len__(self):
+        return len(self.owner)
+
+    def shape(self, i):
+        """(H, W, C) of input ``i``."""
+        return self.clips[0][i].shape[1:]
+
+    def take(self, indices, i, source=None):
+        """Input ``i`` of frames ``indices`` (of this table) as one array; ``source``: per clip, the array
+        to read instead of the clip's own (its cut patches, :class:`PatchCache`)."""
+        clips = [clip[i] for clip in self.clips] if source is None else source
+        if len(self.clips) == 1:   # one stack of frames: a plain NumPy gather
+            return clips[0][self.position[indices]]
+        return np.stack([clips[c][t] for c, t in zip(self.owner[indices], self.position[indices])])
+
+
+class PatchCache:
+    """The cut patches of every clip, kept for the whole run, so that a frame is cut (and resized) once and not
+    in every epoch, fold and feature pass (issue 27: at least 12 % of the spatial stage's CPU).
+
+    A clip's patches are :func:`split_patches` of its frames, computed the first time a dataset needs them.
+    They are float32, 4.1x the uint8 regions (a strict frame: 516 KB against 127 KB), so the cache holds them
+    only while all the clips a dataset reads fit in ``max_bytes`` (default ``MER_PATCH_CACHE_GB``, 1 GB:
+    the quick demo's 882 frames take 455 MB); a dataset that does not fit is cut per batch as before, and
+    says so once in the log. The values are the same either way (tests/test_pipeline.py).
+    """
+
+    def __init__(self, m, patch_sizes, antialias=True, max_bytes=None):
+        import os
+
+        self.m, self.patch_sizes, self.antialias = m, list(patch_sizes), antialias
+        if max_bytes is None:
+            max_bytes = float(os.environ.get("MER_PATCH_CACHE_GB", "1")) * 1e9
+        self.max_bytes = max_bytes
+        self._patches = {}    # (input, id(frames)) -> (frames, patches): the frames kept so the id stays theirs
+        self.nbytes = 0
+        self._refused = False
+
+    def _bytes(self, frames, i):
+        ph, pw = self.patch_sizes[i]
+        return len(frames) * self.m * ph * pw * frames.shape[-1] * 4
+
+    def patches(self, table):
+        """Per input, per clip of ``table``, the float32 patches (T, m, ph, pw, C); None when they do not fit."""
+        missing = [(i, clip[i]) for clip in table.clips for i in range(table.n_inputs)
+                   if (i, id(clip[i])) not in self._patches]
+        need = sum(self._bytes(frames, i) for i, frames in missing)
+        if self.nbytes + need > self.max_bytes:
+            if not self._refused:
+                import logging
+
+                logging.getLogger(__name__).info(
+                    "patches cut per batch: the run's patches would take %.1f GB, over the patch cache's %.1f GB "
+                    "(MER_PATCH_CACHE_GB)", (self.nbytes + need) / 1e9, self.max_bytes / 1e9)
+                self._refused = True
+            return None
+        for i, frames in missing:
+            patches = np.asarray(split_patches(frames, self.m, self.patch_sizes[i], self.antialias))
+            self._patches[(i, id(frames))] = (frames, patches)
+            self.nbytes += patches.nbytes
+        return [[self._patches[(i, id(clip[i]))][1] for clip in table.clips] for i in range(table.n_inputs)]
+
+
 def frame_dataset(arrays, names, m, patch_sizes, batch_size, targets=None, weights=None, shuffle_buffer=None,
-                  seed=None, antialias=True):
+                  seed=None, antialias=True, patch_cache=None):
     """tf.data of frame batches for the spatial models of several regions at once.
 
-    ``arrays``: per input uint8 (N, H, W, 3); ``names``: the input names (R0..R5
-    or face); ``targets``: per input (N, k) one-hot labels, or None to yield
-    inputs only; ``weights``: per input (N,) sample weights. Yields
+    ``arrays``: a :class:`FrameTable`, or per input uint8 (N, H, W, 3); ``names``: the input names (R0..R5
+    or face); ``targets``: per input (N, k) one-hot labels, or None to yield inputs only; ``weights``: per
+    input (N,) sample weights; ``patch_cache``: a :class:`PatchCache` to take the patches from (cut once per
+    run) instead of cutting every batch. Yields
     ``({"R0": patches, ...}, {"R0": target, ...}[, {"R0": weight, ...}])`` with
     patches (batch, m, ph, pw, 3) float32 in the 0..255 range (the models
-    rescale). Every frame is read once for all regions.
+    rescale). Every frame is read once for all regions. The dataset shuffles and batches frame indices
+    and gathers each batch's frames from the clips (``tf.numpy_function``): the same batches, in the same
+    order, as shuffling the frames themselves (tests/test_pipeline.py).
     """
     import tensorflow as tf
 
-    elements = (dict(zip(names, arrays)),)
+    table = FrameTable.of(arrays)
+    elements = (np.arange(len(table), dtype=np.int64),)
     if targets is not None:
         elements += (dict(zip(names, targets)),)
         if weights is not None:
@@ -56,9 +153,24 @@ def frame_dataset(arrays, names, m, patch_sizes, batch_size, targets=None, weigh
     if shuffle_buffer:
         dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size)
+    sources = patch_cache.patches(table) if patch_cache is not None else None
+    channels = [table.shape(i)[-1] for i in range(len(names))]
 
-    def to_patches(x, *rest):
-        x = {name: split_patches(x[name], m, size, antialias) for name, size in zip(names, patch_sizes)}
+    def gather(indices):
+        if sources is None:
+            return [table.take(indices, i) for i in range(len(names))]
+        return [table.take(indices, i, sources[i]) for i in range(len(names))]
+
+    def to_patches(indices, *rest):
+        parts = tf.numpy_function(gather, [indices], [tf.uint8 if sources is None else tf.float32] * len(names),
+                                  stateful=False)
+        x = {}
+        for i, (name, size, part) in enumerate(zip(names, patch_sizes, parts)):
+            if sources is None:
+                part.set_shape((None,) + tuple(table.shape(i)))
+                x[name] = split_patches(part, m, size, antialias)
+            else:
+                x[name] = tf.ensure_shape(part, (None, m, size[0], size[1], channels[i]))
         return (x,) + rest if rest else x
 
     return dataset.map(to_patches, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
@@ -118,19 +230,20 @@ def frame_batches(arrays, names, m, patch_sizes, batch_size, targets=None, weigh
                   antialias=True):
     """NumPy twin of :func:`frame_dataset` for backends without tf.data: a list-like of batches.
 
-    Same elements as :func:`frame_dataset`; with ``seed`` the frames are
-    shuffled, a new full permutation per pass (``iter`` again), else in order.
+    Same elements as :func:`frame_dataset` (``arrays`` a :class:`FrameTable` or per input arrays); with
+    ``seed`` the frames are shuffled, a new full permutation per pass (``iter`` again), else in order.
     Patches are cut per batch, so all frames' patches are never in memory at once.
     """
-    return _FrameBatches(arrays, names, m, patch_sizes, batch_size, targets, weights, seed, antialias)
+    return _FrameBatches(FrameTable.of(arrays), names, m, patch_sizes, batch_size, targets, weights, seed,
+                         antialias)
 
 
 class _FrameBatches:
-    def __init__(self, arrays, names, m, patch_sizes, batch_size, targets, weights, seed, antialias):
-        self.arrays, self.names, self.m, self.patch_sizes = arrays, list(names), m, patch_sizes
+    def __init__(self, table, names, m, patch_sizes, batch_size, targets, weights, seed, antialias):
+        self.table, self.names, self.m, self.patch_sizes = table, list(names), m, patch_sizes
         self.batch_size, self.targets, self.weights, self.antialias = batch_size, targets, weights, antialias
         self.rng = None if seed is None else np.random.default_rng(seed)
-        self.n = len(arrays[0])
+        self.n = len(table)
 
     def __len__(self):
         return -(-self.n // self.batch_size)
@@ -139,8 +252,8 @@ class _FrameBatches:
         order = np.arange(self.n) if self.rng is None else self.rng.permutation(self.n)
         for start in range(0, self.n, self.batch_size):
             chosen = order[start:start + self.batch_size]
-            x = {name: cut_patches(array[chosen], self.m, size, self.antialias)
-                 for name, array, size in zip(self.names, self.arrays, self.patch_sizes)}
+            x = {name: cut_patches(self.table.take(chosen, i), self.m, size, self.antialias)
+                 for i, (name, size) in enumerate(zip(self.names, self.patch_sizes))}
             if self.targets is None:
                 yield x
                 continue

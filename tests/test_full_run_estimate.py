@@ -118,3 +118,38 @@ def test_a_step_at_the_presets_batch_from_two_smaller_ones():
     row = per_unit((3.0, 6.0), (5.0, 10.0), 256, 512)
     assert row["wall"] == pytest.approx(2 / 256) and row["fixed_wall"] == pytest.approx(1.0)
     assert row["cpu"] == pytest.approx(4 / 256) and row["fixed_cpu"] == pytest.approx(2.0)
+
+
+def test_the_full_size_cache_has_the_real_clip_lengths_and_labels(tmp_path):
+    """benchmarks.full_size_memory's synthetic cache (first 12 clips here): the MEGC list's clips, each as long as
+    its onset..offset in the CASME II sheet, labelled with the list's class, seen by the MEGC protocol."""
+    from benchmarks.full_run_estimate import megc_clips
+    from benchmarks.full_size_memory import write_cache
+    from data_prep.cache import RegionCache
+    from micro_expr.core.items import protocol_items
+
+    lengths, subjects, _ = megc_clips(SHARED_DATA / "labels")
+    path = tmp_path / "full.h5"
+    write_cache(path, limit=12)
+    assert not list(tmp_path.glob("*.tmp"))
+    with RegionCache(path) as cache:
+        items = protocol_items(cache, "megc")
+        assert [info.n_frames for info in cache.samples] == lengths[:12]
+        # casme2,sub01,EP02_01f,1 is the list's first row: positive; the sheet's onset..offset is 46..86
+        first = cache.info("casme2/sub01/EP02_01f")
+        assert first.megc_class == "positive" and first.n_frames == 86 - 46 + 1
+        assert cache.regions("casme2/sub01/EP02_01f")[0].shape == (41, 80, 100, 3)
+    assert len(items) == 12 and {item.subject for item in items} == {f"casme2/{s.split('/')[1]}"
+                                                                      for s in subjects[:12]}
+
+
+def test_a_step_measured_at_a_smaller_batch_and_impossible_cpu_times():
+    from benchmarks.full_run_estimate import check_consistent, scaled_row
+
+    row = {"wall": 0.5, "cpu": 0.8, "fixed_wall": 2.0, "fixed_cpu": 1.0, "measured_batches": [32], "batch": 32}
+    assert scaled_row(row, 128) == {**row, "wall": 2.0, "cpu": 3.2, "batch": 128}   # 4x the batch, 4x the step
+    # 3 CPU-s in 1 s of wall time cannot happen on 2 cores: a measuring error, said by name; 1.9 can
+    table = {"spatial_step": {"wall": 1.0, "cpu": 3.0}, "temporal_step": {"wall": 1.0, "cpu": 1.9},
+             "temporal_compile": {"wall": 0.0, "cpu": 0.0}}
+    assert check_consistent(table, 2) == ["spatial_step: 3.000 CPU-s per unit in 1.000 s wall, more than 2 cores "
+                                          "give"]

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from data_prep.cache import RegionCache
-from data_prep.pipeline import frame_dataset, sequence_dataset, split_patches
+from data_prep.pipeline import FrameTable, PatchCache, frame_dataset, sequence_dataset, split_patches
 from data_prep.regions import REGION_NAMES, patch_size
 
 CASME2_SIZES = [(80, 100), (80, 100), (80, 120), (60, 60), (60, 60), (60, 160)]
@@ -55,6 +55,76 @@ def test_frame_dataset_reads_all_regions_once_with_labels_and_weights(tiny_cache
     # Inputs only, for feature extraction: same patches, no labels.
     only = next(iter(frame_dataset(arrays, REGION_NAMES, 9, sizes, batch_size=5)))
     np.testing.assert_array_equal(only["R3"].numpy(), x["R3"].numpy())
+
+
+def _old_frame_dataset(arrays, m, sizes, batch_size, targets, weights, shuffle_buffer, seed):
+    """The pipeline before FrameTable (main at 99b3645): the frames themselves shuffled and batched."""
+    import tensorflow as tf
+
+    elements = (dict(zip(REGION_NAMES, arrays)), dict(zip(REGION_NAMES, targets)), dict(zip(REGION_NAMES, weights)))
+    dataset = tf.data.Dataset.from_tensor_slices(elements).shuffle(shuffle_buffer, seed=seed,
+                                                                   reshuffle_each_iteration=True)
+    return dataset.batch(batch_size).map(
+        lambda x, y, w: ({n: split_patches(x[n], m, size) for n, size in zip(REGION_NAMES, sizes)}, y, w))
+
+
+def _clips_and_labels(tiny_cache):
+    with RegionCache(tiny_cache) as cache:
+        clips = [[cache.region(k, r) for r in range(6)] for k in cache.keys[:4]]
+    n = sum(len(clip[0]) for clip in clips)
+    targets = [np.eye(3, dtype=np.float32)[np.arange(n) % 3] for _ in range(6)]
+    weights = [np.linspace(0, 1, n, dtype=np.float32) for _ in range(6)]
+    return clips, targets, weights
+
+
+def _assert_same_batches(a, b, epochs=2):
+    a, b = [e for _ in range(epochs) for e in a], [e for _ in range(epochs) for e in b]
+    assert len(a) == len(b) > 2
+    for (xa, ya, wa), (xb, yb, wb) in zip(a, b):
+        for name in REGION_NAMES:   # bit for bit, not within a tolerance
+            np.testing.assert_array_equal(xa[name].numpy(), xb[name].numpy())
+            np.testing.assert_array_equal(ya[name].numpy(), yb[name].numpy())
+            np.testing.assert_array_equal(wa[name].numpy(), wb[name].numpy())
+
+
+@pytest.mark.slow
+def test_frames_read_in_place_and_cut_once_give_the_old_batches(tiny_cache):
+    """The clips' frames gathered per batch (FrameTable) and their patches cut once (PatchCache) give the
+    batches of the old pipeline, which shuffled copies of the frames: same frames, order, labels, floats."""
+    clips, targets, weights = _clips_and_labels(tiny_cache)
+    stacked = [np.concatenate([clip[r] for clip in clips]) for r in range(6)]
+    sizes = [patch_size(s, 9) for s in CASME2_SIZES]   # R0-R2 are resized, R3-R5 are not
+    options = dict(batch_size=5, targets=targets, weights=weights, shuffle_buffer=8, seed=3)
+    old = lambda: _old_frame_dataset(stacked, 9, sizes, 5, targets, weights, 8, 3)   # noqa: E731 (each pass reshuffles)
+    table = FrameTable(clips)
+    assert len(table) == len(stacked[0]) and list(table.owner[:3]) == [0, 0, 0]
+    np.testing.assert_array_equal(table.take(np.array([7, 0, 3]), 2), stacked[2][[7, 0, 3]])
+    _assert_same_batches(old(), frame_dataset(table, REGION_NAMES, 9, sizes, **options))
+    cache = PatchCache(9, sizes)
+    _assert_same_batches(old(), frame_dataset(table, REGION_NAMES, 9, sizes, patch_cache=cache, **options))
+    assert cache.nbytes == sum(len(s) * 9 * h * w * 3 * 4 for s, (h, w) in zip(stacked, sizes))
+    # A subset (the fold's 50 % draw) reads the same cached patches: nothing is cut again.
+    chosen = np.array([1, 4, 5, 9, 2])
+    subset = table.subset(chosen)
+    np.testing.assert_array_equal(subset.take(np.arange(5), 0), stacked[0][chosen])
+    before = cache.nbytes
+    batch = next(iter(frame_dataset(subset, REGION_NAMES, 9, sizes, batch_size=5, patch_cache=cache)))
+    assert cache.nbytes == before
+    np.testing.assert_array_equal(batch["R1"].numpy(), split_patches(stacked[1][chosen], 9, sizes[1]).numpy())
+
+
+@pytest.mark.slow
+def test_a_patch_cache_too_small_cuts_per_batch(tiny_cache, caplog):
+    clips, targets, weights = _clips_and_labels(tiny_cache)
+    sizes = [patch_size(s, 9) for s in CASME2_SIZES]
+    small = PatchCache(9, sizes, max_bytes=1e6)
+    with caplog.at_level("INFO", logger="data_prep.pipeline"):
+        assert small.patches(FrameTable(clips)) is None
+    assert small.nbytes == 0 and "patches cut per batch" in caplog.text and "MER_PATCH_CACHE_GB" in caplog.text
+    options = dict(batch_size=4, targets=targets, weights=weights)
+    _assert_same_batches(frame_dataset(FrameTable(clips), REGION_NAMES, 9, sizes, **options),
+                         frame_dataset(FrameTable(clips), REGION_NAMES, 9, sizes, patch_cache=small, **options),
+                         epochs=1)
 
 
 def test_sequence_dataset_streams_whole_sequences(tiny_cache):

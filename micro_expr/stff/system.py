@@ -23,6 +23,7 @@ import numpy as np
 
 from data_prep.errors import InputError
 from data_prep.labels import protocol_classes
+from data_prep.pipeline import FrameTable
 from micro_expr.stff import training
 from micro_expr.stff.config import DEFAULT_PRESET, PRESETS, STFFConfig, get_preset
 from micro_expr.core.items import protocol_items
@@ -38,11 +39,8 @@ TEMPORAL = "temporal"   # a fold's temporal model
 
 
 def stack_frames(X):
-    """Concatenate the frames of every clip per model input: (arrays, owner clip index of every frame)."""
-    n_inputs = len(X[0])
-    arrays = [np.concatenate([clip[i] for clip in X]) for i in range(n_inputs)]
-    owner = np.repeat(np.arange(len(X), dtype=np.int32), [len(clip[0]) for clip in X])
-    return arrays, owner
+    """The frames of every clip, read in place (:class:`~data_prep.pipeline.FrameTable`: no copy of them)."""
+    return FrameTable(X)
 
 
 class STFF(RecognitionSystem):
@@ -113,7 +111,8 @@ class STFF(RecognitionSystem):
         cfg = self.config
         spatial, _ = self._stages()
         folder = Path(folder)
-        arrays, owner = stack_frames(X)
+        frames = stack_frames(X)
+        owner = frames.owner
         if done:
             for name, model in spatial.models.items():
                 if (folder / f"{name}.keras").exists():
@@ -125,12 +124,12 @@ class STFF(RecognitionSystem):
                                      draw=cfg.spatial.split_draw)
             labels = self._frame_labels(X, y, owner)
             log.info("spatial (frame50, all subjects mixed): %d of %d frames", len(chosen), len(owner))
-            self._history = spatial.fit([a[chosen] for a in arrays], [t[chosen] for t in labels],
+            self._history = spatial.fit(frames.subset(chosen), [t[chosen] for t in labels],
                                         predicted_labels=labels, seed=cfg.seed)
             self._save_spatial(folder)
         self._shared_fitted = True
         # Every clip's features once: the spatial models do not change again.
-        features = training.per_item(spatial.features(arrays), owner, len(X))
+        features = training.per_item(spatial.features(frames), owner, len(X))
         self._memo = _memo_of(X, features)
         return self
 
@@ -150,17 +149,18 @@ class STFF(RecognitionSystem):
         self._held_memo = {}
         if eval_set is not None:
             held_X, held_y = eval_set[0], np.asarray(eval_set[1], dtype=int)
-            held_arrays, held_owner = stack_frames(held_X)
+            held_frames = stack_frames(held_X)
         if cfg.spatial.split == "per_fold":
-            arrays, owner = stack_frames(X)
-            labels = self._frame_labels(X, y, owner)
+            frames = stack_frames(X)
+            labels = self._frame_labels(X, y, frames.owner)
             if cfg.spatial.fold_frame_fraction < 1:  # the code's 50 % draw, from this fold's training frames only
-                chosen = frame50_indices(owner, None, fraction=cfg.spatial.fold_frame_fraction,
+                chosen = frame50_indices(frames.owner, None, fraction=cfg.spatial.fold_frame_fraction,
                                          seed=cfg.spatial.split_seed)
-                log.info("spatial: %d of the fold's %d training frames", len(chosen), len(owner))
-                arrays, labels = [a[chosen] for a in arrays], [t[chosen] for t in labels]
-            held_out = None if eval_set is None else (held_arrays, self._frame_labels(held_X, held_y, held_owner))
-            history["spatial"] = spatial.fit(arrays, labels, seed=cfg.seed, held_out=held_out)
+                log.info("spatial: %d of the fold's %d training frames", len(chosen), len(frames))
+                frames, labels = frames.subset(chosen), [t[chosen] for t in labels]
+            held_out = None if eval_set is None else (held_frames,
+                                                      self._frame_labels(held_X, held_y, held_frames.owner))
+            history["spatial"] = spatial.fit(frames, labels, seed=cfg.seed, held_out=held_out)
         elif not self._shared_fitted:
             raise RuntimeError("spatial.split='frame50' trains the spatial models once for every fold: "
                                "call fit_shared(X_all, y_all, folder) before fit")
@@ -172,7 +172,7 @@ class STFF(RecognitionSystem):
             self.standardizer_.fit(features)
         held_out = None
         if eval_set is not None:   # the held-out clips' features, standardised with the training statistics
-            held_features = training.per_item(self._extract(held_arrays), held_owner, len(held_X))
+            held_features = training.per_item(self._extract(held_frames), held_frames.owner, len(held_X))
             # kept for predict_proba: the fold's test clips are these clips, and the spatial models are final
             self._held_memo = _memo_of(held_X, held_features)
             held_out = (self._sequences(held_features), held_y)
@@ -186,8 +186,8 @@ class STFF(RecognitionSystem):
             if memo and all(id(clip[0]) in memo for clip in X):
                 per_clip = [memo[id(clip[0])][1] for clip in X]
                 return [[clip[i] for clip in per_clip] for i in range(len(self.names))]
-        arrays, owner = stack_frames(X)
-        return training.per_item(self._extract(arrays), owner, len(X))
+        frames = stack_frames(X)
+        return training.per_item(self._extract(frames), frames.owner, len(X))
 
     def _extract(self, arrays):
         if self._spatial is not None and self._spatial.models is self.spatial_models_:

@@ -17,7 +17,7 @@ import logging
 
 import numpy as np
 
-from data_prep.pipeline import frame_batches, frame_dataset
+from data_prep.pipeline import FrameTable, PatchCache, frame_batches, frame_dataset
 from micro_expr.core.backends import tensorflow_fast_path
 from micro_expr.stff.config import STANDARDIZE_MODES
 
@@ -297,9 +297,17 @@ class SpatialStage(_Stage):
                     config.spatial.learning_rate, progress)
         self.extractor = joint_model(self._fast, lambda model: model.get_layer(FEATURES).output)
         self._extract = None
+        # The clips' frames cut into patches once per run, not in every epoch, fold and feature pass (fast path)
+        self.patch_cache = PatchCache(config.spatial.patches, config.patch_sizes, config.spatial.resize_antialias)
+
+    def _cache_for(self, arrays):
+        """The patch cache for a :class:`~data_prep.pipeline.FrameTable` of clips (the run's own, which every
+        fold reads again); None for plain arrays, which are this call's frames only."""
+        return self.patch_cache if isinstance(arrays, FrameTable) else None
 
     def fit(self, arrays, frame_labels, predicted_labels=None, seed=0, held_out=None):
-        """Train on frames: ``arrays`` per input uint8 (N, H, W, 3), ``frame_labels`` per input (N,).
+        """Train on frames: ``arrays`` a :class:`~data_prep.pipeline.FrameTable` or per input uint8
+        (N, H, W, 3), ``frame_labels`` per input (N,).
         ``held_out``: (arrays, frame labels) whose loss is recorded after every epoch (never trained on)."""
         from micro_expr.stff.losses import class_weights
         from micro_expr.stff.models.fast.convert import copy_spatial_weights
@@ -316,7 +324,8 @@ class SpatialStage(_Stage):
                 extra = dict(shuffle_buffer=cfg.spatial.shuffle_buffer, seed=seed) if shuffle else {}
                 return frame_dataset(arrays, self.names, cfg.spatial.patches, cfg.patch_sizes,
                                      cfg.spatial.batch_size, targets=targets, weights=weights,
-                                     antialias=cfg.spatial.resize_antialias, **extra)
+                                     antialias=cfg.spatial.resize_antialias, patch_cache=self._cache_for(arrays),
+                                     **extra)
             # NumPy batches, a full shuffle per epoch (tf.data's is a 400-frame buffer)
             return frame_batches(arrays, self.names, cfg.spatial.patches, cfg.patch_sizes, cfg.spatial.batch_size,
                                  targets=targets, weights=weights, seed=seed if shuffle else None,
@@ -330,7 +339,8 @@ class SpatialStage(_Stage):
         return history
 
     def features(self, arrays, batch_size=None):
-        """SF (STFF Eq. 5) of every frame: per input float32 (N, 256), from the weights ``models`` hold now."""
+        """SF (STFF Eq. 5) of every frame (``arrays`` as in :meth:`fit`): per input float32 (N, 256), from the
+        weights ``models`` hold now."""
         from micro_expr.stff.models.fast.convert import copy_spatial_weights
 
         for name, model in self.models.items():
@@ -342,11 +352,11 @@ class SpatialStage(_Stage):
 
         cfg = self.config
         data = frame_dataset(arrays, self.names, cfg.spatial.patches, cfg.patch_sizes, batch_size,
-                             antialias=cfg.spatial.resize_antialias)
+                             antialias=cfg.spatial.resize_antialias, patch_cache=self._cache_for(arrays))
         if self._extract is None:  # traced once; a None batch dimension takes the last, smaller batch too
             self._extract = tf.function(lambda x: self.extractor(x, training=False),
                                         input_signature=[data.element_spec])
-        n_frames = len(arrays[0])
+        n_frames = len(FrameTable.of(arrays))
         parts = {name: [] for name in self.names}
         bar = _progress(data, self.progress, desc="spatial features", unit="batch",
                         total=-(-n_frames // batch_size))
