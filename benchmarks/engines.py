@@ -30,7 +30,8 @@ def machine_cpu_seconds():
 
 def run(engine, args):
     out = Path(args.out) / engine
-    command = [sys.executable, "-m", "micro_expr.cli", "train", "--system", "stff", "--preset", args.preset,
+    command = [sys.executable, "-m", "micro_expr.cli", "train", "--system", "stff", "--protocol", "megc",
+               "--preset", args.preset,
                "--cache", args.cache, "--out", str(out), "--folds", args.folds, "--no-progress", "--no-merge",
                "--engine", engine, *sum((["--set", s] for s in args.set), [])]
     load = os.getloadavg()[0]
@@ -66,9 +67,11 @@ def main(argv=None):
     same = [k for k in local["predictions"] if local["predictions"][k] == ray["predictions"].get(k)]
     print(f"{'engine':<7} {'folds':>5} {'wall s':>8} {'machine CPU s':>14} {'load before':>12}")
     for r in results:
-        print(f"{r['engine']:<7} {r['folds']:>5} {r['wall_s']:8.1f} {r['machine_cpu_s']:14.1f} {r['load_before']:12.2f}")
-    print(f"ray / local: wall {ray['wall_s'] / local['wall_s']:.2f}x, CPU {ray['machine_cpu_s'] / local['machine_cpu_s']:.2f}x;"
-          f" identical probabilities for {len(same)} of {len(local['predictions'])} clips")
+        print(f"{r['engine']:<7} {r['folds']:>5} {r['wall_s']:8.1f} {r['machine_cpu_s']:14.1f} "
+              f"{r['load_before']:12.2f}")
+    print(f"ray / local: wall {ray['wall_s'] / local['wall_s']:.2f}x, "
+          f"CPU {ray['machine_cpu_s'] / local['machine_cpu_s']:.2f}x; "
+          f"identical probabilities for {len(same)} of {len(local['predictions'])} clips")
     if args.json:
         Path(args.json).write_text(json.dumps({"results": [{k: v for k, v in r.items() if k != "predictions"}
                                                            for r in results], "identical": len(same),

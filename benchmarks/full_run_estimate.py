@@ -15,14 +15,15 @@ published checkpoints only (this project does not train MEAN on long videos); th
 here, so ``--video-frames`` (frames per video, an assumption) is printed beside the result.
 
 What is measured (this module), on random inputs of the real shapes (the cost of these networks does not
-depend on pixel values; TV-L1 flow is measured on a smooth random image and its 1-pixel shift): the time of
-a fit at two sizes, so that a fit's fixed cost (restart, input pipeline, a fresh Keras model's build and
-trace) is separated from its per-step cost; wall and CPU seconds (``time.process_time``: every thread of
-this process) side by side; the median of ``--repeats`` repeats. STFF's and the CNN-LSTM's steps are
-measured at the preset's own batch (``--max-batch`` default). GIA + BIA batches larger than ``--max-batch``
-(default 2) are not run (their 224 x 224 activations would need several times the demo's memory): the step
-time is measured at two batch sizes (``--max-batch`` and a quarter of it) and extended along the line through
-them (a step is a fixed cost plus a cost per sample). The same holds for the temporal step, on clips as long as the longest of a preset-sized batch.
+depend on pixel values; TV-L1 flow is measured on a smooth random image and its 1-pixel shift): each training
+step timed alone (median of ``--repeats`` x 5 calls), and a fit's fixed cost (restart, input pipeline; for MEAN
+and GIA + BIA a fresh Keras model's build and trace) as a one-step fit minus one step; wall and CPU seconds
+(``time.process_time``: every thread of this process) side by side, and a row whose CPU time exceeds what the
+cores give in its wall time flagged as a measuring error. STFF's and the CNN-LSTM's steps are measured at the
+preset's own batch (``--max-batch`` default). GIA + BIA batches larger than ``--max-batch`` (default 2) are
+not run (their 224 x 224 activations would need several times the demo's memory): the step is measured at two
+batch sizes (``--max-batch`` and half of it) and extended along the line through them (a step is a fixed cost
+plus a cost per sample). The temporal step runs on clips as long as the longest of a preset-sized batch.
 """
 import argparse
 import csv
@@ -127,15 +128,6 @@ def timed(function, repeats):
     return statistics.median(walls), statistics.median(cpus)
 
 
-def per_unit(small, large, n_small, n_large):
-    """Timing-table row from two measured (wall, cpu) of ``n_small`` and ``n_large`` units."""
-    row = {}
-    for index, key in enumerate(("wall", "cpu")):
-        fixed, slope = run_cost.line_fit(n_small, small[index], n_large, large[index])
-        row[key], row[f"fixed_{key}"] = max(slope, 0.0), max(fixed, 0.0)
-    return row
-
-
 def per_batch(step_small, step_large, b_small, b_large, batch):
     """A step's (wall, cpu) at ``batch`` on the line through the steps measured at two smaller batches."""
     if b_small == b_large:   # one batch size measured: proportional (an upper bound: the step's fixed part grows too)
@@ -149,7 +141,7 @@ def step_timing(step, repeats, calls=5):
     """(median wall s, median CPU s) of one call of ``step()`` (after a first, tracing one), over
     ``repeats * calls`` calls. Each step is timed alone: the difference of two whole fits (1 and 3 steps),
     which this used to take, is two noisy figures subtracted, and it gave CPU per step up to 3x the wall
-    time on 2 cores (benchmarks/README.md)."""
+    time on 2 cores (docs/performance.md, "A full run")."""
     step()
     return timed(step, repeats * calls)
 
@@ -202,7 +194,7 @@ def measure_stff(config, lengths, max_batch, repeats):
     rng = np.random.default_rng(0)
     spatial = SpatialStage(config, progress=False)
     batch = min(config.spatial.batch_size, max_batch)
-    n_max = max(batch, 512)
+    n_max = max(batch, 1024)
     frames = [rng.integers(0, 256, (n_max, h, w, 3), dtype=np.uint8) for h, w in config.region_sizes]
     labels = [np.arange(n_max) % k for k in spatial.sizes]
     spatial.config = replace(config, spatial=replace(config.spatial, batch_size=batch, epochs=1))
@@ -218,10 +210,11 @@ def measure_stff(config, lengths, max_batch, repeats):
     if batch < config.spatial.batch_size:
         table["spatial_step"] = scaled_row(table["spatial_step"], config.spatial.batch_size)
     spatial.config = config
+    # Per frame: a whole pass over n_max frames divided by n_max (the difference of a 256- and a 512-frame
+    # pass, used before, was noise-sized: 0 ms or more CPU than the cores give). The fixed part is in it.
     spatial.features([a[:256] for a in frames])   # trace
-    small = timed(lambda: spatial.features([a[:256] for a in frames]), repeats)
-    large = timed(lambda: spatial.features(frames[:]), repeats) if n_max > 256 else small
-    table["features"] = per_unit(small, large, 256, n_max)
+    wall, cpu = timed(lambda: spatial.features(frames[:]), repeats)
+    table["features"] = {"wall": wall / n_max, "cpu": cpu / n_max, "fixed_wall": 0.0, "fixed_cpu": 0.0}
     table["spatial_checkpoint"] = measure_save(spatial.models, repeats)
     del frames
 

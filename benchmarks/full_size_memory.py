@@ -78,7 +78,8 @@ def main(argv=None):
         frames = sum(info.n_frames for info in opened.samples)
         region_bytes = sum(info.n_frames * int(np.prod(shape)) * 3 for info in opened.samples
                            for shape in opened.region_shapes())
-    command = [sys.executable, "-m", "micro_expr.cli", "train", "--system", "stff", "--preset", args.preset,
+    command = [sys.executable, "-m", "micro_expr.cli", "train", "--system", "stff", "--protocol", "megc",
+               "--preset", args.preset,
                "--cache", str(cache), "--out", args.out, "--folds", "0", "--no-progress", "--no-merge",
                "--set", f"spatial.epochs={args.epochs}", "--set", f"temporal.epochs={args.epochs}"]
     print(" ".join(command), flush=True)
