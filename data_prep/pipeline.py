@@ -2,7 +2,8 @@
 
 No image file is decoded here: frames come as uint8 arrays from the cache, and
 patches are cut at load time (the cache holds regions, so one cache serves
-every m).
+every m): once per run when they fit in memory (:class:`PatchCache`), else per
+batch. A fold's frames are read in place from its clips (:class:`FrameTable`).
 """
 import numpy as np
 

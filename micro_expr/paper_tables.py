@@ -301,14 +301,14 @@ OURS = {
     ("MEAN", "demo"): 'not run to the end (cost, not data): fold 0 took 2308 s wall / 260 CPU-s on a machine at load about 15, so the 8 folds need about 35 CPU-min, more than a session here leaves beside the other measurements; `mer train --system mean --demo --out runs/mean_demo` runs it (resumable, --folds for a part); its cache alone (every frame, 48 clips): 2 min 42 s, 45 CPU-s',
     ("MEAN", "Table 2"): 'not run: it reads the trained MEAN demo run of the previous row, not run to the end (cost)',
     ("MEAN", "Table 4"): 'today: CAS(ME)^2 spotting F1 paper preset 0.1538 (TP 1, FP 8, FN 3), original 0.3077 (paper 0.1214); SAMM-LV: not run (CAS(ME)^2 layout only); 1 min 26 s, 33 CPU-s (docs/mean.md)',
-    ("MEAN", "Table 5"): "last round (quick): spotting F1 per weight set CASME II 0.182, SMIC-E-HS 0.154, VIS 0, NIR 0.364, CAS(ME)^2 0.308, SAMM-LV 0.333 (a closing note of 2026-12-01, not kept in these docs: re-run to check; not re-run today)",
+    ("MEAN", "Table 5"): '2026-12-02 (2e9cb35, quick, 1 min 14 s, 34 CPU-s): spotting F1 per weight set CASME II 0.1818, SMIC-E-HS 0.1538, VIS 0, NIR 0.3636, CAS(ME)^2 0.3077, SAMM-LV 0.3333; analysis F1 NIR and SAMM-LV 1.0, the others 0 (docs/mean.md, Table 5 with every column)',
     ("MEAN", "Table 6"): "today, on MEAN's demo cache (every frame), folds 0-1 (12 clips): spotting / analysis F1 / STRS k = 10: 0.9167 / 0.1500 / 0.1375; k = 20: 0 / 0 / 0; k = 30: not run (30-frame clips) (paper 0.64-0.65 / 0.57-0.59 / 0.37-0.39); 6 min 10 s, 121 CPU-s (docs/mean.md)",
-    ("MEAN", "Table 7"): 'last round (quick, docs/mean.md): spotting F1 simple average 0.1818 against 0.1538-0.4615 for the Gaussian and exponential windows (paper, CASME II: 0.6516 against 0.27-0.29)',
-    ("MEAN", "Table 8"): 'last round (quick, docs/mean.md): analysis F1 cases 1 / 2 / 3, SMIC-E-NIR weights 1.0000 / 0.3333 / 0.0000, SAMM-LV 1.0000 / 0.0000 / 0.0000 (2 spotted TPs each)',
+    ("MEAN", "Table 7"): '2026-12-02 (2e9cb35, quick, 35 s): spotting F1 simple average 0.1818 against 0.1538-0.4615 for the Gaussian and exponential windows (paper, CASME II: 0.6516 against 0.27-0.29; docs/mean.md)',
+    ("MEAN", "Table 8"): '2026-12-02 (2e9cb35, quick, 52 s): analysis F1 cases 1 / 2 / 3, SMIC-E-NIR weights 1.0000 / 0.3333 / 0.0000, SAMM-LV 1.0000 / 0.0000 / 0.0000, the other four weight sets 0 (0-2 spotted TPs each; docs/mean.md)',
     ("MEAN", "Table 9"): 'today, same cache and folds, k = 20: analysis F1 without / with ITL 0.0000 / 0.0000 (no spot a TP after 2 spotting epochs; paper 0.5423 / 0.5723); 6 min 44 s, 122 CPU-s (docs/mean.md)',
-    ("MEAN", "Fig. 5"): 'as MEAN Table 5 (its analysis counts; last round, not re-run today)',
+    ("MEAN", "Fig. 5"): 'as MEAN Table 5 (its analysis counts: Total, TP, FP, FN per weight set; 2026-12-02, 2e9cb35, docs/mean.md)',
     ("MEAN", "Fig. 6"): 'today, the two Table 9 runs: recognition loss starts at 2.7 with ITL against 5.2-5.4 without; last-epoch training accuracy 0.33-0.36 against 0.21-0.24; 24 s (docs/mean.md)',
-    ("MEAN", "Fig. 7"): "today: 2 TP spots (s1 frames 54-57, s2 132-135), both recognised wrongly; activation on eyebrows, eye corners, s1's mouth corner; 1 min 46 s, 40 CPU-s (docs/img/mean_fig7_gradcam.png, docs/mean.md)",
+    ("MEAN", "Fig. 7"): "2026-12-02 (2e9cb35, 54 s): redrawn byte for byte as docs/img/mean_fig7_gradcam.png; 2 TP spots (s1 frames 54-57, s2 132-135), both recognised wrongly; activation on eyebrows, eye corners, s1's mouth corner (docs/mean.md)",
 }
 
 def _cell(text):
