@@ -38,20 +38,18 @@ def split_patches(regions, m, size, antialias=True):
 class FrameTable:
     """The frames of many clips for several model inputs, read in place: nothing is concatenated.
 
-    ``clips``: per clip, one uint8 (T, H, W, 3) array per model input (what ``load_inputs`` returns);
-    ``chosen``: the frames taken, as indices into all frames in clip order (default: all). A batch gathers
-    its frames from the clips' own arrays (:meth:`take`), so a fold holds no second copy of its frames
-    (a full MEGC fold: 25,518 frames, 3.2 GB as regions).
+    ``clips``: per clip, one uint8 (T, H, W, 3) array per model input (what ``load_inputs`` returns). A
+    batch gathers its frames from the clips' own arrays (:meth:`take`), so a fold holds no second copy of its
+    frames (a full MEGC fold: 25,518 frames, 3.2 GB as regions); :meth:`subset` takes some of them.
     """
 
-    def __init__(self, clips, chosen=None):
+    def __init__(self, clips):
         self.clips = list(clips)
-        lengths = np.array([len(clip[0]) for clip in self.clips], dtype=np.int64)
-        all_owner = np.repeat(np.arange(len(self.clips), dtype=np.int32), lengths)
-        all_position = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        chosen = slice(None) if chosen is None else np.asarray(chosen, dtype=np.int64)
-        self.owner, self.position = all_owner[chosen], all_position[chosen]
         self.n_inputs = len(self.clips[0]) if self.clips else 0
+        self.inputs = [[clip[i] for clip in self.clips] for i in range(self.n_inputs)]   # per input, per clip
+        lengths = np.array([len(clip[0]) for clip in self.clips], dtype=np.int64)
+        self.owner = np.repeat(np.arange(len(self.clips), dtype=np.int32), lengths)
+        self.position = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
 
     @classmethod
     def of(cls, frames):
@@ -61,7 +59,7 @@ class FrameTable:
     def subset(self, chosen):
         """The frames ``chosen`` (indices into this table's frames), a table on the same arrays."""
         table = FrameTable.__new__(FrameTable)
-        table.clips, table.n_inputs = self.clips, self.n_inputs
+        table.clips, table.n_inputs, table.inputs = self.clips, self.n_inputs, self.inputs
         table.owner, table.position = self.owner[chosen], self.position[chosen]
         return table
 
@@ -75,7 +73,7 @@ class FrameTable:
     def take(self, indices, i, source=None):
         """Input ``i`` of frames ``indices`` (of this table) as one array; ``source``: per clip, the array
         to read instead of the clip's own (its cut patches, :class:`PatchCache`)."""
-        clips = [clip[i] for clip in self.clips] if source is None else source
+        clips = self.inputs[i] if source is None else source
         if len(self.clips) == 1:   # one stack of frames: a plain NumPy gather
             return clips[0][self.position[indices]]
         return np.stack([clips[c][t] for c, t in zip(self.owner[indices], self.position[indices])])

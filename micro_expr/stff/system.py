@@ -38,11 +38,6 @@ SPATIAL = "spatial"     # a fold's spatial models (per_fold split)
 TEMPORAL = "temporal"   # a fold's temporal model
 
 
-def stack_frames(X):
-    """The frames of every clip, read in place (:class:`~data_prep.pipeline.FrameTable`: no copy of them)."""
-    return FrameTable(X)
-
-
 class STFF(RecognitionSystem):
     name, label = "stff", "STFF"
     citation = PAPERS["STFF"]
@@ -111,7 +106,7 @@ class STFF(RecognitionSystem):
         cfg = self.config
         spatial, _ = self._stages()
         folder = Path(folder)
-        frames = stack_frames(X)
+        frames = FrameTable(X)
         owner = frames.owner
         if done:
             for name, model in spatial.models.items():
@@ -149,9 +144,9 @@ class STFF(RecognitionSystem):
         self._held_memo = {}
         if eval_set is not None:
             held_X, held_y = eval_set[0], np.asarray(eval_set[1], dtype=int)
-            held_frames = stack_frames(held_X)
+            held_frames = FrameTable(held_X)
         if cfg.spatial.split == "per_fold":
-            frames = stack_frames(X)
+            frames = FrameTable(X)
             labels = self._frame_labels(X, y, frames.owner)
             if cfg.spatial.fold_frame_fraction < 1:  # the code's 50 % draw, from this fold's training frames only
                 chosen = frame50_indices(frames.owner, None, fraction=cfg.spatial.fold_frame_fraction,
@@ -186,7 +181,7 @@ class STFF(RecognitionSystem):
             if memo and all(id(clip[0]) in memo for clip in X):
                 per_clip = [memo[id(clip[0])][1] for clip in X]
                 return [[clip[i] for clip in per_clip] for i in range(len(self.names))]
-        frames = stack_frames(X)
+        frames = FrameTable(X)
         return training.per_item(self._extract(frames), frames.owner, len(X))
 
     def _extract(self, arrays):
