@@ -76,4 +76,8 @@ def test_figure_titles_are_words():
     run = {"config": {"preset": "strict", "protocol": "megc"}, "folds_kind": "loso", "cache": "/r/cache.h5"}
     assert run_title("STFF", PAPERS["STFF"], run, DEMO_NOTE) == (
         "STFF (Aouayeb et al. 2022), preset strict, MEGC 2019 3 classes, leave-one-subject-out, synthetic demo data")
-    assert run_title("STFF", PAPERS["STFF"], run).endswith("leave-one-subject-out, data cache.h5")
+    assert run_title("STFF", PAPERS["STFF"], run).endswith("leave-one-subject-out, data r/cache.h5")
+    # a partial merge says so in every figure's title, and a cache with its own name is named alone
+    partial = {**run, "cache": "/r/megc_casme2.h5", "partial": "4 of 8 folds"}
+    assert run_title("STFF", PAPERS["STFF"], partial).endswith(
+        "leave-one-subject-out, data megc_casme2.h5, partial: 4 of 8 folds")

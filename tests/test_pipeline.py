@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from data_prep.cache import RegionCache
-from data_prep.pipeline import FrameTable, PatchCache, frame_dataset, sequence_dataset, split_patches
+from data_prep.pipeline import (FrameTable, PatchCache, array_batches, frame_dataset, sequence_dataset,
+                               split_patches)
 from data_prep.regions import REGION_NAMES, patch_size
 
 CASME2_SIZES = [(80, 100), (80, 100), (80, 120), (60, 60), (60, 60), (60, 160)]
@@ -125,6 +126,31 @@ def test_a_patch_cache_too_small_cuts_per_batch(tiny_cache, caplog):
     _assert_same_batches(frame_dataset(FrameTable(clips), REGION_NAMES, 9, sizes, **options),
                          frame_dataset(FrameTable(clips), REGION_NAMES, 9, sizes, patch_cache=small, **options),
                          epochs=1)
+
+
+def test_array_batches_read_in_place_give_the_old_batches():
+    """The temporal stage's batches (padded sequences, one-hot labels, weights) gathered by index are the
+    batches of from_tensor_slices + a full shuffle, bit for bit, two passes, shuffled and in order."""
+    import tensorflow as tf
+
+    from micro_expr.stff.training import one_hot, sample_weights
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 13)
+    elements = ({name: rng.standard_normal((13, 20, 8)).astype(np.float32) for name in REGION_NAMES},
+                {"classes": one_hot(labels, 3)}, {"classes": sample_weights([0.2, 0.5, 0.3], labels)})
+    for seed in (5, None):
+        old = tf.data.Dataset.from_tensor_slices(elements)
+        old = (old.shuffle(13, seed=seed, reshuffle_each_iteration=True) if seed is not None else old).batch(4)
+        new = array_batches(elements, 4, seed)
+        assert new.element_spec == old.element_spec
+        passes = [(a, b) for _ in range(2) for a, b in zip(old, new)]
+        assert len(passes) == 8
+        for a, b in passes:
+            for x, y in zip(tf.nest.flatten(a), tf.nest.flatten(b)):
+                np.testing.assert_array_equal(x.numpy(), y.numpy())
+    orders = [next(iter(array_batches(elements, 13, 5)))[1]["classes"].numpy() for _ in range(2)]
+    assert sorted(map(tuple, orders[0])) == sorted(map(tuple, one_hot(labels, 3)))   # every row once
 
 
 def test_sequence_dataset_streams_whole_sequences(tiny_cache):

@@ -147,3 +147,17 @@ def test_train_with_seeds_on_a_real_tiny_cache(tiny_cache, tmp_path, capsys):
     assert main(argv) == 0                          # resumed: nothing retrained
     assert done.stat().st_mtime_ns == stamp
     assert seeds.compare(out, out)["sign_test"]["ties"] == 2
+    # the partial merge's figures say so in their titles (the run seen by the system's results)
+    from micro_expr.core.plan import merge_results
+    from micro_expr.core.results import run_title
+
+    class Titles:
+        def results(self, run, *rest):
+            self.title = run_title("STFF", None, run)
+            return {}, "", {}
+
+    titles = Titles()
+    merge_results(out / "seed-0", titles)
+    total = len(json.loads((out / "seed-0" / "run.json").read_text())["folds"])
+    assert titles.title.endswith(f", partial: 1 of {total} folds")
+    assert json.loads((out / "seed-0" / "results.json").read_text())["partial"] == f"1 of {total} folds"

@@ -123,9 +123,12 @@ def merge_results(out, system, note=None):
     predictions = run_folder.predictions(finished)
     histories = {fold["name"]: run_folder.fold_history(fold) for fold in finished}
     seconds = sum(run_folder.fold_seconds(fold) for fold in finished)
+    partial = f"{len(finished)} of {len(run['folds'])} folds" if len(finished) < len(run["folds"]) else None
+    if partial:   # the figures' titles say it too (core.results.run_title)
+        run = {**run, "partial": partial}
     results, markdown, figures = system.results(run, predictions, histories, seconds, note or run.get("note"))
-    if len(finished) < len(run["folds"]):
-        results["partial"] = f"{len(finished)} of {len(run['folds'])} folds"
+    if partial:
+        results["partial"] = partial
         markdown = f"**Partial: {results['partial']}.**\n\n" + markdown
     with run_folder.merge_lock():
         run_folder.write_results(results, markdown, figures)

@@ -59,8 +59,17 @@ def run_title(label, citation, run, note=None):
     if config.get("protocol") in PROTOCOLS_IN_WORDS:
         parts.append(PROTOCOLS_IN_WORDS[config["protocol"]])
     parts.append(FOLDS_IN_WORDS.get(run.get("folds_kind"), run.get("folds_kind") or ""))
-    parts.append("synthetic demo data" if note and DEMO_NOTE in note else f"data {Path(str(run.get('cache'))).name}")
+    parts.append("synthetic demo data" if note and DEMO_NOTE in note else f"data {data_name(run.get('cache'))}")
+    if run.get("partial"):
+        parts.append(f"partial: {run['partial']}")
     return ", ".join(part for part in parts if part)
+
+
+def data_name(cache):
+    """The data of a run in a title: the cache's file name, with its folder when the name alone says nothing
+    ('casme2_demo-quick-seed0/cache.h5', not 'cache.h5')."""
+    path = Path(str(cache))
+    return f"{path.parent.name}/{path.name}" if path.stem == "cache" and path.parent.name else path.name
 
 
 def classification_results(run, predictions, histories, seconds, note, classes, stages=("spatial", "temporal"),

@@ -17,11 +17,18 @@ import logging
 
 import numpy as np
 
-from data_prep.pipeline import FrameTable, PatchCache, frame_batches, frame_dataset
+from data_prep.pipeline import FrameTable, PatchCache, array_batches, frame_batches, frame_dataset
 from micro_expr.core.backends import tensorflow_fast_path
 from micro_expr.stff.config import STANDARDIZE_MODES
 
 log = logging.getLogger(__name__)
+
+
+# Frames per batch of a feature pass (no gradients, so any size gives the same features up to float rounding,
+# about 1e-8). 64, not 256: a quarter of the activations (a strict feature pass grew the process by 1.2 GB at
+# 256, 0.4 GB at 64) and no slower (6.1-6.6 ms wall / 11.6-11.7 CPU-ms per frame against 6.6-7.3 / 12.2-14.1;
+# docs/performance.md "A full-size fold's memory").
+FEATURE_BATCH = 64
 
 
 def one_hot(labels, n_classes):
@@ -280,7 +287,7 @@ class SpatialStage(_Stage):
     feature extraction run the grouped twins (:func:`copy_spatial_weights`).
     """
 
-    def __init__(self, config, progress=True, feature_batch_size=256):
+    def __init__(self, config, progress=True, feature_batch_size=None):
         from micro_expr.stff.losses import stage_loss
         from micro_expr.stff.models.fast.convert import copy_spatial_weights
         from micro_expr.stff.models.spatial import FEATURES, build_spatial_models
@@ -292,7 +299,7 @@ class SpatialStage(_Stage):
             copy_spatial_weights(self._fast[name], model)
         self.names = list(self.models)
         self.sizes = [len(classes) for classes in config.region_class_names]
-        self.feature_batch_size = feature_batch_size
+        self.feature_batch_size = feature_batch_size or FEATURE_BATCH
         self._setup(joint_model(self._fast), {name: stage_loss(config, "spatial") for name in self.names},
                     config.spatial.learning_rate, progress)
         self.extractor = joint_model(self._fast, lambda model: model.get_layer(FEATURES).output)
@@ -367,12 +374,12 @@ class SpatialStage(_Stage):
                 for name in self.names]
 
 
-def frame_features(extractor, arrays, config, batch_size=256, progress=False):
+def frame_features(extractor, arrays, config, batch_size=None, progress=False):
     """SF (STFF Eq. 5) of every frame with a joint feature extractor (e.g. of loaded checkpoints):
     per input float32 (N, 256). tf.data on TensorFlow, NumPy batches on the other backends."""
     import keras
 
-    names, cfg = list(config.region_names), config
+    names, cfg, batch_size = list(config.region_names), config, batch_size or FEATURE_BATCH
     if tensorflow_fast_path():
         data = frame_dataset(arrays, names, cfg.spatial.patches, cfg.patch_sizes, batch_size,
                              antialias=cfg.spatial.resize_antialias)
@@ -432,13 +439,8 @@ class TemporalStage(_Stage):
         def sequences(inputs, labels, seed=None):
             elements = (dict(zip(cfg.region_names, inputs)), {self.OUTPUT: one_hot(labels, k)},
                         {self.OUTPUT: sample_weights(alpha, labels)})
-            if self._fast_path:
-                import tensorflow as tf
-
-                data = tf.data.Dataset.from_tensor_slices(elements)
-                if seed is not None:
-                    data = data.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
-                return data.batch(cfg.temporal.batch_size)
+            if self._fast_path:   # read in place: no tensor copy of the padded sequences, no shuffle-buffer copy
+                return array_batches(elements, cfg.temporal.batch_size, seed)
             return _ShuffledBatches(elements, cfg.temporal.batch_size, seed)
 
         data = sequences(inputs, labels, seed=seed)
@@ -545,7 +547,7 @@ def pad(sequences, config):
     cfg = config.temporal
     dtype = "int32" if cfg.cast_int32 else "float32"
     return [keras.utils.pad_sequences(seqs, maxlen=cfg.sequence_length, dtype=dtype, padding=cfg.padding,
-                                      truncating=cfg.truncating, value=0).astype(np.float32)
+                                      truncating=cfg.truncating, value=0).astype(np.float32, copy=False)
             for seqs in sequences]
 
 
