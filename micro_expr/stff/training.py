@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 
 
 # Frames per batch of a feature pass (no gradients, so any size gives the same features up to float rounding,
-# about 1e-8). 64, not 256: a quarter of the activations (a strict feature pass grew the process by 1.2 GB at
-# 256, 0.4 GB at 64) and no slower (6.1-6.6 ms wall / 11.6-11.7 CPU-ms per frame against 6.6-7.3 / 12.2-14.1;
+# about 1e-8). 64, not 256: a third of the memory (`python -m benchmarks.feature_pass`, strict, 4,000 frames:
+# the process grows by 0.58 GB at 256, 0.20 GB at 64) and no more CPU per frame (5.48 against 5.94 ms there;
 # docs/performance.md "A full-size fold's memory").
 FEATURE_BATCH = 64
 
