@@ -61,6 +61,7 @@ def test_training_curves_draw_every_epoch_and_the_held_out_curve_dashed():
     assert all(line.get_marker() in ("o", "s") for line in spatial.lines + temporal.lines)
     assert list(spatial.get_xticks()) == [1] and list(temporal.get_xticks()) == [1, 2, 3]   # no epoch 1.5
     assert spatial.lines[0].get_xdata()[0] < 1 < spatial.lines[1].get_xdata()[0]   # one epoch: side by side
+    assert spatial.get_ylim() == (0, pytest.approx(1.05 * 0.8))   # the highest point whole, not on the top edge
     assert list(temporal.lines[1].get_ydata()) == [1.1, 0.9, 0.95]
     assert "held-out fold (dashed)" in temporal.get_title()
     assert [t.get_text() for t in temporal.get_legend().get_texts()][-2:] == ["training", "held-out fold"]

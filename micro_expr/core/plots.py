@@ -65,6 +65,7 @@ def plot_training_curves(histories, stages=("spatial", "temporal"), metrics=("lo
             key = metric.get(stage) if isinstance(metric, dict) else metric
             longest = max((len(h.get(stage, {}).get(key) or ()) for h in histories.values()), default=0) if key else 0
             dodge = {"-": -0.08, "--": 0.08} if longest == 1 else {"-": 0, "--": 0}   # one epoch: side by side
+            highest = 0.0
             for fold, history in histories.items():
                 curves = history.get(stage, {})
                 for name, style in ((key, "-"), (f"held_out_{key}", "--")):
@@ -75,6 +76,7 @@ def plot_training_curves(histories, stages=("spatial", "temporal"), metrics=("lo
                                 markerfacecolor=colours[fold] if style == "-" else "none",
                                 color=colours[fold], alpha=0.75, label=fold if style == "-" else None)
                         held_out_drawn |= style == "--"
+                        highest = max(highest, float(np.nanmax(np.asarray(values, dtype=float))))
             which = "training (solid) and held-out fold (dashed)" if any(
                 history.get(stage, {}).get(f"held_out_{key}") for history in histories.values()) else (
                 "training" if longest else "nothing recorded")
@@ -91,8 +93,8 @@ def plot_training_curves(histories, stages=("spatial", "temporal"), metrics=("lo
             ax.set_ylabel(key or "")
             if key and "acc" in key:
                 ax.set_ylim(0, 1.02)
-            else:
-                ax.set_ylim(bottom=0)
+            else:   # room above the highest point: flat curves (one epoch) otherwise sit half cut on the top edge
+                ax.set_ylim(0, max(ax.get_ylim()[1], 1.05 * highest) if highest > 0 else None)
             ax.grid(alpha=0.3)
     handles, labels = axes[0, -1].get_legend_handles_labels()
     if len(histories) <= 12 and handles:
