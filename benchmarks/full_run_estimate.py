@@ -427,7 +427,7 @@ def machine():
 def report_text(result):
     lines = [f"{result['system']} preset {result['preset']}: {result['counts']}",
              f"machine: {result['machine']['cores']} cores, load {result['machine']['load_before']} before, "
-             f"{result['machine']['load_after']} after; peak memory {result['peak_rss_gb']:.2f} GB"]
+             f"{result['machine']['load_after']} after; peak memory {result['peak_rss_gb']:.2f} GiB"]
     if result["machine"]["warning"]:
         lines.append(f"WARNING: {result['machine']['warning']}")
     lines.append(f"  {'stage':<38}{'runs':>6}{'units':>12}  {'per unit':>10}{'fixed/run':>11}"
