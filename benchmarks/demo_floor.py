@@ -144,20 +144,15 @@ def work(counts, regions, lstm):
 
 # --- the rates -----------------------------------------------------------------------------------
 
-def _best_seconds(function, repeats):
-    function()   # tracing, allocation
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def shape_seconds(regions, lstm, train_batch, feature_batch, repeats=5):
     """Best wall seconds per frame (training and forward) and per LSTM clip step of the demo's layer shapes,
     each layer one op with the m patches on the batch axis (see the module doc)."""
     import tensorflow as tf
+
+    from benchmarks.spatial_throughput import repeat_seconds
+
+    def best_seconds(function, repeats):   # the fastest call after a warm-up (tracing, allocation)
+        return min(repeat_seconds(function, repeats))
 
     def layer_fn(shape, batch, train):
         kind, in_shape, kernel, groups = shape
@@ -184,7 +179,7 @@ def shape_seconds(regions, lstm, train_batch, feature_batch, repeats=5):
             for key, batch, train in (("train_per_frame", train_batch, True),
                                       ("forward_per_frame", feature_batch, False)):
                 fn = layer_fn(shape, batch, train)
-                seconds[key] += _best_seconds(lambda: fn().numpy(), repeats) / batch
+                seconds[key] += best_seconds(lambda: fn().numpy(), repeats) / batch
     # All steps of a batch in one matmul: the input half of the gates can be done so; the recurrent half cannot,
     # so this rate is again a favourable one (one op per step measured mostly the op's call).
     r, b, u, d = lstm["regions"], lstm["batch"] * lstm["steps"], lstm["units"], lstm["inputs"]
@@ -198,8 +193,8 @@ def shape_seconds(regions, lstm, train_batch, feature_batch, repeats=5):
         return tf.reduce_sum(gx) + tf.reduce_sum(gw)
 
     train_fn, forward_fn = tf.function(lstm_train), tf.function(lambda: tf.reduce_sum(tf.matmul(xh, w)))
-    seconds["lstm_train_per_clip_step"] = _best_seconds(lambda: train_fn().numpy(), repeats * 4) / b
-    seconds["lstm_forward_per_clip_step"] = _best_seconds(lambda: forward_fn().numpy(), repeats * 4) / b
+    seconds["lstm_train_per_clip_step"] = best_seconds(lambda: train_fn().numpy(), repeats * 4) / b
+    seconds["lstm_forward_per_clip_step"] = best_seconds(lambda: forward_fn().numpy(), repeats * 4) / b
     return seconds
 
 

@@ -23,6 +23,13 @@ def test_strict_layers_are_the_grouped_models_with_nine_patches():
     assert [shape[2][:2] for shape in grouped] == [(5, 5), (3, 3), (1, 1), (3, 3), (5, 5), (7, 7)]
     # conv 3x3 on the pooled 14 x 17 map, the branches on 7 x 9
     assert grouped[1][1] == (14, 17, 4) and grouped[2][1] == (7, 9, 8)
+    # The same count as the throughput benchmark's, which reads the kernels of the models themselves.
+    from benchmarks.spatial_throughput import training_flops_per_frame
+    from micro_expr.stff.models.spatial import build_spatial_models
+
+    models = build_spatial_models(demo_floor.demo_config(), layout="grouped").values()
+    assert 3 * sum(demo_floor.forward_flops(s) for shapes in regions for s in shapes) == \
+        training_flops_per_frame(list(models))
 
 
 def test_fold_counts_of_a_real_cache(tiny_cache):
