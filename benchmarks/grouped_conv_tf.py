@@ -5,9 +5,10 @@
 For every grouped layer shape of the strict model (m = 9, regions of STFF Table 2 'normalized'), value and
 both gradients of a traced function, two ways on the same input and kernel:
 
-- **per group** (what ``GroupedConv2D`` does on TensorFlow): one ``tf.nn.conv2d`` per patch, concatenated;
+- **per group**: ``GroupedConv2D`` itself (on TensorFlow one ``tf.nn.conv2d`` per patch, concatenated, then
+  bias and ReLU);
 - **depthwise**: one ``tf.nn.depthwise_conv2d`` with channel multiplier f over the m x c input channels,
-  then a sum over each group's c inputs (the same sums in another order).
+  then a sum over each group's c inputs (the same sums in another order), the layer's bias and ReLU.
 
 The two take turns call by call; medians of wall and CPU ms (this process, all threads), the load before and
 after, and the largest relative difference of the value and gradients. docs/performance.md ("Options measured
@@ -25,13 +26,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 
-def per_group(x, kernel, groups):
-    import tensorflow as tf
-
-    pairs = zip(tf.split(x, groups, axis=-1), tf.split(kernel, groups, axis=-1))
-    return tf.concat([tf.nn.conv2d(a, k, 1, "SAME") for a, k in pairs], axis=-1)
-
-
 def depthwise(x, kernel, groups):
     """Kernel (s, s, c, g f) -> depthwise kernel (s, s, g c, f): input channel g c + i, multiplier j holds
     group g's kernel [.., i, g f + j]; the output channel (g c + i) f + j is summed over i."""
@@ -46,18 +40,17 @@ def depthwise(x, kernel, groups):
     return tf.reshape(tf.reduce_sum(tf.reshape(y, (n, h, w, groups, c, f)), axis=4), (n, h, w, groups * f))
 
 
-def step_function(layer, x, kernel, groups):
+def step_function(apply, x, layer):
+    """Value and gradients (input, kernel) of ``sum(apply(x) ** 2)`` as one traced function."""
     import tensorflow as tf
-
-    variable = tf.Variable(kernel)
 
     @tf.function
     def step():
         with tf.GradientTape() as tape:
             tape.watch(x)
-            y = layer(x, variable, groups)
+            y = apply(x)
             loss = tf.reduce_sum(y * y)
-        gx, gk = tape.gradient(loss, [x, variable])
+        gx, gk = tape.gradient(loss, [x, layer.kernel])
         return y, gx, gk
     return step
 
@@ -65,11 +58,19 @@ def step_function(layer, x, kernel, groups):
 def measure(shape, batch, repeats, rng):
     import tensorflow as tf
 
+    from micro_expr.stff.models.fast.grouped_conv import GroupedConv2D
+
     _, in_shape, kernel_shape, groups = shape
     x = tf.constant(rng.normal(size=(batch,) + in_shape[:2] + (in_shape[2] * groups,)).astype(np.float32))
-    kernel = (rng.normal(size=kernel_shape[:3] + (kernel_shape[3] * groups,)) * 0.1).astype(np.float32)
-    steps = {"per_group": step_function(per_group, x, kernel, groups),
-             "depthwise": step_function(depthwise, x, kernel, groups)}
+    # The project's layer itself (TensorFlow: one tf.nn.conv2d per group, then bias and ReLU), with a known kernel.
+    layer = GroupedConv2D(kernel_shape[3], kernel_shape[0], groups)
+    layer.build(x.shape)
+    layer.kernel.assign((rng.normal(size=tuple(layer.kernel.shape)) * 0.1).astype(np.float32))
+
+    def by_depthwise(x):
+        return tf.nn.relu(tf.nn.bias_add(depthwise(x, layer.kernel, groups), layer.bias))
+
+    steps = {"per_group": step_function(layer, x, layer), "depthwise": step_function(by_depthwise, x, layer)}
     outputs = {name: [t.numpy() for t in step()] for name, step in steps.items()}   # traces
     diff = max(float(np.max(np.abs(a - b)) / (np.max(np.abs(a)) + 1e-12))
                for a, b in zip(outputs["per_group"], outputs["depthwise"]))
