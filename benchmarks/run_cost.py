@@ -82,15 +82,16 @@ def stff_stages(spatial, temporal, folds):
     n, total = folds.n_folds, folds.all_frames
     se, sb, te, tb = spatial["epochs"], spatial["batch_size"], temporal["epochs"], temporal["batch_size"]
     result = []
+    # int(), not round(): frame50_indices keeps the first int(n x fraction) frames of its draw.
     if spatial["split"] == "frame50":
         result += [Stage("spatial training (once)", "spatial_step", "step",
-                         (steps(round(spatial["split_fraction"] * total), sb, se),)),
+                         (steps(int(spatial["split_fraction"] * total), sb, se),)),
                    Stage("spatial features (once)", "features", "frame", (total,)),
                    Stage("spatial checkpoints (once)", "spatial_checkpoint", "save", (1,))]
     else:
         fraction = spatial.get("fold_frame_fraction", 1.0)
         result += [Stage("spatial training", "spatial_step", "step",
-                         tuple(steps(round(fraction * sum(train)), sb, se) for train in folds.train_frames)),
+                         tuple(steps(int(fraction * sum(train)), sb, se) for train in folds.train_frames)),
                    Stage("spatial features", "features", "frame", (total,) * n),
                    Stage("spatial checkpoints", "spatial_checkpoint", "save", (1,) * n)]
     result += [Stage("temporal training", "temporal_step", "step",

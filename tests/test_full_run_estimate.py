@@ -149,3 +149,20 @@ def test_a_step_measured_at_a_smaller_batch_and_impossible_cpu_times():
              "temporal_compile": {"wall": 0.0, "cpu": 0.0}}
     assert check_consistent(table, 2) == ["spatial_step: 3.000 CPU-s per unit in 1.000 s wall, more than 2 cores "
                                           "give"]
+
+
+
+def test_the_frame_fraction_is_floored_like_the_draw_the_runs_make():
+    import numpy as np
+
+    from micro_expr.stff.splits import frame50_indices
+
+    # 35 frames at 50 %: the runs draw int(17.5) = 17 frames, one batch of 17; round() would give 18, two batches.
+    assert len(frame50_indices(np.zeros(35, dtype=int), None, fraction=0.5)) == 17
+    spatial = {"epochs": 1, "batch_size": 17, "split_fraction": 0.5, "fold_frame_fraction": 0.5}
+    folds = run_cost.Folds.loso([35, 10], ["a", "b"])   # fold a trains on b's 10 frames, fold b on a's 35
+    rows = by_name(run_cost.estimate(run_cost.stff_stages({**spatial, "split": "per_fold"}, TEMPORAL, folds), FAKE))
+    assert rows["spatial training"]["units"] == 1 + 1   # 5 of 10 frames, 17 of 35
+    folds = run_cost.Folds.loso([25, 10], ["a", "b"])   # 35 frames in all, drawn once
+    rows = by_name(run_cost.estimate(run_cost.stff_stages({**spatial, "split": "frame50"}, TEMPORAL, folds), FAKE))
+    assert rows["spatial training"]["units"] == 1       # 17 of 35
